@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Builds the fast path (clang, BPF target), its skeletons (bpftool) and the
+# controller (one executable, tna) against the system libbpf and libmnl.
+# All outputs go to $(B).
+
+B ?= build
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+ARCH := $(shell uname -m)
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Iinclude -I$(B) -Isrc/ctl
+LIBS := $(shell pkg-config --libs libbpf libmnl) -lelf -lz
+BPF_CFLAGS := -O2 -g -target bpf -D__BPF__ -Wall -Werror -Iinclude -Isrc/bpf \
+	-I/usr/include/$(MULTIARCH)
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+BPF_PROGS := tna trafgen sink
+SKELS := $(patsubst %,$(B)/%.skel.h,$(BPF_PROGS))
+BPF_HDRS := include/tna/abi.h $(wildcard src/bpf/lib/*.h)
+
+CTL_SRCS := $(filter-out src/ctl/main.c,$(wildcard src/ctl/*.c))
+CTL_HDRS := $(wildcard src/ctl/*.h) include/tna/abi.h
+CTL_OBJS := $(patsubst src/ctl/%.c,$(B)/ctl/%.o,$(CTL_SRCS))
+ASAN_OBJS := $(patsubst src/ctl/%.c,$(B)/asan/%.o,$(CTL_SRCS))
+
+TESTS := test_plan test_fastpath test_verify
+FORMAT_SRCS := $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+
+.PHONY: all tests check format-check verify test clean
+all: $(B)/tna tests $(B)/tna-asan
+
+tests: $(patsubst %,$(B)/%,$(TESTS)) $(B)/test_plan-asan $(B)/tna-pktio
+
+$(B)/%.bpf.o: src/bpf/%.bpf.c $(BPF_HDRS) | $(B)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(B)/%.skel.h: $(B)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $* > $@.tmp && mv $@.tmp $@
+
+$(B)/ctl/%.o: src/ctl/%.c $(CTL_HDRS) $(SKELS) | $(B)/ctl
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/asan/%.o: src/ctl/%.c $(CTL_HDRS) $(SKELS) | $(B)/asan
+	$(CC) $(CFLAGS) $(SAN) -c $< -o $@
+
+$(B)/tna: $(B)/ctl/main.o $(CTL_OBJS)
+	$(CC) $(CFLAGS) $^ -o $@ $(LIBS)
+
+$(B)/tna-asan: $(B)/asan/main.o $(ASAN_OBJS)
+	$(CC) $(CFLAGS) $(SAN) $^ -o $@ $(LIBS)
+
+$(B)/test_plan: tests/unit/test_plan.c $(CTL_OBJS)
+	$(CC) $(CFLAGS) $^ -o $@ $(LIBS)
+
+$(B)/test_plan-asan: tests/unit/test_plan.c $(ASAN_OBJS)
+	$(CC) $(CFLAGS) $(SAN) $^ -o $@ $(LIBS)
+
+$(B)/test_fastpath: tests/unit/test_fastpath.c tests/unit/pkt.h $(SKELS)
+	$(CC) $(CFLAGS) $< -o $@ $(LIBS)
+
+$(B)/test_verify: tests/unit/test_verify.c $(SKELS)
+	$(CC) $(CFLAGS) $< -o $@ $(LIBS)
+
+$(B)/tna-pktio: tests/integ/pktio.c
+	$(CC) $(CFLAGS) $< -o $@
+
+$(B) $(B)/ctl $(B)/asan:
+	mkdir -p $@
+
+format-check:
+	clang-format --dry-run -Werror $(FORMAT_SRCS)
+
+verify: $(B)/test_verify
+	$(B)/test_verify
+
+check: format-check verify
+
+test: all
+	tests/run
+
+clean:
+	rm -rf $(B)

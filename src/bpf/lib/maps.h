@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* This file contains the maps of the fast path; the controller shares them between all instances. */
+#ifndef TNA_BPF_MAPS_H
+#define TNA_BPF_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "tna/abi.h"
+
+/* Egress devices able to take XDP frames, keyed by ifindex. */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, TNA_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, struct bpf_devmap_val);
+} tx_ports SEC(".maps");
+
+/* Per-CPU counters, TNA_STAT_MAX rows per interface slot. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TNA_MAX_IFACES * TNA_STAT_MAX);
+	__type(key, __u32);
+	__type(value, struct tna_counter);
+} stats SEC(".maps");
+
+/* Local and broadcast addresses of the namespace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TNA_MAX_LOCAL_ADDRS);
+	__type(key, struct tna_addr_key);
+	__type(value, __u8);
+} local_addrs SEC(".maps");
+
+/* Runtime switches (bypass for paired benchmarks and pausing). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tna_runtime);
+} runtime SEC(".maps");
+
+#endif /* TNA_BPF_MAPS_H */

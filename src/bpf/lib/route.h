@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * This file contains the router module: IPv4 and IPv6 forwarding decided by
+ * the kernel FIB (bpf_fib_lookup: policy rules, multipath, neighbours), and
+ * the rewrite Linux's ip_forward()/ip6_forward() would do. Every case Linux
+ * treats specially returns a fallback reason instead.
+ */
+#ifndef TNA_BPF_ROUTE_H
+#define TNA_BPF_ROUTE_H
+
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include "parse.h"
+#include "maps.h"
+
+#ifndef AF_INET
+#define AF_INET 2
+#endif /* AF_INET */
+#ifndef AF_INET6
+#define AF_INET6 10
+#endif /* AF_INET6 */
+
+/* ICMP error types (linux/icmp.h drags in libc headers). */
+#define ICMP_DEST_UNREACH 3
+#define ICMP_SOURCE_QUENCH 4
+#define ICMP_REDIRECT 5
+#define ICMP_TIME_EXCEEDED 11
+#define ICMP_PARAMETERPROB 12
+
+#define IP_MF 0x2000
+#define IP_OFFSET 0x1fff
+#define IPV6_FLOWINFO_MASK bpf_htonl(0x0fffffff)
+
+static __always_inline int fib_reason(int rc)
+{
+	switch (rc) {
+	case BPF_FIB_LKUP_RET_SUCCESS:
+		return 0;
+	case BPF_FIB_LKUP_RET_BLACKHOLE:
+		return -TNA_STAT_BLACKHOLE;
+	case BPF_FIB_LKUP_RET_UNREACHABLE:
+		return -TNA_STAT_UNREACHABLE;
+	case BPF_FIB_LKUP_RET_PROHIBIT:
+		return -TNA_STAT_PROHIBIT;
+	case BPF_FIB_LKUP_RET_NOT_FWDED:
+		return -TNA_STAT_LOCAL;
+	case BPF_FIB_LKUP_RET_FWD_DISABLED:
+		return -TNA_STAT_FWD_DISABLED;
+	case BPF_FIB_LKUP_RET_NO_NEIGH:
+		return -TNA_STAT_NO_NEIGH;
+	case BPF_FIB_LKUP_RET_FRAG_NEEDED:
+		return -TNA_STAT_FRAG_NEEDED;
+	default: /* negative errno, UNSUPP_LWT, anything newer */
+		return -TNA_STAT_UNSUPP_ROUTE;
+	}
+}
+
+/* The egress the FIB chose must differ from the ingress (Linux sends a redirect) and take XDP frames. */
+static __always_inline int check_egress(__u32 ifindex)
+{
+	if (ifindex == CFG(ifindex))
+		return -TNA_STAT_SAME_IFACE;
+	if (!bpf_map_lookup_elem(&tx_ports, &ifindex))
+		return -TNA_STAT_EGRESS_NO_XDP;
+	return 0;
+}
+
+static __always_inline int is_local_addr(__u32 a0, __u32 a1, __u32 a2, __u32 a3)
+{
+	struct tna_addr_key k = { .addr = { a0, a1, a2, a3 } };
+
+	return bpf_map_lookup_elem(&local_addrs, &k) != NULL;
+}
+
+/* Ports feed the multipath hash (fib_multipath_hash_policy=1) exactly as Linux's flow keys. */
+static __always_inline void fib_ports(struct xdp_md *ctx, __u32 l4_off,
+				      __u8 proto, struct bpf_fib_lookup *fib)
+{
+	__be16 *ports;
+
+	fib->l4_protocol = proto;
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+		return;
+	ports = PTR_AT(ctx, l4_off, 4);
+	if (!ports)
+		return;
+	fib->sport = ports[0];
+	fib->dport = ports[1];
+}
+
+/* ICMP errors are hashed on their inner header by Linux's multipath: leave them to Linux. */
+static __always_inline int icmp_is_error(struct xdp_md *ctx, __u32 off, int v6)
+{
+	__u8 *type = PTR_AT(ctx, off, 1);
+
+	if (!type)
+		return 1;
+	if (v6)
+		return *type < 128;
+	return *type == ICMP_DEST_UNREACH || *type == ICMP_SOURCE_QUENCH ||
+	       *type == ICMP_REDIRECT || *type == ICMP_TIME_EXCEEDED ||
+	       *type == ICMP_PARAMETERPROB;
+}
+
+static __always_inline int ip4_csum_ok(struct iphdr *iph)
+{
+	__u16 *w = (__u16 *)iph;
+	__u32 sum = 0;
+
+#pragma unroll
+	for (int i = 0; i < 10; i++)
+		sum += w[i];
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+/* Linux's ip_route_input_slow() martian checks on addresses alone. */
+static __always_inline int ip4_martian(__be32 saddr, __be32 daddr)
+{
+	__u32 s = bpf_ntohl(saddr), d = bpf_ntohl(daddr);
+
+	if ((s >> 24) == 0 || (s >> 24) == 127 || (s >> 28) == 0xe ||
+	    s == 0xffffffff)
+		return 1;
+	if ((d >> 24) == 0 || (d >> 24) == 127)
+		return 1;
+	return is_local_addr(0, 0, bpf_htonl(0xffff), saddr);
+}
+
+/*
+ * rp_filter as fib_validate_source() does it: the route back to the source
+ * must exist (loose) and leave through the ingress (strict). Any doubt
+ * (multipath picking another leg, unusual route types) goes to Linux.
+ */
+static __always_inline int ip4_rpf(struct xdp_md *ctx, struct iphdr *iph)
+{
+	struct bpf_fib_lookup fib = {};
+	int rc;
+
+	fib.family = AF_INET;
+	fib.tos = iph->tos;
+	fib.ipv4_src = iph->daddr;
+	fib.ipv4_dst = iph->saddr;
+	fib.ifindex = CFG(ifindex);
+	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
+		return -TNA_STAT_RPF;
+	if (HAS(TNA_F_RPF4_STRICT) && fib.ifindex != CFG(ifindex))
+		return -TNA_STAT_RPF;
+	return 0;
+}
+
+static __always_inline void rewrite_macs(struct ethhdr *eth,
+					 struct bpf_fib_lookup *fib)
+{
+	__builtin_memcpy(eth->h_dest, fib->dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, fib->smac, ETH_ALEN);
+}
+
+static __always_inline int route4(struct xdp_md *ctx, struct pkt *p)
+{
+	struct bpf_fib_lookup fib = {};
+	struct ethhdr *eth;
+	struct iphdr *iph;
+	__u32 tot_len, check;
+	int rc;
+
+	iph = PTR_AT(ctx, p->l3_off, sizeof(*iph));
+	if (!iph || iph->version != 4 || iph->ihl < 5)
+		return -TNA_STAT_MALFORMED;
+	if (iph->ihl != 5)
+		return -TNA_STAT_IP_OPTIONS;
+	if (!ip4_csum_ok(iph))
+		return -TNA_STAT_MALFORMED;
+	tot_len = bpf_ntohs(iph->tot_len);
+	if (tot_len < sizeof(*iph) ||
+	    p->l3_off + tot_len > (__u32)(ctx->data_end - ctx->data))
+		return -TNA_STAT_MALFORMED;
+	if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))
+		return -TNA_STAT_FRAGMENT;
+	if (iph->ttl <= 1)
+		return -TNA_STAT_TTL;
+	if (ip4_martian(iph->saddr, iph->daddr))
+		return -TNA_STAT_MARTIAN;
+	if (iph->protocol == IPPROTO_ICMP &&
+	    icmp_is_error(ctx, p->l3_off + sizeof(*iph), 0))
+		return -TNA_STAT_ICMP_ERROR;
+
+	fib.family = AF_INET;
+	fib.tos = iph->tos;
+	fib.tot_len = tot_len;
+	fib.ipv4_src = iph->saddr;
+	fib.ipv4_dst = iph->daddr;
+	fib.ifindex = CFG(ifindex);
+	fib_ports(ctx, p->l3_off + sizeof(*iph), iph->protocol, &fib);
+	rc = fib_reason(bpf_fib_lookup(ctx, &fib, sizeof(fib), 0));
+	if (rc < 0)
+		return rc;
+	rc = check_egress(fib.ifindex);
+	if (rc < 0)
+		return rc;
+	if (HAS(TNA_F_RPF4_LOOSE) || HAS(TNA_F_RPF4_STRICT)) {
+		iph = PTR_AT(ctx, p->l3_off, sizeof(*iph));
+		if (!iph)
+			return -TNA_STAT_MALFORMED;
+		rc = ip4_rpf(ctx, iph);
+		if (rc < 0)
+			return rc;
+	}
+
+	/* Decided: from here on the packet is ours to rewrite. */
+	rc = trim_to(ctx, p->l3_off + tot_len);
+	if (rc < 0)
+		return rc;
+	eth = PTR_AT(ctx, 0, sizeof(*eth) + sizeof(*iph));
+	if (!eth)
+		return -TNA_STAT_MALFORMED;
+	iph = (void *)(eth + 1);
+	/* ip_decrease_ttl() */
+	check = iph->check;
+	check += bpf_htons(0x0100);
+	iph->check = (__u16)(check + (check >= 0xFFFF));
+	iph->ttl--;
+	rewrite_macs(eth, &fib);
+	p->egress = fib.ifindex;
+	return 0;
+}
+
+/* Addresses Linux never forwards from or to: unspecified, loopback, link-local, multicast, v4-mapped. */
+static __always_inline int ip6_special(const struct in6_addr *a)
+{
+	__u32 w0 = bpf_ntohl(a->in6_u.u6_addr32[0]);
+
+	if ((w0 >> 24) == 0xff || (w0 & 0xffc00000) == 0xfe800000)
+		return 1;
+	if (w0 == 0 && a->in6_u.u6_addr32[1] == 0) {
+		__u32 w2 = bpf_ntohl(a->in6_u.u6_addr32[2]);
+
+		if (w2 == 0xffff || w2 == 0) /* v4-mapped, ::, ::1, v4-compatible */
+			return 1;
+	}
+	return 0;
+}
+
+static __always_inline int route6(struct xdp_md *ctx, struct pkt *p)
+{
+	struct bpf_fib_lookup fib = {};
+	struct ethhdr *eth;
+	struct ipv6hdr *ip6h;
+	__u32 tot_len;
+	int rc;
+
+	ip6h = PTR_AT(ctx, p->l3_off, sizeof(*ip6h));
+	if (!ip6h || ip6h->version != 6)
+		return -TNA_STAT_MALFORMED;
+	tot_len = sizeof(*ip6h) + bpf_ntohs(ip6h->payload_len);
+	if (p->l3_off + tot_len > (__u32)(ctx->data_end - ctx->data))
+		return -TNA_STAT_MALFORMED;
+	if (ip6h->nexthdr == IPPROTO_HOPOPTS)
+		return -TNA_STAT_IP_OPTIONS;
+	if (ip6h->nexthdr == IPPROTO_FRAGMENT)
+		return -TNA_STAT_FRAGMENT;
+	if (ip6h->hop_limit <= 1)
+		return -TNA_STAT_TTL;
+	if (ip6_special(&ip6h->saddr) || ip6_special(&ip6h->daddr) ||
+	    is_local_addr(ip6h->saddr.in6_u.u6_addr32[0],
+			  ip6h->saddr.in6_u.u6_addr32[1],
+			  ip6h->saddr.in6_u.u6_addr32[2],
+			  ip6h->saddr.in6_u.u6_addr32[3]))
+		return -TNA_STAT_MARTIAN;
+	if (ip6h->nexthdr == IPPROTO_ICMPV6 &&
+	    icmp_is_error(ctx, p->l3_off + sizeof(*ip6h), 1))
+		return -TNA_STAT_ICMP_ERROR;
+
+	fib.family = AF_INET6;
+	fib.flowinfo = *(__be32 *)ip6h & IPV6_FLOWINFO_MASK;
+	fib.tot_len = tot_len;
+	__builtin_memcpy(fib.ipv6_src, &ip6h->saddr, sizeof(fib.ipv6_src));
+	__builtin_memcpy(fib.ipv6_dst, &ip6h->daddr, sizeof(fib.ipv6_dst));
+	fib.ifindex = CFG(ifindex);
+	fib_ports(ctx, p->l3_off + sizeof(*ip6h), ip6h->nexthdr, &fib);
+	rc = fib_reason(bpf_fib_lookup(ctx, &fib, sizeof(fib), 0));
+	if (rc < 0)
+		return rc;
+	rc = check_egress(fib.ifindex);
+	if (rc < 0)
+		return rc;
+
+	rc = trim_to(ctx, p->l3_off + tot_len);
+	if (rc < 0)
+		return rc;
+	eth = PTR_AT(ctx, 0, sizeof(*eth) + sizeof(*ip6h));
+	if (!eth)
+		return -TNA_STAT_MALFORMED;
+	ip6h = (void *)(eth + 1);
+	ip6h->hop_limit--;
+	rewrite_macs(eth, &fib);
+	p->egress = fib.ifindex;
+	return 0;
+}
+
+#endif /* TNA_BPF_ROUTE_H */

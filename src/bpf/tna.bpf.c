@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The tna fast path: one object, specialized per interface through
+ * read-only config. Modules return 0 (forward to pkt.egress) or a negative
+ * fallback reason; only this entry point turns that into an XDP verdict.
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "lib/config.h"
+#include "lib/maps.h"
+#include "lib/stats.h"
+#include "lib/parse.h"
+#include "lib/route.h"
+
+static __always_inline int bypassed(void)
+{
+	__u32 zero = 0;
+	struct tna_runtime *rt = bpf_map_lookup_elem(&runtime, &zero);
+
+	return rt && rt->bypass;
+}
+
+static __always_inline int process(struct xdp_md *ctx, struct pkt *p)
+{
+	int rc;
+
+	if (bypassed())
+		return -TNA_STAT_BYPASS;
+	rc = parse_eth(ctx, p);
+	if (rc < 0)
+		return rc;
+	if (p->l3_proto == bpf_htons(ETH_P_IP))
+		return HAS(TNA_F_ROUTE4) ? route4(ctx, p) :
+					   -TNA_STAT_FAMILY_OFF;
+	return HAS(TNA_F_ROUTE6) ? route6(ctx, p) : -TNA_STAT_FAMILY_OFF;
+}
+
+SEC("xdp")
+int tna_xdp(struct xdp_md *ctx)
+{
+	__u64 bytes = ctx->data_end - ctx->data;
+	struct pkt p = {};
+	int rc;
+
+	rc = process(ctx, &p);
+	if (rc < 0) {
+		stats_count(-rc, bytes);
+		return XDP_PASS;
+	}
+	stats_count(TNA_STAT_FORWARDED, bytes);
+	return bpf_redirect_map(&tx_ports, p.egress, 0);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The applier: diff a plan against what is loaded. Data changes are map
+ * updates; a changed feature set (or MAC) loads a newly specialized object
+ * and swaps it in atomically with bpf_link_update(). Links are owned by
+ * this process, so the fast path dies with it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "apply.h"
+#include "log.h"
+#include "tna.skel.h"
+
+static int shared_map(struct bpf_map *m)
+{
+	return bpf_map_create(bpf_map__type(m), bpf_map__name(m),
+			      bpf_map__key_size(m), bpf_map__value_size(m),
+			      bpf_map__max_entries(m), NULL);
+}
+
+int applier_init(struct applier *a, enum xdp_mode_pref mode)
+{
+	struct tna *skel;
+	int ret = 0;
+
+	memset(a, 0, sizeof(*a));
+	a->map_tx = a->map_stats = a->map_local = a->map_runtime = -1;
+	a->mode = mode;
+	a->ncpus = libbpf_num_possible_cpus();
+	if (a->ncpus <= 0)
+		return -EINVAL;
+	/* The object's own map definitions give the shared maps' shapes. */
+	skel = tna__open();
+	if (!skel)
+		return -errno;
+	a->map_tx = shared_map(skel->maps.tx_ports);
+	a->map_stats = shared_map(skel->maps.stats);
+	a->map_local = shared_map(skel->maps.local_addrs);
+	a->map_runtime = shared_map(skel->maps.runtime);
+	if (a->map_tx < 0 || a->map_stats < 0 || a->map_local < 0 ||
+	    a->map_runtime < 0) {
+		ret = -errno;
+		pr_warn("creating maps: %s\n", strerror(errno));
+		applier_free(a);
+	}
+	tna__destroy(skel);
+	return ret;
+}
+
+static void set_error(struct applier *a, int ifindex, const char *fmt, int err)
+{
+	struct apply_error *e = NULL;
+
+	for (int i = 0; i < a->nr_errors; i++)
+		if (a->errors[i].ifindex == ifindex)
+			e = &a->errors[i];
+	if (!e && a->nr_errors < TNA_MAX_IFACES)
+		e = &a->errors[a->nr_errors++];
+	if (!e)
+		return;
+	e->ifindex = ifindex;
+	snprintf(e->msg, sizeof(e->msg), fmt, strerror(-err));
+}
+
+static void clear_error(struct applier *a, int ifindex)
+{
+	for (int i = 0; i < a->nr_errors; i++)
+		if (a->errors[i].ifindex == ifindex)
+			a->errors[i] = a->errors[--a->nr_errors];
+}
+
+const char *applier_error(const struct applier *a, int ifindex)
+{
+	for (int i = 0; i < a->nr_errors; i++)
+		if (a->errors[i].ifindex == ifindex)
+			return a->errors[i].msg;
+	return NULL;
+}
+
+static void zero_slot(struct applier *a, uint32_t slot)
+{
+	struct tna_counter *zero = calloc(a->ncpus, sizeof(*zero));
+
+	if (!zero)
+		return;
+	for (uint32_t s = 0; s < TNA_STAT_MAX; s++) {
+		uint32_t key = slot * TNA_STAT_MAX + s;
+
+		bpf_map_update_elem(a->map_stats, &key, zero, BPF_ANY);
+	}
+	free(zero);
+}
+
+static struct tna *load_object(struct applier *a, const struct plan_iface *pi,
+			       uint32_t slot)
+{
+	struct tna *skel = tna__open();
+	int err;
+
+	if (!skel)
+		return NULL;
+	skel->rodata->tna_cfg.features = pi->features;
+	skel->rodata->tna_cfg.ifindex = pi->ifindex;
+	skel->rodata->tna_cfg.slot = slot;
+	memcpy((void *)skel->rodata->tna_cfg.mac, pi->mac, 6);
+	if ((err = bpf_map__reuse_fd(skel->maps.tx_ports, a->map_tx)) ||
+	    (err = bpf_map__reuse_fd(skel->maps.stats, a->map_stats)) ||
+	    (err = bpf_map__reuse_fd(skel->maps.local_addrs, a->map_local)) ||
+	    (err = bpf_map__reuse_fd(skel->maps.runtime, a->map_runtime)) ||
+	    (err = tna__load(skel))) {
+		tna__destroy(skel);
+		errno = -err;
+		return NULL;
+	}
+	return skel;
+}
+
+static uint32_t prog_id(int prog_fd)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(prog_fd, &info, &len) ? 0 : info.id;
+}
+
+static int attach(struct applier *a, struct loaded *l)
+{
+	int prog_fd = bpf_program__fd(l->skel->progs.tna_xdp);
+	LIBBPF_OPTS(bpf_link_create_opts, opts);
+	int fd = -1;
+
+	if (a->mode != MODE_GENERIC) {
+		opts.flags = XDP_FLAGS_DRV_MODE;
+		fd = bpf_link_create(prog_fd, l->ifindex, BPF_XDP, &opts);
+	}
+	if (fd < 0 && a->mode != MODE_NATIVE) {
+		opts.flags = XDP_FLAGS_SKB_MODE;
+		fd = bpf_link_create(prog_fd, l->ifindex, BPF_XDP, &opts);
+		l->generic = 1;
+	}
+	if (fd < 0)
+		return -errno;
+	l->link_fd = fd;
+	l->prog_id = prog_id(prog_fd);
+	return 0;
+}
+
+static void unload(struct applier *a, struct loaded *l)
+{
+	if (l->link_fd >= 0)
+		close(l->link_fd);
+	tna__destroy(l->skel);
+	zero_slot(a, l->slot);
+	a->slot_used[l->slot] = 0;
+	pr_info("%s: fast path detached\n", l->name);
+	*l = a->ifs[--a->nr];
+}
+
+static int free_slot(struct applier *a)
+{
+	for (int i = 0; i < TNA_MAX_IFACES; i++)
+		if (!a->slot_used[i])
+			return i;
+	return -1;
+}
+
+static int iface_start(struct applier *a, const struct plan_iface *pi)
+{
+	struct loaded *l;
+	int slot = free_slot(a), err;
+
+	if (slot < 0 || a->nr == TNA_MAX_IFACES)
+		return -ENOSPC;
+	l = &a->ifs[a->nr];
+	memset(l, 0, sizeof(*l));
+	l->ifindex = pi->ifindex;
+	l->link_fd = -1;
+	l->slot = slot;
+	snprintf(l->name, sizeof(l->name), "%s", pi->name);
+	zero_slot(a, slot);
+	l->skel = load_object(a, pi, slot);
+	if (!l->skel)
+		return -errno;
+	err = attach(a, l);
+	if (err) {
+		tna__destroy(l->skel);
+		return err;
+	}
+	l->features = pi->features;
+	memcpy(l->mac, pi->mac, 6);
+	a->slot_used[slot] = 1;
+	a->nr++;
+	pr_info("%s: fast path attached (%s, prog %u)\n", l->name,
+		l->generic ? "generic" : "native", l->prog_id);
+	return 0;
+}
+
+/* Same link, new program: packets never see an interface without one. */
+static int iface_swap(struct applier *a, struct loaded *l,
+		      const struct plan_iface *pi)
+{
+	struct tna *skel = load_object(a, pi, l->slot);
+	int prog_fd;
+
+	if (!skel)
+		return -errno;
+	prog_fd = bpf_program__fd(skel->progs.tna_xdp);
+	if (bpf_link_update(l->link_fd, prog_fd, NULL)) {
+		int err = -errno;
+
+		tna__destroy(skel);
+		return err;
+	}
+	tna__destroy(l->skel);
+	l->skel = skel;
+	l->features = pi->features;
+	l->prog_id = prog_id(prog_fd);
+	memcpy(l->mac, pi->mac, 6);
+	l->swaps++;
+	pr_info("%s: fast path respecialized (prog %u)\n", l->name,
+		l->prog_id);
+	return 0;
+}
+
+static void sync_devmap(struct applier *a, const struct plan *p)
+{
+	int *want = calloc(p->nr + 1, sizeof(int)), nr = 0;
+
+	if (!want)
+		return;
+	for (int i = 0; i < p->nr; i++) {
+		struct bpf_devmap_val v = { .ifindex = p->ifaces[i].ifindex };
+		__u32 key = v.ifindex;
+
+		if (!p->ifaces[i].egress)
+			continue;
+		want[nr++] = key;
+		if (bpf_map_update_elem(a->map_tx, &key, &v, BPF_ANY))
+			pr_warn("%s: devmap update: %s\n", p->ifaces[i].name,
+				strerror(errno));
+	}
+	for (int i = 0; i < a->nr_tx; i++) {
+		const struct plan_iface *pi = plan_find(p, a->tx[i]);
+		__u32 key = a->tx[i];
+
+		if (!pi || !pi->egress)
+			bpf_map_delete_elem(a->map_tx, &key);
+	}
+	free(a->tx);
+	a->tx = want;
+	a->nr_tx = nr;
+}
+
+static int key_in(const struct tna_addr_key *k, const struct tna_addr_key *set,
+		  int nr)
+{
+	for (int i = 0; i < nr; i++)
+		if (!memcmp(k, &set[i], sizeof(*k)))
+			return 1;
+	return 0;
+}
+
+static void sync_local(struct applier *a, const struct plan *p)
+{
+	struct tna_addr_key *copy = calloc(p->nr_local + 1, sizeof(*copy));
+	__u8 one = 1;
+
+	if (!copy)
+		return;
+	for (int i = 0; i < p->nr_local; i++)
+		if (bpf_map_update_elem(a->map_local, &p->local[i], &one,
+					BPF_ANY))
+			pr_warn("local address map: %s\n", strerror(errno));
+	for (int i = 0; i < a->nr_local; i++)
+		if (!key_in(&a->local[i], p->local, p->nr_local))
+			bpf_map_delete_elem(a->map_local, &a->local[i]);
+	memcpy(copy, p->local, p->nr_local * sizeof(*copy));
+	free(a->local);
+	a->local = copy;
+	a->nr_local = p->nr_local;
+}
+
+int applier_apply(struct applier *a, const struct plan *p)
+{
+	int failed = 0;
+
+	/* Egresses first: a program may redirect only into a listed device. */
+	sync_devmap(a, p);
+	sync_local(a, p);
+	for (int i = a->nr - 1; i >= 0; i--) {
+		const struct plan_iface *pi = plan_find(p, a->ifs[i].ifindex);
+
+		if (!pi || !pi->accelerate)
+			unload(a, &a->ifs[i]);
+	}
+	for (int i = 0; i < p->nr; i++) {
+		const struct plan_iface *pi = &p->ifaces[i];
+		struct loaded *l = (struct loaded *)applier_find(a, pi->ifindex);
+		int err = 0;
+
+		if (!pi->accelerate) {
+			clear_error(a, pi->ifindex);
+			continue;
+		}
+		if (!l)
+			err = iface_start(a, pi);
+		else if (l->features != pi->features ||
+			 memcmp(l->mac, pi->mac, 6))
+			err = iface_swap(a, l, pi);
+		if (err) {
+			set_error(a, pi->ifindex, "attach failed: %s", err);
+			pr_warn("%s: attach failed: %s\n", pi->name,
+				strerror(-err));
+			failed++;
+		} else {
+			clear_error(a, pi->ifindex);
+		}
+	}
+	return failed ? -EIO : 0;
+}
+
+void applier_free(struct applier *a)
+{
+	while (a->nr)
+		unload(a, &a->ifs[a->nr - 1]);
+	if (a->map_tx >= 0)
+		close(a->map_tx);
+	if (a->map_stats >= 0)
+		close(a->map_stats);
+	if (a->map_local >= 0)
+		close(a->map_local);
+	if (a->map_runtime >= 0)
+		close(a->map_runtime);
+	free(a->tx);
+	free(a->local);
+	a->tx = NULL;
+	a->local = NULL;
+	a->map_tx = a->map_stats = a->map_local = a->map_runtime = -1;
+}
+
+const struct loaded *applier_find(const struct applier *a, int ifindex)
+{
+	for (int i = 0; i < a->nr; i++)
+		if (a->ifs[i].ifindex == ifindex)
+			return &a->ifs[i];
+	return NULL;
+}
+
+int applier_prog_ids(const struct applier *a, uint32_t *ids, int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < a->nr && n < max; i++)
+		ids[n++] = a->ifs[i].prog_id;
+	return n;
+}
+
+int applier_counters(const struct applier *a, const struct loaded *l,
+		     struct tna_counter out[TNA_STAT_MAX])
+{
+	struct tna_counter *v = calloc(a->ncpus, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	memset(out, 0, TNA_STAT_MAX * sizeof(*out));
+	for (uint32_t s = 0; s < TNA_STAT_MAX; s++) {
+		uint32_t key = l->slot * TNA_STAT_MAX + s;
+
+		if (bpf_map_lookup_elem(a->map_stats, &key, v))
+			continue;
+		for (int c = 0; c < a->ncpus; c++) {
+			out[s].packets += v[c].packets;
+			out[s].bytes += v[c].bytes;
+		}
+	}
+	free(v);
+	return 0;
+}
+
+int applier_set_bypass(struct applier *a, int on)
+{
+	struct tna_runtime rt = { .bypass = !!on };
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(a->map_runtime, &zero, &rt, BPF_ANY) ?
+		       -errno :
+		       0;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * This file contains the applier's interface: it turns plans into loaded
+ * programs (one specialized object per interface, attached through BPF
+ * links owned by this process) and map contents, changing only what
+ * differs from what is loaded.
+ */
+#ifndef TNA_APPLY_H
+#define TNA_APPLY_H
+
+#include <stdint.h>
+#include "plan.h"
+#include "tna/abi.h"
+
+enum xdp_mode_pref { MODE_AUTO, MODE_NATIVE, MODE_GENERIC };
+
+struct tna;
+
+struct loaded {
+	int ifindex;
+	char name[IF_NAMESIZE];
+	struct tna *skel;
+	int link_fd;
+	uint64_t features;
+	unsigned char mac[6];
+	uint32_t slot;
+	uint32_t prog_id;
+	int generic; /* attached in generic (skb) mode */
+	unsigned int swaps; /* programs replaced in place */
+};
+
+struct apply_error {
+	int ifindex;
+	char msg[MODEL_NOTE_LEN];
+};
+
+struct applier {
+	int map_tx, map_stats, map_local, map_runtime;
+	struct loaded ifs[TNA_MAX_IFACES];
+	int nr;
+	uint8_t slot_used[TNA_MAX_IFACES];
+	enum xdp_mode_pref mode;
+	int *tx; /* devmap content */
+	int nr_tx;
+	struct tna_addr_key *local; /* local_addrs content */
+	int nr_local;
+	struct apply_error errors[TNA_MAX_IFACES];
+	int nr_errors;
+	int ncpus;
+};
+
+int applier_init(struct applier *a, enum xdp_mode_pref mode)
+	__attribute__((warn_unused_result));
+/* Detach and unload everything. */
+void applier_free(struct applier *a);
+int applier_apply(struct applier *a, const struct plan *p);
+const struct loaded *applier_find(const struct applier *a, int ifindex);
+const char *applier_error(const struct applier *a, int ifindex);
+int applier_prog_ids(const struct applier *a, uint32_t *ids, int max);
+/* Sum of the per-CPU counters of one interface. */
+int applier_counters(const struct applier *a, const struct loaded *l,
+		     struct tna_counter out[TNA_STAT_MAX]);
+int applier_set_bypass(struct applier *a, int on);
+
+#endif /* TNA_APPLY_H */

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The daemon: mirror -> planner -> applier, driven by netlink events, a
+ * 1 s timer for what has no events, the control socket and signals.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <bpf/bpf.h>
+#include "ctl.h"
+#include "daemon.h"
+#include "log.h"
+#include "mirror.h"
+#include "status.h"
+
+#define OWN_IDS 1024
+
+struct daemon {
+	const struct run_opts *o;
+	struct model m;
+	struct mirror mi;
+	struct applier a;
+	struct plan plan;
+	/* Every program id this process attached: link events can arrive late. */
+	uint32_t own[OWN_IDS];
+	int nr_own;
+	int bypass;
+};
+
+static void remember_own(struct daemon *d)
+{
+	uint32_t ids[TNA_MAX_IFACES];
+	int n = applier_prog_ids(&d->a, ids, TNA_MAX_IFACES);
+
+	for (int i = 0; i < n; i++) {
+		int seen = 0;
+
+		for (int k = 0; k < d->nr_own && k < OWN_IDS && !seen; k++)
+			seen = d->own[k] == ids[i];
+		if (!seen)
+			d->own[d->nr_own++ % OWN_IDS] = ids[i];
+	}
+}
+
+static void plan_opts_from(const struct run_opts *o, struct plan_opts *po)
+{
+	memset(po, 0, sizeof(*po));
+	po->include = o->include;
+	po->nr_include = o->nr_include;
+	po->exclude = o->exclude;
+	po->nr_exclude = o->nr_exclude;
+}
+
+static int replan(struct daemon *d)
+{
+	struct plan_opts po;
+	struct plan next;
+	int ret;
+
+	plan_opts_from(d->o, &po);
+	po.own_prog_ids = d->own;
+	po.nr_own = d->nr_own < OWN_IDS ? d->nr_own : OWN_IDS;
+	d->m.dirty = 0;
+	ret = plan_build(&d->m, &po, &next);
+	if (ret)
+		return ret;
+	ret = applier_apply(&d->a, &next);
+	remember_own(d);
+	plan_free(&d->plan);
+	d->plan = next;
+	return ret;
+}
+
+static void serve(struct daemon *d, int lfd)
+{
+	struct status_extra x = { d->m.generation, d->mi.resyncs, d->bypass };
+	char req[128];
+	FILE *out;
+	int fd = ctl_accept(lfd, req, sizeof(req));
+
+	if (fd < 0)
+		return;
+	out = fdopen(fd, "w");
+	if (!out) {
+		close(fd);
+		return;
+	}
+	if (!strcmp(req, "status") || !strcmp(req, "status json")) {
+		status_render(out, &d->plan, &d->a, &x, req[6] != 0);
+	} else if (!strncmp(req, "attached ", 9)) {
+		int ok = 0;
+
+		for (int i = 0; i < d->plan.nr; i++)
+			if (!strcmp(d->plan.ifaces[i].name, req + 9))
+				ok = applier_find(&d->a,
+						  d->plan.ifaces[i].ifindex) !=
+				     NULL;
+		fprintf(out, "%d\n", ok);
+	} else if (!strcmp(req, "bypass on") || !strcmp(req, "bypass off")) {
+		d->bypass = !strcmp(req, "bypass on");
+		fprintf(out, "%s\n",
+			applier_set_bypass(&d->a, d->bypass) ? "error" : "ok");
+	} else {
+		fprintf(out, "error: unknown request\n");
+	}
+	fclose(out);
+}
+
+static int setup_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	return signalfd(-1, &set, SFD_CLOEXEC);
+}
+
+static int setup_timer(void)
+{
+	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+
+	if (fd >= 0 && timerfd_settime(fd, 0, &its, NULL)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+enum { FD_SIG, FD_TIMER, FD_CTL, FD_NL };
+
+int daemon_run(const struct run_opts *o)
+{
+	struct daemon *d = calloc(1, sizeof(*d));
+	struct pollfd pfd[FD_NL + 3];
+	int lfd = -1, sfd = -1, tfd = -1, nfds, ret = 1, stop = 0;
+
+	if (!d)
+		return 1;
+	d->o = o;
+	model_init(&d->m);
+	lfd = ctl_listen();
+	if (lfd == -EADDRINUSE) {
+		fprintf(stderr,
+			"tna: already running in this network namespace\n");
+		goto out_free;
+	}
+	if (lfd < 0) {
+		fprintf(stderr, "tna: control socket: %s\n", strerror(-lfd));
+		goto out_free;
+	}
+	sfd = setup_signals();
+	tfd = setup_timer();
+	if (sfd < 0 || tfd < 0) {
+		fprintf(stderr, "tna: signals/timer: %s\n", strerror(errno));
+		goto out_close;
+	}
+	if (mirror_open(&d->mi, &d->m, 1) || mirror_sync(&d->mi)) {
+		fprintf(stderr, "tna: cannot read the network configuration\n");
+		goto out_close;
+	}
+	if (applier_init(&d->a, o->mode)) {
+		fprintf(stderr, "tna: cannot create BPF maps: %s\n",
+			strerror(errno));
+		goto out_mirror;
+	}
+	replan(d);
+	pr_info("running\n");
+
+	pfd[FD_SIG] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	pfd[FD_TIMER] = (struct pollfd){ .fd = tfd, .events = POLLIN };
+	pfd[FD_CTL] = (struct pollfd){ .fd = lfd, .events = POLLIN };
+	while (!stop) {
+		int fds[3], n = mirror_fds(&d->mi, fds, 3);
+
+		for (int i = 0; i < n; i++)
+			pfd[FD_NL + i] = (struct pollfd){ .fd = fds[i],
+							  .events = POLLIN };
+		nfds = FD_NL + n;
+		if (poll(pfd, nfds, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[FD_SIG].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGHUP) {
+					pr_info("SIGHUP: full resync\n");
+					if (mirror_sync(&d->mi))
+						pr_warn("resync failed\n");
+				} else {
+					stop = 1;
+				}
+			}
+		}
+		if (pfd[FD_TIMER].revents) {
+			uint64_t ticks;
+
+			if (read(tfd, &ticks, sizeof(ticks)) < 0)
+				pr_debug("timer read: %s\n", strerror(errno));
+			mirror_poll(&d->mi);
+		}
+		for (int i = FD_NL; i < nfds; i++)
+			if (pfd[i].revents)
+				mirror_event(&d->mi, pfd[i].fd);
+		if (d->m.dirty && !stop)
+			replan(d);
+		if (pfd[FD_CTL].revents)
+			serve(d, lfd);
+	}
+	pr_info("stopping: detaching everything\n");
+	ret = 0;
+	applier_free(&d->a);
+out_mirror:
+	mirror_close(&d->mi);
+out_close:
+	if (sfd >= 0)
+		close(sfd);
+	if (tfd >= 0)
+		close(tfd);
+	close(lfd);
+out_free:
+	plan_free(&d->plan);
+	model_free(&d->m);
+	free(d);
+	return ret;
+}
+
+/* Programs named like ours are a running daemon's, not someone else's. */
+static int tna_prog_ids(const struct model *m, uint32_t *ids, int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < m->nr_links && n < max; i++) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd;
+
+		if (!m->links[i].xdp_prog_id)
+			continue;
+		fd = bpf_prog_get_fd_by_id(m->links[i].xdp_prog_id);
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    !strcmp(info.name, "tna_xdp"))
+			ids[n++] = info.id;
+		close(fd);
+	}
+	return n;
+}
+
+int plan_once(const struct run_opts *o)
+{
+	uint32_t own[TNA_MAX_IFACES];
+	struct plan_opts po;
+	struct mirror mi;
+	struct model m;
+	struct plan p;
+	int ret = 1;
+
+	model_init(&m);
+	if (mirror_open(&mi, &m, 0) || mirror_sync(&mi)) {
+		fprintf(stderr, "tna: cannot read the network configuration\n");
+		goto out;
+	}
+	plan_opts_from(o, &po);
+	po.own_prog_ids = own;
+	po.nr_own = tna_prog_ids(&m, own, TNA_MAX_IFACES);
+	if (plan_build(&m, &po, &p)) {
+		fprintf(stderr, "tna: planning failed\n");
+		goto out_mirror;
+	}
+	status_render(stdout, &p, NULL, NULL, o->json);
+	plan_free(&p);
+	ret = 0;
+out_mirror:
+	mirror_close(&mi);
+out:
+	model_free(&m);
+	return ret;
+}

@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * `tna demo`: gen ns --veth-- dut ns (the router) --veth-- sink ns. Routes
+ * are configured with plain `ip`. Phases, interleaved per round:
+ *   linux: the router forwards with Linux alone;
+ *   tna:   `tna run` is active in the router namespace;
+ *   floor: (--floor) the router's ingress drops in XDP, measuring what the
+ *          generator and receive cost alone, so forwarding ns/packet =
+ *          1/rate - 1/floor_rate.
+ * The whole run is serialized on CPU 0 (generator, veth NAPI, router).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/wait.h>
+#include "ctl.h"
+#include "demo.h"
+#include "traffic.h"
+
+enum phase { PH_LINUX, PH_TNA, PH_FLOOR, PH_MAX };
+static const char *const phase_name[] = { "linux", "tna", "floor" };
+
+struct demo {
+	char ns[3][48]; /* gen, dut, sink */
+	const char *argv0;
+	pid_t daemon;
+	struct sink_handle sink;
+	unsigned char frame[FRAME_LEN];
+	int created;
+};
+
+static volatile int stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	rc = system(cmd);
+	if (rc != 0)
+		fprintf(stderr, "tna demo: failed: %s\n", cmd);
+	return rc == 0 ? 0 : -1;
+}
+
+static int in_ns_write(const char *ns, const char *path, const char *val)
+{
+	int saved, ret = netns_enter(ns, &saved);
+
+	if (!ret)
+		ret = write_file(path, val);
+	netns_leave(saved);
+	return ret;
+}
+
+static void teardown(struct demo *d)
+{
+	if (d->daemon > 0) {
+		kill(d->daemon, SIGTERM);
+		waitpid(d->daemon, NULL, 0);
+		d->daemon = 0;
+	}
+	if (d->sink.skel)
+		sink_detach(&d->sink);
+	if (!d->created)
+		return;
+	for (int i = 0; i < 3; i++) {
+		char cmd[96];
+
+		snprintf(cmd, sizeof(cmd), "ip netns del %s 2>/dev/null",
+			 d->ns[i]);
+		if (system(cmd))
+			fprintf(stderr, "tna demo: could not delete %s\n",
+				d->ns[i]);
+	}
+	d->created = 0;
+}
+
+static int setup(struct demo *d)
+{
+	const char *g = d->ns[0], *r = d->ns[1], *s = d->ns[2];
+	unsigned char gmac[6], rmac[6];
+	int saved, ret;
+
+	d->created = 1;
+	if (sh("ip netns add %s && ip netns add %s && ip netns add %s", g, r,
+	       s) ||
+	    sh("ip -n %s link add gen0 type veth peer name r0 netns %s", g, r) ||
+	    sh("ip -n %s link add r1 type veth peer name sink0 netns %s", r,
+	       s) ||
+	    sh("ip -n %s addr add 10.10.1.1/24 dev gen0 && ip -n %s link set gen0 up && ip -n %s link set lo up",
+	       g, g, g) ||
+	    sh("ip -n %s addr add 10.10.1.254/24 dev r0 && ip -n %s addr add 10.10.2.254/24 dev r1",
+	       r, r) ||
+	    sh("ip -n %s link set r0 up && ip -n %s link set r1 up && ip -n %s link set lo up",
+	       r, r, r) ||
+	    sh("ip -n %s addr add 10.10.2.1/24 dev sink0 && ip -n %s link set sink0 up && ip -n %s link set lo up",
+	       s, s, s) ||
+	    sh("ip -n %s route add default via 10.10.1.254 && ip -n %s route add default via 10.10.2.254",
+	       g, s) ||
+	    /* frames the generator sends need NAPI on the receiving veth */
+	    sh("ip netns exec %s ethtool -K r0 gro on >/dev/null", r))
+		return -1;
+	if (in_ns_write(r, "/proc/sys/net/ipv4/ip_forward", "1"))
+		return -1;
+
+	ret = netns_enter(s, &saved);
+	if (!ret)
+		ret = sink_attach("sink0", &d->sink);
+	netns_leave(saved);
+	if (ret) {
+		fprintf(stderr, "tna demo: sink: %s\n", strerror(-ret));
+		return -1;
+	}
+	ret = netns_enter(r, &saved);
+	if (!ret)
+		ret = if_mac("r0", rmac);
+	netns_leave(saved);
+	ret = ret ?: netns_enter(g, &saved);
+	if (!ret)
+		ret = if_mac("gen0", gmac);
+	netns_leave(saved);
+	if (ret)
+		return -1;
+	frame_udp4(d->frame, rmac, gmac, inet_addr("10.10.1.1"),
+		   inet_addr("10.10.2.1"));
+	return 0;
+}
+
+/* Ask the daemon in the router namespace; -1 when none answers. */
+static int daemon_query(struct demo *d, const char *req, char **resp)
+{
+	int saved, ret = netns_enter(d->ns[1], &saved);
+
+	if (!ret)
+		ret = ctl_request(req, resp);
+	netns_leave(saved);
+	return ret;
+}
+
+static int daemon_start(struct demo *d)
+{
+	double deadline = now_sec() + 10;
+	char *resp;
+
+	d->daemon = fork();
+	if (d->daemon < 0)
+		return -1;
+	if (d->daemon == 0) {
+		int saved;
+
+		if (netns_enter(d->ns[1], &saved))
+			_exit(1);
+		execl("/proc/self/exe", d->argv0, "run", (char *)NULL);
+		_exit(1);
+	}
+	while (now_sec() < deadline && !stop) {
+		if (!daemon_query(d, "attached r0", &resp)) {
+			int ok = resp[0] == '1';
+
+			free(resp);
+			if (ok)
+				return 0;
+		}
+		if (waitpid(d->daemon, NULL, WNOHANG) == d->daemon) {
+			d->daemon = 0;
+			break;
+		}
+		usleep(20000);
+	}
+	fprintf(stderr, "tna demo: tna run did not attach to r0\n");
+	return -1;
+}
+
+static void daemon_stop(struct demo *d)
+{
+	if (d->daemon <= 0)
+		return;
+	kill(d->daemon, SIGTERM);
+	waitpid(d->daemon, NULL, 0);
+	d->daemon = 0;
+}
+
+/* Packets r0's fast path forwarded so far, from `tna status --json`. */
+static long long fast_path_packets(struct demo *d)
+{
+	long long v = -1;
+	char *resp, *p;
+
+	if (daemon_query(d, "status json", &resp))
+		return -1;
+	p = strstr(resp, "\"name\":\"r0\"");
+	p = p ? strstr(p, "\"fast_path\":{\"packets\":") : NULL;
+	if (p)
+		v = atoll(p + strlen("\"fast_path\":{\"packets\":"));
+	free(resp);
+	return v;
+}
+
+/* Send for `seconds` and count what arrives at the sink (or r0, for floor). */
+static int measure(struct demo *d, double seconds, struct sink_handle *at,
+		   double *mpps, double *delivered)
+{
+	uint64_t before = sink_count(at), sent = 0;
+	double elapsed = 0;
+	int saved, ret = netns_enter(d->ns[0], &saved);
+
+	if (!ret)
+		ret = trafgen_run("gen0", d->frame, seconds, &stop, &sent,
+				  &elapsed);
+	netns_leave(saved);
+	if (ret || elapsed <= 0) {
+		fprintf(stderr, "tna demo: generator: %s\n", strerror(-ret));
+		return -1;
+	}
+	*mpps = (sink_count(at) - before) / elapsed / 1e6;
+	*delivered = sent ? (double)(sink_count(at) - before) / sent : 0;
+	return 0;
+}
+
+static int run_phase(struct demo *d, enum phase ph, double seconds,
+		     double *mpps, double *share)
+{
+	struct sink_handle floor_sink = { NULL, -1 };
+	long long fp0 = 0, fp1;
+	double delivered;
+	int saved, ret = 0;
+
+	*share = -1;
+	if (ph == PH_TNA) {
+		if (daemon_start(d))
+			return -1;
+		fp0 = fast_path_packets(d);
+	} else if (ph == PH_FLOOR) {
+		ret = netns_enter(d->ns[1], &saved);
+		if (!ret)
+			ret = sink_attach("r0", &floor_sink);
+		netns_leave(saved);
+		if (ret)
+			return -1;
+	}
+	ret = measure(d, seconds, ph == PH_FLOOR ? &floor_sink : &d->sink,
+		      mpps, &delivered);
+	if (ph == PH_TNA) {
+		fp1 = fast_path_packets(d);
+		if (fp0 >= 0 && fp1 >= 0 && *mpps > 0)
+			*share = (fp1 - fp0) / (*mpps * 1e6 * seconds);
+		daemon_stop(d);
+	}
+	if (floor_sink.skel)
+		sink_detach(&floor_sink);
+	return ret;
+}
+
+static int dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(const double *v, int n)
+{
+	double s[100];
+
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), dbl_cmp);
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+static double minimum(const double *v, int n)
+{
+	double m = v[0];
+
+	for (int i = 1; i < n; i++)
+		m = v[i] < m ? v[i] : m;
+	return m;
+}
+
+static double maximum(const double *v, int n)
+{
+	double m = v[0];
+
+	for (int i = 1; i < n; i++)
+		m = v[i] > m ? v[i] : m;
+	return m;
+}
+
+static void report(const struct demo_opts *o, double r[PH_MAX][100],
+		   double share[100])
+{
+	int n = o->rounds;
+	double ml = median(r[PH_LINUX], n), mt = median(r[PH_TNA], n);
+	double mf = o->floor ? median(r[PH_FLOOR], n) : 0;
+	double cl = 0, ct = 0;
+
+	if (o->floor && mf > ml && mf > mt) {
+		cl = 1e3 / ml - 1e3 / mf; /* ns per packet */
+		ct = 1e3 / mt - 1e3 / mf;
+	}
+	if (o->json) {
+		printf("{\"rounds\":%d,\"seconds\":%d", n, o->seconds);
+		for (int ph = 0; ph < PH_MAX; ph++) {
+			if (ph == PH_FLOOR && !o->floor)
+				continue;
+			printf(",\"%s_mpps\":{\"min\":%.4f,\"median\":%.4f,\"max\":%.4f}",
+			       phase_name[ph], minimum(r[ph], n),
+			       median(r[ph], n), maximum(r[ph], n));
+		}
+		printf(",\"fast_path_share\":%.4f,\"ratio\":%.3f",
+		       median(share, n), mt / ml);
+		if (cl > 0 && ct > 0)
+			printf(",\"linux_ns_per_pkt\":%.1f,\"tna_ns_per_pkt\":%.1f,\"cost_ratio\":%.3f",
+			       cl, ct, cl / ct);
+		printf("}\n");
+		return;
+	}
+	printf("\n%-22s %8s %8s %8s   (Mpps, %d round(s) of %d s)\n", "",
+	       "min", "median", "max", n, o->seconds);
+	for (int ph = 0; ph < PH_MAX; ph++) {
+		if (ph == PH_FLOOR && !o->floor)
+			continue;
+		printf("%-22s %8.3f %8.3f %8.3f\n",
+		       ph == PH_LINUX ? "Linux alone" :
+		       ph == PH_TNA   ? "tna" :
+					"floor (gen+sink only)",
+		       minimum(r[ph], n), median(r[ph], n), maximum(r[ph], n));
+	}
+	printf("\nthroughput ratio tna / Linux: %.2fx (medians); fast path carried %.1f%% of tna's packets\n",
+	       mt / ml, 100 * median(share, n));
+	if (cl > 0 && ct > 0)
+		printf("forwarding cost per packet (floor subtracted): Linux %.0f ns, tna %.0f ns -> %.2fx\n",
+		       cl, ct, cl / ct);
+}
+
+int demo_run(const struct demo_opts *o, const char *argv0)
+{
+	static double r[PH_MAX][100], share[100];
+	struct demo d = { .argv0 = argv0, .sink = { NULL, -1 } };
+	struct sigaction sa = { .sa_handler = on_signal };
+	cpu_set_t cpus;
+	int ret = 1;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "tna demo: needs root (namespaces, XDP)\n");
+		return 1;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	for (int i = 0; i < 3; i++)
+		snprintf(d.ns[i], sizeof(d.ns[i]), "tna-demo-%d-%s", getpid(),
+			 i == 0 ? "gen" : i == 1 ? "dut" : "sink");
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	sched_setaffinity(0, sizeof(cpus), &cpus);
+
+	if (!o->json)
+		printf("tna demo: %s --veth-- %s (router) --veth-- %s\n"
+		       "64-byte UDP frames 10.10.1.1 -> 10.10.2.1, %d s per phase, %d round(s), all on CPU 0\n",
+		       d.ns[0], d.ns[1], d.ns[2], o->seconds, o->rounds);
+	if (setup(&d))
+		goto out;
+	{
+		double warm, dl;
+
+		/* Let Linux resolve the sink's neighbour entry first. */
+		if (measure(&d, 0.3, &d.sink, &warm, &dl))
+			goto out;
+	}
+	for (int i = 0; i < o->rounds && !stop; i++) {
+		for (int ph = 0; ph < PH_MAX && !stop; ph++) {
+			double s;
+
+			if (ph == PH_FLOOR && !o->floor)
+				continue;
+			if (run_phase(&d, ph, o->seconds, &r[ph][i], &s))
+				goto out;
+			if (ph == PH_TNA)
+				share[i] = s;
+			if (!o->json)
+				printf("round %d: %-6s %7.3f Mpps%s\n", i + 1,
+				       phase_name[ph], r[ph][i],
+				       ph == PH_TNA ? " (tna run active)" : "");
+			fflush(stdout);
+		}
+	}
+	if (stop) {
+		fprintf(stderr, "tna demo: interrupted\n");
+		goto out;
+	}
+	report(o, r, share);
+	ret = 0;
+out:
+	teardown(&d);
+	return ret;
+}

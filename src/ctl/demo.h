@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* This file contains `tna demo`: a router in namespaces, real traffic, Linux alone vs tna. */
+#ifndef TNA_DEMO_H
+#define TNA_DEMO_H
+
+struct demo_opts {
+	int seconds; /* traffic time per phase */
+	int rounds; /* interleaved rounds; medians reported */
+	int floor; /* also measure generator + sink alone */
+	int json;
+};
+
+int demo_run(const struct demo_opts *o, const char *argv0);
+
+#endif /* TNA_DEMO_H */

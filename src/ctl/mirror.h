@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * This file contains the mirror's interface: netlink sockets that fill the
+ * model from initial dumps and keep it current from events (rtnetlink, the
+ * netdev generic netlink family, nf_tables), plus the few sysctls netlink
+ * does not report.
+ */
+#ifndef TNA_MIRROR_H
+#define TNA_MIRROR_H
+
+#include <stdint.h>
+#include "model.h"
+
+struct mnl_socket;
+
+struct mirror {
+	struct model *m;
+	struct mnl_socket *rt_req, *rt_ev;
+	struct mnl_socket *gn_req, *gn_ev;
+	struct mnl_socket *nf_req, *nf_ev;
+	uint16_t netdev_family;
+	uint32_t netdev_mgmt;
+	unsigned int seq;
+	int rules_stale, chains_stale;
+	unsigned long resyncs; /* full re-dumps after lost events */
+};
+
+/* events: also subscribe to change notifications. */
+int mirror_open(struct mirror *mi, struct model *m, int events)
+	__attribute__((warn_unused_result));
+void mirror_close(struct mirror *mi);
+/* Forget everything and dump it all again. */
+int mirror_sync(struct mirror *mi) __attribute__((warn_unused_result));
+/* Event sockets to poll; returns how many were written. */
+int mirror_fds(const struct mirror *mi, int *fds, int max);
+/* Read and apply pending events on fd; re-dumps on ENOBUFS. */
+int mirror_event(struct mirror *mi, int fd);
+/* Re-read what has no events: sysctls, legacy tables, XDP features. */
+int mirror_poll(struct mirror *mi);
+
+#endif /* TNA_MIRROR_H */

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * This file contains the mirrored model: what Linux is configured to do in
+ * this network namespace, as far as the planner needs to know. The mirror
+ * fills it from netlink; tests fill it by hand.
+ */
+#ifndef TNA_MODEL_H
+#define TNA_MODEL_H
+
+#include <net/if.h>
+#include <stdint.h>
+
+#define MODEL_KIND_LEN 16
+#define MODEL_NOTE_LEN 128
+
+/* Netconf values not (yet) reported for an interface. */
+#define CONF_UNKNOWN (-1)
+
+struct link {
+	int ifindex;
+	char name[IF_NAMESIZE];
+	char kind[MODEL_KIND_LEN]; /* IFLA_INFO_KIND: veth, bridge, vrf ... */
+	char slave_kind[MODEL_KIND_LEN]; /* IFLA_INFO_SLAVE_KIND of a port */
+	unsigned int flags; /* IFF_* */
+	unsigned short type; /* ARPHRD_* */
+	unsigned char mac[6];
+	int has_mac;
+	unsigned int mtu;
+	int master;
+	unsigned int xdp_prog_id; /* program attached now, by anyone */
+	uint64_t xdp_features; /* netdev family NETDEV_XDP_ACT_* */
+	int has_xdp_features;
+	int fwd4, fwd6, rpf4; /* netconf, CONF_UNKNOWN until reported */
+	int tc_ingress; /* ingress or clsact qdisc present */
+	char root_qdisc[MODEL_KIND_LEN];
+	int nft_netdev_hooks; /* netdev-family base chains bound to it */
+};
+
+struct route {
+	int family;
+	uint32_t table;
+	uint8_t type, dst_len, tos;
+	uint32_t priority;
+	unsigned char dst[16];
+	int oif;
+	int multipath;
+};
+
+struct neigh {
+	int family;
+	int ifindex;
+	unsigned char dst[16];
+	unsigned char lladdr[6];
+	uint16_t state;
+};
+
+struct rule {
+	int family;
+	uint32_t priority;
+	uint32_t table;
+	int has_iif, has_oif;
+};
+
+/* Base chain on a forwarding-path hook, by family reach. */
+struct nft_hook_note {
+	int v4, v6; /* which families the chain sees */
+	char what[MODEL_NOTE_LEN]; /* "family table chain hook" */
+};
+
+struct model {
+	struct link *links;
+	int nr_links, cap_links;
+	struct route *routes;
+	int nr_routes, cap_routes;
+	struct neigh *neighs;
+	int nr_neighs, cap_neighs;
+	struct rule *rules;
+	int nr_rules, cap_rules;
+
+	/* Global settings (sysctls, netconf "all") */
+	int fwd6_all; /* net.ipv6.conf.all.forwarding */
+	int rpf4_all; /* net.ipv4.conf.all.rp_filter */
+	int mpath_hash4, mpath_hash6; /* fib_multipath_hash_policy */
+	int has_netdev_family; /* xdp-features are known */
+
+	/* Netfilter on the forwarding path */
+	struct nft_hook_note nft_fwd4, nft_fwd6; /* first chain found */
+	int nr_nft_fwd4, nr_nft_fwd6;
+	int legacy4, legacy6; /* iptables-legacy tables loaded */
+
+	int dirty; /* changed since the last plan */
+	unsigned long generation; /* bumped on every change */
+};
+
+void model_init(struct model *m);
+void model_free(struct model *m);
+void model_touch(struct model *m);
+
+struct link *model_link(struct model *m, int ifindex);
+const struct link *model_link_c(const struct model *m, int ifindex);
+struct link *model_link_add(struct model *m, int ifindex);
+void model_link_del(struct model *m, int ifindex);
+
+/* Routes, neighbours and rules: replace the entry with the same key, or delete it. */
+void model_route_set(struct model *m, const struct route *r, int del);
+void model_neigh_set(struct model *m, const struct neigh *n, int del);
+void model_rule_add(struct model *m, const struct rule *r);
+void model_rules_clear(struct model *m, int family);
+
+#endif /* TNA_MODEL_H */

@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The planner: a pure function of the mirrored model. It decides, per
+ * interface, whether a fast path is attached and which modules it holds,
+ * and says why whenever traffic is left to Linux. No system calls here.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <linux/if_arp.h>
+#include <linux/rtnetlink.h>
+#include "plan.h"
+#include "netdev.h"
+
+#define NOTE(buf, ...) snprintf(buf, sizeof(buf), __VA_ARGS__)
+
+static int name_in(const char *name, const char *const *list, int nr)
+{
+	for (int i = 0; i < nr; i++)
+		if (!strcmp(name, list[i]))
+			return 1;
+	return 0;
+}
+
+static int own_prog(const struct plan_opts *o, uint32_t id)
+{
+	for (int i = 0; i < o->nr_own; i++)
+		if (o->own_prog_ids[i] == id)
+			return 1;
+	return 0;
+}
+
+/* Root qdiscs that only schedule: bypassing them changes timing, never bytes or drops by policy. */
+static int qdisc_plain(const char *kind)
+{
+	static const char *const plain[] = { "",	"noqueue", "mq",
+					     "pfifo_fast", "fq_codel", "fq",
+					     "pfifo",	"bfifo",   "sfq" };
+
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
+		if (!strcmp(kind, plain[i]))
+			return 1;
+	return 0;
+}
+
+/* Checks shared by both directions; returns 0 or writes why the device is out of scope. */
+static int link_unsupported(const struct model *m, const struct link *l,
+			    char *why, size_t len)
+{
+	const struct link *master;
+
+	if (l->flags & IFF_LOOPBACK)
+		return snprintf(why, len, "loopback");
+	if (l->type != ARPHRD_ETHER || !l->has_mac)
+		return snprintf(why, len, "not an Ethernet device");
+	if (!(l->flags & IFF_UP))
+		return snprintf(why, len, "link down");
+	if (!(l->flags & IFF_RUNNING))
+		return snprintf(why, len, "no carrier");
+	if (!strcmp(l->kind, "bridge") || !strcmp(l->kind, "bond") ||
+	    !strcmp(l->kind, "team") || !strcmp(l->kind, "vrf"))
+		return snprintf(why, len, "%s device: not modelled yet",
+				l->kind);
+	if (l->master) {
+		master = model_link_c(m, l->master);
+		return snprintf(why, len, "port of %s %s: not modelled yet",
+				master && master->kind[0] ? master->kind :
+							    "master",
+				master ? master->name : "?");
+	}
+	if (l->tc_ingress)
+		return snprintf(why, len,
+				"tc ingress/clsact qdisc: its filters would be bypassed");
+	if (l->nft_netdev_hooks)
+		return snprintf(why, len,
+				"netdev-family nft chain: it would be bypassed");
+	return 0;
+}
+
+static void plan_egress(const struct model *m, const struct link *l,
+			struct plan_iface *pi)
+{
+	if (link_unsupported(m, l, pi->egress_reason,
+			     sizeof(pi->egress_reason)))
+		return;
+	if (!m->has_netdev_family || !l->has_xdp_features) {
+		NOTE(pi->egress_reason, "XDP transmit support unknown");
+		return;
+	}
+	if (!(l->xdp_features & NETDEV_XDP_ACT_NDO_XMIT)) {
+		if (!strcmp(l->kind, "veth"))
+			NOTE(pi->egress_reason,
+			     "cannot take XDP frames: veth peer has no XDP program and no GRO");
+		else
+			NOTE(pi->egress_reason,
+			     "cannot take XDP frames: driver lacks ndo_xdp_xmit");
+		return;
+	}
+	if (!qdisc_plain(l->root_qdisc)) {
+		NOTE(pi->egress_reason, "qdisc %s would be bypassed",
+		     l->root_qdisc);
+		return;
+	}
+	pi->egress = 1;
+}
+
+static int family_has_multipath(const struct model *m, int family)
+{
+	for (int i = 0; i < m->nr_routes; i++)
+		if (m->routes[i].family == family && m->routes[i].multipath)
+			return 1;
+	return 0;
+}
+
+static int family_has_iif_rules(const struct model *m, int family)
+{
+	for (int i = 0; i < m->nr_rules; i++)
+		if (m->rules[i].family == family &&
+		    (m->rules[i].has_iif || m->rules[i].has_oif))
+			return 1;
+	return 0;
+}
+
+/* A local route covering a prefix makes Linux's martian-source check a FIB lookup. */
+static int has_local_prefix4(const struct model *m)
+{
+	for (int i = 0; i < m->nr_routes; i++) {
+		const struct route *r = &m->routes[i];
+
+		if (r->family == AF_INET && r->type == RTN_LOCAL &&
+		    r->dst_len < 32 && r->dst[0] != 127)
+			return 1;
+	}
+	return 0;
+}
+
+/* Whole-family reasons that hold for every interface. */
+static int family_blocked(const struct model *m, int v6, char *why,
+			  size_t len)
+{
+	const struct nft_hook_note *nft = v6 ? &m->nft_fwd6 : &m->nft_fwd4;
+	int nr_nft = v6 ? m->nr_nft_fwd6 : m->nr_nft_fwd4;
+	int legacy = v6 ? m->legacy6 : m->legacy4;
+	int hash = v6 ? m->mpath_hash6 : m->mpath_hash4;
+
+	if (nr_nft)
+		return snprintf(why, len,
+				"netfilter chain on the forward path (%s): filtering not modelled yet",
+				nft->what);
+	if (legacy)
+		return snprintf(why, len,
+				"iptables-legacy tables loaded: filtering not modelled");
+	if (hash > 1 && family_has_multipath(m, v6 ? AF_INET6 : AF_INET))
+		return snprintf(why, len,
+				"multipath hash policy %d: not modelled", hash);
+	if (!v6 && has_local_prefix4(m))
+		return snprintf(why, len,
+				"local route covering a prefix: not modelled");
+	return 0;
+}
+
+static void plan_ingress(const struct model *m, const struct plan_opts *o,
+			 const struct link *l, struct plan_iface *pi)
+{
+	int rpf;
+
+	if (o->nr_include && !name_in(l->name, o->include, o->nr_include)) {
+		NOTE(pi->reason, "not selected (--iface)");
+		return;
+	}
+	if (name_in(l->name, o->exclude, o->nr_exclude)) {
+		NOTE(pi->reason, "excluded (--exclude)");
+		return;
+	}
+	if (link_unsupported(m, l, pi->reason, sizeof(pi->reason)))
+		return;
+	if (l->xdp_prog_id && !own_prog(o, l->xdp_prog_id)) {
+		NOTE(pi->reason,
+		     "another XDP program (id %u) is attached: left alone",
+		     l->xdp_prog_id);
+		return;
+	}
+
+	if (l->fwd4 != 1)
+		NOTE(pi->family_note[0], "forwarding disabled");
+	else if (!family_blocked(m, 0, pi->family_note[0],
+				 sizeof(pi->family_note[0])))
+		pi->features |= TNA_F_ROUTE4;
+	if (l->fwd6 != 1 || m->fwd6_all != 1)
+		NOTE(pi->family_note[1], "forwarding disabled");
+	else if (!family_blocked(m, 1, pi->family_note[1],
+				 sizeof(pi->family_note[1])))
+		pi->features |= TNA_F_ROUTE6;
+
+	rpf = l->rpf4 > m->rpf4_all ? l->rpf4 : m->rpf4_all;
+	if ((pi->features & TNA_F_ROUTE4) && rpf > 0) {
+		if (family_has_iif_rules(m, AF_INET)) {
+			pi->features &= ~TNA_F_ROUTE4;
+			NOTE(pi->family_note[0],
+			     "rp_filter with iif/oif policy rules: not modelled");
+		} else {
+			pi->features |= rpf == 1 ? TNA_F_RPF4_STRICT :
+						   TNA_F_RPF4_LOOSE;
+		}
+	}
+	if (!(pi->features & (TNA_F_ROUTE4 | TNA_F_ROUTE6))) {
+		NOTE(pi->reason, "ipv4: %.50s; ipv6: %.50s",
+		     pi->family_note[0], pi->family_note[1]);
+		pi->features = 0;
+		return;
+	}
+	pi->accelerate = 1;
+}
+
+static void plan_local_addrs(const struct model *m, struct plan *p)
+{
+	p->local = calloc(m->nr_routes + 1, sizeof(*p->local));
+	if (!p->local)
+		return;
+	for (int i = 0; i < m->nr_routes; i++) {
+		const struct route *r = &m->routes[i];
+		struct tna_addr_key *k = &p->local[p->nr_local];
+
+		if (r->table != RT_TABLE_LOCAL)
+			continue;
+		if (r->family == AF_INET && r->dst_len == 32 &&
+		    (r->type == RTN_LOCAL || r->type == RTN_BROADCAST)) {
+			k->addr[2] = htonl(0xffff);
+			memcpy(&k->addr[3], r->dst, 4);
+			p->nr_local++;
+		} else if (r->family == AF_INET6 && r->dst_len == 128 &&
+			   r->type == RTN_LOCAL) {
+			memcpy(k->addr, r->dst, 16);
+			p->nr_local++;
+		}
+	}
+}
+
+static int iface_cmp(const void *a, const void *b)
+{
+	return ((const struct plan_iface *)a)->ifindex -
+	       ((const struct plan_iface *)b)->ifindex;
+}
+
+int plan_build(const struct model *m, const struct plan_opts *o,
+	       struct plan *p)
+{
+	static const struct plan_opts none;
+	int nr_egress = 0;
+
+	if (!o)
+		o = &none;
+	memset(p, 0, sizeof(*p));
+	p->ifaces = calloc(m->nr_links + 1, sizeof(*p->ifaces));
+	if (!p->ifaces)
+		return -ENOMEM;
+	for (int i = 0; i < m->nr_links; i++) {
+		const struct link *l = &m->links[i];
+		struct plan_iface *pi = &p->ifaces[p->nr++];
+
+		pi->ifindex = l->ifindex;
+		snprintf(pi->name, sizeof(pi->name), "%s", l->name);
+		memcpy(pi->mac, l->mac, sizeof(pi->mac));
+		plan_egress(m, l, pi);
+		plan_ingress(m, o, l, pi);
+		nr_egress += pi->egress;
+	}
+	qsort(p->ifaces, p->nr, sizeof(*p->ifaces), iface_cmp);
+
+	/* A program is worth attaching only if it can send somewhere else. */
+	for (int i = 0; i < p->nr; i++) {
+		struct plan_iface *pi = &p->ifaces[i];
+
+		if (!pi->accelerate || nr_egress - pi->egress > 0)
+			continue;
+		pi->accelerate = 0;
+		pi->features = 0;
+		NOTE(pi->reason, "no other interface can take XDP frames");
+	}
+	plan_local_addrs(m, p);
+	if (!p->local) {
+		plan_free(p);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void plan_free(struct plan *p)
+{
+	if (!p)
+		return;
+	free(p->ifaces);
+	free(p->local);
+	memset(p, 0, sizeof(*p));
+}
+
+const struct plan_iface *plan_find(const struct plan *p, int ifindex)
+{
+	for (int i = 0; i < p->nr; i++)
+		if (p->ifaces[i].ifindex == ifindex)
+			return &p->ifaces[i];
+	return NULL;
+}
+
+const char *plan_modules(uint64_t features, char *buf, size_t len)
+{
+	static const char *const names[] = TNA_FEATURE_NAMES;
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (int i = 0; i < TNA_NR_FEATURES && off < len; i++)
+		if (features & (1ULL << i))
+			off += snprintf(buf + off, len - off, "%s%s",
+					off ? "," : "", names[i]);
+	return buf;
+}

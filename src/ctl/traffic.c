@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Traffic generator and sink for the demo and benchmarks (see traffic.h). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "sink.skel.h"
+#include "trafgen.skel.h"
+#include "traffic.h"
+
+double now_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int netns_enter(const char *name, int *saved)
+{
+	char path[128];
+	int fd, ret = 0;
+
+	*saved = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*saved < 0 || fd < 0 || setns(fd, CLONE_NEWNET))
+		ret = -errno;
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+void netns_leave(int saved)
+{
+	if (saved < 0)
+		return;
+	if (setns(saved, CLONE_NEWNET))
+		perror("setns back");
+	close(saved);
+}
+
+int if_mac(const char *ifname, unsigned char mac[6])
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
+		ret = -errno;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(fd);
+	return ret;
+}
+
+int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int sink_attach(const char *ifname, struct sink_handle *s)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = XDP_FLAGS_DRV_MODE);
+	int ifindex = if_nametoindex(ifname);
+
+	s->link_fd = -1;
+	s->skel = NULL;
+	if (!ifindex)
+		return -ENODEV;
+	s->skel = sink__open_and_load();
+	if (!s->skel)
+		return -errno;
+	s->link_fd = bpf_link_create(bpf_program__fd(s->skel->progs.sink_xdp),
+				     ifindex, BPF_XDP, &opts);
+	if (s->link_fd < 0) {
+		int err = -errno;
+
+		sink__destroy(s->skel);
+		s->skel = NULL;
+		return err;
+	}
+	return 0;
+}
+
+void sink_detach(struct sink_handle *s)
+{
+	if (s->link_fd >= 0)
+		close(s->link_fd);
+	sink__destroy(s->skel);
+	s->skel = NULL;
+	s->link_fd = -1;
+}
+
+uint64_t sink_count(const struct sink_handle *s)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t *v, sum = 0;
+	__u32 zero = 0;
+
+	if (ncpus <= 0 || !s->skel)
+		return 0;
+	v = calloc(ncpus, sizeof(*v));
+	if (!v)
+		return 0;
+	if (!bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.sink_count), &zero,
+				 v))
+		for (int i = 0; i < ncpus; i++)
+			sum += v[i];
+	free(v);
+	return sum;
+}
+
+int trafgen_run(const char *ifname, const unsigned char *frame,
+		double seconds, volatile int *stop, uint64_t *sent,
+		double *elapsed)
+{
+	struct xdp_md ctx = { .ingress_ifindex = if_nametoindex(ifname) };
+	unsigned char data[FRAME_LEN];
+	struct trafgen *skel;
+	double t0, t, end;
+	__u32 repeat = 1 << 16;
+	int ret = 0;
+
+	*sent = 0;
+	if (!ctx.ingress_ifindex)
+		return -ENODEV;
+	skel = trafgen__open_and_load();
+	if (!skel)
+		return -errno;
+	memcpy(skel->bss->gen_frame, frame, FRAME_LEN);
+	memcpy(data, frame, FRAME_LEN);
+	t0 = now_sec();
+	end = t0 + seconds;
+	/* Each call costs an RCU grace period: keep calls around 0.25 s. */
+	while (!*stop && (t = now_sec()) < end) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data,
+			    .data_size_in = FRAME_LEN, .ctx_in = &ctx,
+			    .ctx_size_in = sizeof(ctx),
+			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES,
+			    .repeat = repeat, .batch_size = 64);
+		double dt;
+
+		if (bpf_prog_test_run_opts(
+			    bpf_program__fd(skel->progs.trafgen_xdp), &opts)) {
+			ret = -errno;
+			break;
+		}
+		*sent += repeat;
+		dt = now_sec() - t;
+		if (dt > 0) {
+			double want = repeat / dt * 0.25;
+
+			repeat = want < 1024 ? 1024 :
+				 want > (1 << 24) ? (1 << 24) :
+						    (__u32)want;
+		}
+	}
+	*elapsed = now_sec() - t0;
+	trafgen__destroy(skel);
+	return ret;
+}
+
+static uint16_t csum16(const void *p, int len)
+{
+	const uint16_t *w = p;
+	uint32_t sum = 0;
+
+	for (int i = 0; i < len / 2; i++)
+		sum += w[i];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum;
+}
+
+void frame_udp4(unsigned char *f, const unsigned char dmac[6],
+		const unsigned char smac[6], uint32_t saddr, uint32_t daddr)
+{
+	unsigned char *ip = f + 14, *udp = ip + 20;
+	uint16_t v;
+
+	memset(f, 0, FRAME_LEN);
+	memcpy(f, dmac, 6);
+	memcpy(f + 6, smac, 6);
+	f[12] = 0x08;
+	ip[0] = 0x45;
+	v = htons(FRAME_LEN - 14);
+	memcpy(ip + 2, &v, 2);
+	ip[6] = 0x40; /* DF */
+	ip[8] = 64;
+	ip[9] = 17;
+	memcpy(ip + 12, &saddr, 4);
+	memcpy(ip + 16, &daddr, 4);
+	v = csum16(ip, 20);
+	memcpy(ip + 10, &v, 2);
+	v = htons(1234);
+	memcpy(udp, &v, 2);
+	v = htons(9);
+	memcpy(udp + 2, &v, 2);
+	v = htons(FRAME_LEN - 34);
+	memcpy(udp + 4, &v, 2);
+	for (int i = 42; i < FRAME_LEN; i++)
+		f[i] = (unsigned char)i;
+}
