@@ -56,7 +56,7 @@ struct tna_cfg {
 	X(ICMP_ERROR, "icmp_error")                                            \
 	X(MARTIAN, "martian_address")                                          \
 	X(FAMILY_OFF, "family_not_accelerated")                                \
-	X(LOCAL, "local_destination")                                          \
+	X(NOT_FWDED, "local_or_no_route")                                          \
 	X(NO_NEIGH, "no_neighbour")                                            \
 	X(FRAG_NEEDED, "frag_needed")                                          \
 	X(FWD_DISABLED, "forwarding_disabled")                                 \
@@ -88,9 +88,19 @@ struct tna_addr_key {
 	__u32 addr[4];
 };
 
-/* Single entry of the runtime map: switches read by every instance. */
+/*
+ * Single entry of the runtime map: namespace-wide values every instance
+ * reads per packet, changed without reloading anything.
+ */
 struct tna_runtime {
 	__u32 bypass; /* non-zero: hand every packet to Linux */
+	/*
+	 * Smallest MTU metric of any IPv4/IPv6 route (0: none). Linux's
+	 * forwarding honours a route's MTU even when it is not locked;
+	 * bpf_fib_lookup() only when locked, so larger packets go to Linux.
+	 */
+	__u32 route_mtu4;
+	__u32 route_mtu6;
 	__u32 pad;
 };
 

@@ -12,27 +12,21 @@
 #include "lib/parse.h"
 #include "lib/route.h"
 
-static __always_inline int bypassed(void)
+static __always_inline int process(struct xdp_md *ctx, struct pkt *p)
 {
 	__u32 zero = 0;
 	struct tna_runtime *rt = bpf_map_lookup_elem(&runtime, &zero);
-
-	return rt && rt->bypass;
-}
-
-static __always_inline int process(struct xdp_md *ctx, struct pkt *p)
-{
 	int rc;
 
-	if (bypassed())
+	if (!rt || rt->bypass)
 		return -TNA_STAT_BYPASS;
 	rc = parse_eth(ctx, p);
 	if (rc < 0)
 		return rc;
 	if (p->l3_proto == bpf_htons(ETH_P_IP))
-		return HAS(TNA_F_ROUTE4) ? route4(ctx, p) :
+		return HAS(TNA_F_ROUTE4) ? route4(ctx, p, rt) :
 					   -TNA_STAT_FAMILY_OFF;
-	return HAS(TNA_F_ROUTE6) ? route6(ctx, p) : -TNA_STAT_FAMILY_OFF;
+	return HAS(TNA_F_ROUTE6) ? route6(ctx, p, rt) : -TNA_STAT_FAMILY_OFF;
 }
 
 SEC("xdp")

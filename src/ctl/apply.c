@@ -286,9 +286,23 @@ static void sync_local(struct applier *a, const struct plan *p)
 	a->nr_local = p->nr_local;
 }
 
+static int sync_runtime(struct applier *a)
+{
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(a->map_runtime, &zero, &a->rt, BPF_ANY) ?
+		       -errno :
+		       0;
+}
+
 int applier_apply(struct applier *a, const struct plan *p)
 {
 	int failed = 0;
+
+	a->rt.route_mtu4 = p->route_mtu4;
+	a->rt.route_mtu6 = p->route_mtu6;
+	if (sync_runtime(a))
+		pr_warn("runtime map: %s\n", strerror(errno));
 
 	/* Egresses first: a program may redirect only into a listed device. */
 	sync_devmap(a, p);
@@ -385,10 +399,6 @@ int applier_counters(const struct applier *a, const struct loaded *l,
 
 int applier_set_bypass(struct applier *a, int on)
 {
-	struct tna_runtime rt = { .bypass = !!on };
-	__u32 zero = 0;
-
-	return bpf_map_update_elem(a->map_runtime, &zero, &rt, BPF_ANY) ?
-		       -errno :
-		       0;
+	a->rt.bypass = !!on;
+	return sync_runtime(a);
 }

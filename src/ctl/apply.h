@@ -44,6 +44,7 @@ struct applier {
 	int nr_tx;
 	struct tna_addr_key *local; /* local_addrs content */
 	int nr_local;
+	struct tna_runtime rt; /* runtime map content */
 	struct apply_error errors[TNA_MAX_IFACES];
 	int nr_errors;
 	int ncpus;

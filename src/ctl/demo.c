@@ -216,7 +216,7 @@ static long long fast_path_packets(struct demo *d)
 
 /* Send for `seconds` and count what arrives at the sink (or r0, for floor). */
 static int measure(struct demo *d, double seconds, struct sink_handle *at,
-		   double *mpps, double *delivered)
+		   double *mpps, uint64_t *received)
 {
 	uint64_t before = sink_count(at), sent = 0;
 	double elapsed = 0;
@@ -230,8 +230,8 @@ static int measure(struct demo *d, double seconds, struct sink_handle *at,
 		fprintf(stderr, "tna demo: generator: %s\n", strerror(-ret));
 		return -1;
 	}
-	*mpps = (sink_count(at) - before) / elapsed / 1e6;
-	*delivered = sent ? (double)(sink_count(at) - before) / sent : 0;
+	*received = sink_count(at) - before;
+	*mpps = *received / elapsed / 1e6;
 	return 0;
 }
 
@@ -240,7 +240,7 @@ static int run_phase(struct demo *d, enum phase ph, double seconds,
 {
 	struct sink_handle floor_sink = { NULL, -1 };
 	long long fp0 = 0, fp1;
-	double delivered;
+	uint64_t received;
 	int saved, ret = 0;
 
 	*share = -1;
@@ -257,11 +257,11 @@ static int run_phase(struct demo *d, enum phase ph, double seconds,
 			return -1;
 	}
 	ret = measure(d, seconds, ph == PH_FLOOR ? &floor_sink : &d->sink,
-		      mpps, &delivered);
+		      mpps, &received);
 	if (ph == PH_TNA) {
 		fp1 = fast_path_packets(d);
-		if (fp0 >= 0 && fp1 >= 0 && *mpps > 0)
-			*share = (fp1 - fp0) / (*mpps * 1e6 * seconds);
+		if (fp0 >= 0 && fp1 >= 0 && received)
+			*share = (double)(fp1 - fp0) / received;
 		daemon_stop(d);
 	}
 	if (floor_sink.skel)
@@ -378,10 +378,11 @@ int demo_run(const struct demo_opts *o, const char *argv0)
 	if (setup(&d))
 		goto out;
 	{
-		double warm, dl;
+		double warm;
+		uint64_t n;
 
 		/* Let Linux resolve the sink's neighbour entry first. */
-		if (measure(&d, 0.3, &d.sink, &warm, &dl))
+		if (measure(&d, 0.3, &d.sink, &warm, &n))
 			goto out;
 	}
 	for (int i = 0; i < o->rounds && !stop; i++) {

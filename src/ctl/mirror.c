@@ -193,6 +193,13 @@ static int route_msg(struct mirror *mi, const struct nlmsghdr *nlh)
 	if (tb[RTA_OIF])
 		r.oif = mnl_attr_get_u32(tb[RTA_OIF]);
 	r.multipath = tb[RTA_MULTIPATH] != NULL;
+	if (tb[RTA_METRICS]) {
+		const struct nlattr *mx[RTAX_MAX + 1];
+
+		parse_nested(tb[RTA_METRICS], mx, RTAX_MAX);
+		if (mx[RTAX_MTU])
+			r.mtu = mnl_attr_get_u32(mx[RTAX_MTU]);
+	}
 	model_route_set(mi->m, &r, nlh->nlmsg_type == RTM_DELROUTE);
 	return 0;
 }

@@ -44,6 +44,7 @@ struct route {
 	unsigned char dst[16];
 	int oif;
 	int multipath;
+	uint32_t mtu; /* RTAX_MTU metric, 0 if none */
 };
 
 struct neigh {

@@ -240,6 +240,19 @@ static void plan_local_addrs(const struct model *m, struct plan *p)
 	}
 }
 
+/* Linux's forwarding honours any route's MTU metric; the FIB helper only locked ones. */
+static void plan_route_mtu(const struct model *m, struct plan *p)
+{
+	for (int i = 0; i < m->nr_routes; i++) {
+		const struct route *r = &m->routes[i];
+		uint32_t *cap = r->family == AF_INET ? &p->route_mtu4 :
+							&p->route_mtu6;
+
+		if (r->mtu && (!*cap || r->mtu < *cap))
+			*cap = r->mtu;
+	}
+}
+
 static int iface_cmp(const void *a, const void *b)
 {
 	return ((const struct plan_iface *)a)->ifindex -
@@ -281,6 +294,7 @@ int plan_build(const struct model *m, const struct plan_opts *o,
 		pi->features = 0;
 		NOTE(pi->reason, "no other interface can take XDP frames");
 	}
+	plan_route_mtu(m, p);
 	plan_local_addrs(m, p);
 	if (!p->local) {
 		plan_free(p);

@@ -37,6 +37,7 @@ struct plan {
 	int nr;
 	struct tna_addr_key *local; /* local and broadcast addresses */
 	int nr_local;
+	uint32_t route_mtu4, route_mtu6; /* smallest route MTU metric, 0: none */
 };
 
 int plan_build(const struct model *m, const struct plan_opts *o,

@@ -136,7 +136,8 @@ int trafgen_run(const char *ifname, const unsigned char *frame,
 		double seconds, volatile int *stop, uint64_t *sent,
 		double *elapsed)
 {
-	struct xdp_md ctx = { .ingress_ifindex = if_nametoindex(ifname) };
+	struct xdp_md ctx = { .data_end = FRAME_LEN,
+			      .ingress_ifindex = if_nametoindex(ifname) };
 	unsigned char data[FRAME_LEN];
 	struct trafgen *skel;
 	double t0, t, end;

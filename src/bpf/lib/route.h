@@ -46,7 +46,7 @@ static __always_inline int fib_reason(int rc)
 	case BPF_FIB_LKUP_RET_PROHIBIT:
 		return -TNA_STAT_PROHIBIT;
 	case BPF_FIB_LKUP_RET_NOT_FWDED:
-		return -TNA_STAT_LOCAL;
+		return -TNA_STAT_NOT_FWDED;
 	case BPF_FIB_LKUP_RET_FWD_DISABLED:
 		return -TNA_STAT_FWD_DISABLED;
 	case BPF_FIB_LKUP_RET_NO_NEIGH:
@@ -161,7 +161,8 @@ static __always_inline void rewrite_macs(struct ethhdr *eth,
 	__builtin_memcpy(eth->h_source, fib->smac, ETH_ALEN);
 }
 
-static __always_inline int route4(struct xdp_md *ctx, struct pkt *p)
+static __always_inline int route4(struct xdp_md *ctx, struct pkt *p,
+				  const struct tna_runtime *rt)
 {
 	struct bpf_fib_lookup fib = {};
 	struct ethhdr *eth;
@@ -184,6 +185,8 @@ static __always_inline int route4(struct xdp_md *ctx, struct pkt *p)
 		return -TNA_STAT_FRAGMENT;
 	if (iph->ttl <= 1)
 		return -TNA_STAT_TTL;
+	if (rt->route_mtu4 && tot_len > rt->route_mtu4)
+		return -TNA_STAT_FRAG_NEEDED;
 	if (ip4_martian(iph->saddr, iph->daddr))
 		return -TNA_STAT_MARTIAN;
 	if (iph->protocol == IPPROTO_ICMP &&
@@ -246,7 +249,8 @@ static __always_inline int ip6_special(const struct in6_addr *a)
 	return 0;
 }
 
-static __always_inline int route6(struct xdp_md *ctx, struct pkt *p)
+static __always_inline int route6(struct xdp_md *ctx, struct pkt *p,
+				  const struct tna_runtime *rt)
 {
 	struct bpf_fib_lookup fib = {};
 	struct ethhdr *eth;
@@ -266,6 +270,8 @@ static __always_inline int route6(struct xdp_md *ctx, struct pkt *p)
 		return -TNA_STAT_FRAGMENT;
 	if (ip6h->hop_limit <= 1)
 		return -TNA_STAT_TTL;
+	if (rt->route_mtu6 && tot_len > rt->route_mtu6)
+		return -TNA_STAT_FRAG_NEEDED;
 	if (ip6_special(&ip6h->saddr) || ip6_special(&ip6h->daddr) ||
 	    is_local_addr(ip6h->saddr.in6_u.u6_addr32[0],
 			  ip6h->saddr.in6_u.u6_addr32[1],

@@ -1,0 +1,40 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Prepares a private namespace with interfaces, routes and neighbours, then
+# runs the BPF_PROG_TEST_RUN table of the router module inside it.
+set -eu
+B=${B:-build}
+NS=tnafp-$$-$RANDOM
+cleanup() { ip netns del "$NS" 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+ip netns add "$NS"
+n() { ip -n "$NS" "$@"; }
+x() { ip netns exec "$NS" "$@"; }
+for i in in0 in1 out0 out1; do
+	n link add $i type veth peer name ${i}p
+	n link set $i up
+	n link set ${i}p up
+done
+n link set lo up
+x sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward; echo 1 > /proc/sys/net/ipv6/conf/all/forwarding; echo 0 > /proc/sys/net/ipv4/conf/in1/forwarding'
+n addr add 10.1.0.1/24 dev in0
+n addr add 10.11.0.1/24 dev in1
+n addr add 10.2.0.1/24 dev out0
+n addr add 10.9.0.1/24 dev out1
+n addr add fd01::1/64 dev in0 nodad
+n addr add fd02::1/64 dev out0 nodad
+n neigh add 10.2.0.2 lladdr 02:00:00:00:02:02 dev out0 nud permanent
+n neigh add fd02::2 lladdr 02:00:00:00:02:02 dev out0 nud permanent
+n neigh add 10.9.0.2 lladdr 02:00:00:00:09:02 dev out1 nud permanent
+n neigh add 10.1.0.99 lladdr 02:00:00:00:01:99 dev in0 nud permanent
+n route add 10.3.0.0/24 via 10.2.0.2
+n route add blackhole 10.4.0.0/24
+n route add unreachable 10.5.0.0/24
+n route add prohibit 10.6.0.0/24
+n route add 10.7.0.0/24 via 10.2.0.3
+n route add 10.8.0.0/24 via 10.9.0.2
+n route add 10.12.0.0/24 via 10.2.0.2 mtu lock 200
+n route add fd03::/64 via fd02::2
+n route add fd07::/64 via fd02::3
+n route add fd12::/64 via fd02::2 mtu 1280
+x "$B/test_fastpath"

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * This file contains the test packet builder shared by the fast-path table
+ * tests and the namespace packet tool: Ethernet + IPv4/IPv6 + UDP/TCP/ICMP
+ * with every field a test may want wrong, and the reference forwarding
+ * rewrite (what Linux's ip_forward() produces), computed from scratch.
+ */
+#ifndef TNA_TEST_PKT_H
+#define TNA_TEST_PKT_H
+
+#include <arpa/inet.h>
+#include <stdint.h>
+#include <string.h>
+
+#define PKT_MAX 2048
+
+struct pkt_spec {
+	int v6;
+	const char *src, *dst;
+	uint8_t ttl; /* 0: 64 */
+	uint8_t proto; /* 0: UDP */
+	uint16_t sport, dport; /* 0: 1000, 9 */
+	int payload; /* L4 payload bytes */
+	int pad; /* bytes past the IP length (Ethernet padding) */
+	int truncate; /* bytes cut from the end after building */
+	int ihl; /* 0: 5; 6 adds a NOP option word */
+	uint16_t frag_off; /* host order, flags included */
+	int bad_csum;
+	uint16_t ethertype; /* 0: by family */
+	uint8_t icmp_type;
+	uint8_t nexthdr; /* IPv6: override the next header */
+	int hbh; /* IPv6: next header 0 (hop-by-hop) */
+	uint8_t tos;
+	int l3_len; /* >0: only this many bytes of L3 header (truncated frame) */
+};
+
+static inline uint16_t pkt_csum(const void *p, int len, uint32_t sum)
+{
+	const uint8_t *b = p;
+
+	for (int i = 0; i + 1 < len; i += 2)
+		sum += (b[i] << 8) | b[i + 1];
+	if (len & 1)
+		sum += b[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons(~sum & 0xffff);
+}
+
+/* Builds the frame into buf; returns its length. */
+static inline int pkt_build(uint8_t *buf, const struct pkt_spec *s,
+			    const uint8_t dmac[6], const uint8_t smac[6])
+{
+	uint8_t proto = s->proto ? s->proto : 17;
+	int ihl = s->ihl ? s->ihl : 5, l3 = s->v6 ? 40 : ihl * 4;
+	int l4 = proto == 6 ? 20 : proto == 17 ? 8 : 8;
+	int ip_len = l3 + l4 + s->payload, len;
+	uint8_t *ip = buf + 14, *th = ip + l3;
+	uint16_t v;
+
+	memset(buf, 0, 14 + ip_len + s->pad);
+	memcpy(buf, dmac, 6);
+	memcpy(buf + 6, smac, 6);
+	v = htons(s->ethertype ? s->ethertype : s->v6 ? 0x86dd : 0x0800);
+	memcpy(buf + 12, &v, 2);
+	for (int i = 0; i < s->payload; i++)
+		th[l4 + i] = (uint8_t)(i * 7 + 3);
+	if (proto == 17) {
+		v = htons(s->sport ? s->sport : 1000);
+		memcpy(th, &v, 2);
+		v = htons(s->dport ? s->dport : 9);
+		memcpy(th + 2, &v, 2);
+		v = htons(l4 + s->payload);
+		memcpy(th + 4, &v, 2);
+	} else if (proto == 6) {
+		v = htons(s->sport ? s->sport : 1000);
+		memcpy(th, &v, 2);
+		v = htons(s->dport ? s->dport : 80);
+		memcpy(th + 2, &v, 2);
+		th[12] = 5 << 4;
+		th[13] = 0x10; /* ACK */
+		th[15] = 0xff;
+	} else {
+		th[0] = s->icmp_type ? s->icmp_type : (s->v6 ? 128 : 8);
+	}
+	if (s->v6) {
+		ip[0] = 0x60 | (s->tos >> 4);
+		ip[1] = (uint8_t)(s->tos << 4);
+		v = htons(l4 + s->payload);
+		memcpy(ip + 4, &v, 2);
+		ip[6] = s->hbh ? 0 : s->nexthdr ? s->nexthdr : proto;
+		ip[7] = s->ttl ? s->ttl : 64;
+		inet_pton(AF_INET6, s->src, ip + 8);
+		inet_pton(AF_INET6, s->dst, ip + 24);
+		if (proto == 58) /* ICMPv6 checksum over the pseudo-header */ {
+			uint32_t sum = 0;
+			uint8_t ph[40] = { 0 };
+
+			memcpy(ph, ip + 8, 32);
+			ph[35] = (uint8_t)(l4 + s->payload);
+			ph[39] = 58;
+			for (int i = 0; i < 40; i += 2)
+				sum += (ph[i] << 8) | ph[i + 1];
+			v = pkt_csum(th, l4 + s->payload, sum);
+			memcpy(th + 2, &v, 2);
+		}
+	} else {
+		ip[0] = 0x40 | ihl;
+		ip[1] = s->tos;
+		v = htons(ip_len);
+		memcpy(ip + 2, &v, 2);
+		v = htons(s->frag_off);
+		memcpy(ip + 6, &v, 2);
+		ip[8] = s->ttl ? s->ttl : 64;
+		ip[9] = proto;
+		inet_pton(AF_INET, s->src, ip + 12);
+		inet_pton(AF_INET, s->dst, ip + 16);
+		for (int i = 20; i < l3; i++)
+			ip[i] = 1; /* NOP options */
+		v = pkt_csum(ip, l3, 0);
+		if (s->bad_csum)
+			v ^= 0x5a5a;
+		memcpy(ip + 10, &v, 2);
+		if (proto == 1) {
+			v = pkt_csum(th, l4 + s->payload, 0);
+			memcpy(th + 2, &v, 2);
+		}
+	}
+	len = 14 + ip_len + s->pad - s->truncate;
+	if (s->l3_len)
+		len = 14 + s->l3_len;
+	return len;
+}
+
+/*
+ * What Linux forwards for a valid frame: trimmed to the IP length, TTL or
+ * hop limit minus one, header checksum recomputed, new MACs.
+ */
+static inline int pkt_forwarded(uint8_t *out, const uint8_t *in, int len,
+				const uint8_t dmac[6], const uint8_t smac[6])
+{
+	uint8_t *ip = out + 14;
+	uint16_t v;
+	int n;
+
+	memcpy(out, in, len);
+	memcpy(out, dmac, 6);
+	memcpy(out + 6, smac, 6);
+	if ((ip[0] >> 4) == 6) {
+		n = 14 + 40 + ((ip[4] << 8) | ip[5]);
+		ip[7]--;
+		return n;
+	}
+	n = 14 + ((ip[2] << 8) | ip[3]);
+	ip[8]--;
+	ip[10] = ip[11] = 0;
+	v = pkt_csum(ip, (ip[0] & 15) * 4, 0);
+	memcpy(ip + 10, &v, 2);
+	return n;
+}
+
+#endif /* TNA_TEST_PKT_H */

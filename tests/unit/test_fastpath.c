@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Table-driven BPF_PROG_TEST_RUN cases for the router module: input frame
+ * -> verdict, the counter that must move, and the exact output bytes.
+ * Runs inside the namespace tests/unit/fastpath.sh prepares (interfaces,
+ * routes, neighbours), because bpf_fib_lookup reads the real kernel FIB.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "tna/abi.h"
+#include "tna.skel.h"
+#include "pkt.h"
+
+#define R46 (TNA_F_ROUTE4 | TNA_F_ROUTE6)
+#define STAT(x) TNA_STAT_##x
+
+static const uint8_t NEIGH_OUT0[6] = { 2, 0, 0, 0, 2, 2 };
+static const uint8_t OTHER_MAC[6] = { 2, 0, 0, 0, 0x77, 0x77 };
+static const uint8_t BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+struct tcase {
+	const char *name;
+	const char *ingress; /* default in0 */
+	uint64_t features; /* default R46 */
+	struct pkt_spec in;
+	const uint8_t *dmac; /* default: the ingress's MAC */
+	int verdict; /* XDP_PASS or XDP_REDIRECT */
+	int stat; /* counter that must move by one */
+	int bypass;
+};
+
+static const struct tcase cases[] = {
+	/* forwarded */
+	{ "ipv4 udp forwarded", .in = { .src = "10.1.0.5", .dst = "10.3.0.9", .payload = 18 },
+	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
+	{ "ipv4 to on-link host", .in = { .src = "10.1.0.5", .dst = "10.2.0.2", .payload = 100 },
+	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
+	{ "ipv4 ethernet padding trimmed", .in = { .src = "10.1.0.5", .dst = "10.3.0.9", .payload = 2, .pad = 16 },
+	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
+	{ "ipv4 tcp forwarded", .in = { .src = "10.1.0.5", .dst = "10.3.0.9", .proto = 6, .payload = 40 },
+	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
+	{ "ipv4 icmp echo forwarded", .in = { .src = "10.1.0.5", .dst = "10.3.0.9", .proto = 1, .payload = 56 },
+	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
+	{ "ipv4 ttl 2 forwarded", .in = { .src = "10.1.0.5", .dst = "10.3.0.9", .ttl = 2 },
+	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
+	{ "ipv4 tos kept", .in = { .src = "10.1.0.5", .dst = "10.3.0.9", .tos = 0xb8 },
+	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
+	{ "ipv4 DF set forwarded", .in = { .src = "10.1.0.5", .dst = "10.3.0.9", .frag_off = 0x4000 },
+	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
+	{ "ipv6 udp forwarded", .in = { .v6 = 1, .src = "fd01::5", .dst = "fd03::9", .payload = 30 },
+	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
+	{ "ipv6 padding trimmed", .in = { .v6 = 1, .src = "fd01::5", .dst = "fd03::9", .pad = 8 },
+	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
+	{ "ipv6 icmp echo forwarded", .in = { .v6 = 1, .src = "fd01::5", .dst = "fd03::9", .proto = 58 },
+	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
+	{ "rpf strict: source behind ingress", .features = TNA_F_ROUTE4 | TNA_F_RPF4_STRICT,
+	  .in = { .src = "10.1.0.5", .dst = "10.3.0.9" }, .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
+	{ "rpf loose: source routed elsewhere", .features = TNA_F_ROUTE4 | TNA_F_RPF4_LOOSE,
+	  .in = { .src = "10.3.0.5", .dst = "10.2.0.2" }, .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
+
+	/* handed to Linux, one case per reason at least */
+	{ "arp is not ip", .in = { .src = "10.1.0.5", .dst = "10.3.0.9", .ethertype = 0x0806 },
+	  .verdict = XDP_PASS, .stat = STAT(NOT_IP) },
+	{ "vlan tagged is not ip", .in = { .src = "10.1.0.5", .dst = "10.3.0.9", .ethertype = 0x8100 },
+	  .verdict = XDP_PASS, .stat = STAT(NOT_IP) },
+	{ "unicast for another host", .in = { .src = "10.1.0.5", .dst = "10.3.0.9" }, .dmac = OTHER_MAC,
+	  .verdict = XDP_PASS, .stat = STAT(NOT_FOR_US) },
+	{ "broadcast frame", .in = { .src = "10.1.0.5", .dst = "10.3.0.9" }, .dmac = BCAST,
+	  .verdict = XDP_PASS, .stat = STAT(NOT_FOR_US) },
+	{ "truncated ipv4 header", .in = { .src = "10.1.0.5", .dst = "10.3.0.9", .l3_len = 12 },
+	  .verdict = XDP_PASS, .stat = STAT(MALFORMED) },
+	{ "ipv4 bad header checksum", .in = { .src = "10.1.0.5", .dst = "10.3.0.9", .bad_csum = 1 },
+	  .verdict = XDP_PASS, .stat = STAT(MALFORMED) },
+	{ "ipv4 total length past frame", .in = { .src = "10.1.0.5", .dst = "10.3.0.9", .payload = 10, .truncate = 4 },
+	  .verdict = XDP_PASS, .stat = STAT(MALFORMED) },
+	{ "ipv6 payload length past frame", .in = { .v6 = 1, .src = "fd01::5", .dst = "fd03::9", .payload = 10, .truncate = 4 },
+	  .verdict = XDP_PASS, .stat = STAT(MALFORMED) },
+	{ "ipv4 options", .in = { .src = "10.1.0.5", .dst = "10.3.0.9", .ihl = 6 },
+	  .verdict = XDP_PASS, .stat = STAT(IP_OPTIONS) },
+	{ "ipv6 hop-by-hop header", .in = { .v6 = 1, .src = "fd01::5", .dst = "fd03::9", .hbh = 1 },
+	  .verdict = XDP_PASS, .stat = STAT(IP_OPTIONS) },
+	{ "ipv4 first fragment", .in = { .src = "10.1.0.5", .dst = "10.3.0.9", .frag_off = 0x2000 },
+	  .verdict = XDP_PASS, .stat = STAT(FRAGMENT) },
+	{ "ipv4 later fragment", .in = { .src = "10.1.0.5", .dst = "10.3.0.9", .frag_off = 0x00b9 },
+	  .verdict = XDP_PASS, .stat = STAT(FRAGMENT) },
+	{ "ipv6 fragment header", .in = { .v6 = 1, .src = "fd01::5", .dst = "fd03::9", .nexthdr = 44 },
+	  .verdict = XDP_PASS, .stat = STAT(FRAGMENT) },
+	{ "ipv4 ttl 1", .in = { .src = "10.1.0.5", .dst = "10.3.0.9", .ttl = 1 },
+	  .verdict = XDP_PASS, .stat = STAT(TTL) },
+	{ "ipv6 hop limit 1", .in = { .v6 = 1, .src = "fd01::5", .dst = "fd03::9", .ttl = 1 },
+	  .verdict = XDP_PASS, .stat = STAT(TTL) },
+	{ "ipv4 icmp error", .in = { .src = "10.1.0.5", .dst = "10.3.0.9", .proto = 1, .icmp_type = 3, .payload = 28 },
+	  .verdict = XDP_PASS, .stat = STAT(ICMP_ERROR) },
+	{ "ipv6 icmp error", .in = { .v6 = 1, .src = "fd01::5", .dst = "fd03::9", .proto = 58, .icmp_type = 1, .payload = 48 },
+	  .verdict = XDP_PASS, .stat = STAT(ICMP_ERROR) },
+	{ "ipv4 loopback source", .in = { .src = "127.0.0.1", .dst = "10.3.0.9" },
+	  .verdict = XDP_PASS, .stat = STAT(MARTIAN) },
+	{ "ipv4 zero source", .in = { .src = "0.0.0.0", .dst = "10.3.0.9" },
+	  .verdict = XDP_PASS, .stat = STAT(MARTIAN) },
+	{ "ipv4 multicast source", .in = { .src = "224.0.0.5", .dst = "10.3.0.9" },
+	  .verdict = XDP_PASS, .stat = STAT(MARTIAN) },
+	{ "ipv4 loopback destination", .in = { .src = "10.1.0.5", .dst = "127.0.0.1" },
+	  .verdict = XDP_PASS, .stat = STAT(MARTIAN) },
+	{ "ipv4 local address as source", .in = { .src = "10.2.0.1", .dst = "10.3.0.9" },
+	  .verdict = XDP_PASS, .stat = STAT(MARTIAN) },
+	{ "ipv4 subnet broadcast as source", .in = { .src = "10.1.0.255", .dst = "10.3.0.9" },
+	  .verdict = XDP_PASS, .stat = STAT(MARTIAN) },
+	{ "ipv6 link-local source", .in = { .v6 = 1, .src = "fe80::5", .dst = "fd03::9" },
+	  .verdict = XDP_PASS, .stat = STAT(MARTIAN) },
+	{ "ipv6 multicast destination", .in = { .v6 = 1, .src = "fd01::5", .dst = "ff02::1" },
+	  .verdict = XDP_PASS, .stat = STAT(MARTIAN) },
+	{ "ipv6 v4-mapped source", .in = { .v6 = 1, .src = "::ffff:10.1.0.5", .dst = "fd03::9" },
+	  .verdict = XDP_PASS, .stat = STAT(MARTIAN) },
+	{ "ipv6 local address as source", .in = { .v6 = 1, .src = "fd02::1", .dst = "fd03::9" },
+	  .verdict = XDP_PASS, .stat = STAT(MARTIAN) },
+	{ "ipv4 local destination", .in = { .src = "10.1.0.5", .dst = "10.1.0.1" },
+	  .verdict = XDP_PASS, .stat = STAT(NOT_FWDED) },
+	{ "ipv4 no route", .in = { .src = "10.1.0.5", .dst = "10.200.0.1" },
+	  .verdict = XDP_PASS, .stat = STAT(NOT_FWDED) },
+	{ "ipv6 local destination", .in = { .v6 = 1, .src = "fd01::5", .dst = "fd02::1" },
+	  .verdict = XDP_PASS, .stat = STAT(NOT_FWDED) },
+	{ "ipv4 blackhole route", .in = { .src = "10.1.0.5", .dst = "10.4.0.1" },
+	  .verdict = XDP_PASS, .stat = STAT(BLACKHOLE) },
+	{ "ipv4 unreachable route", .in = { .src = "10.1.0.5", .dst = "10.5.0.1" },
+	  .verdict = XDP_PASS, .stat = STAT(UNREACHABLE) },
+	{ "ipv4 prohibit route", .in = { .src = "10.1.0.5", .dst = "10.6.0.1" },
+	  .verdict = XDP_PASS, .stat = STAT(PROHIBIT) },
+	{ "ipv4 no neighbour", .in = { .src = "10.1.0.5", .dst = "10.7.0.1" },
+	  .verdict = XDP_PASS, .stat = STAT(NO_NEIGH) },
+	{ "ipv6 no neighbour", .in = { .v6 = 1, .src = "fd01::5", .dst = "fd07::1" },
+	  .verdict = XDP_PASS, .stat = STAT(NO_NEIGH) },
+	{ "ipv4 bigger than route mtu", .in = { .src = "10.1.0.5", .dst = "10.12.0.1", .payload = 300, .frag_off = 0x4000 },
+	  .verdict = XDP_PASS, .stat = STAT(FRAG_NEEDED) },
+	{ "ipv6 bigger than unlocked route mtu", .in = { .v6 = 1, .src = "fd01::5", .dst = "fd12::1", .payload = 1400 },
+	  .verdict = XDP_PASS, .stat = STAT(FRAG_NEEDED) },
+	{ "ipv4 egress cannot take xdp frames", .in = { .src = "10.1.0.5", .dst = "10.8.0.1" },
+	  .verdict = XDP_PASS, .stat = STAT(EGRESS_NO_XDP) },
+	{ "ipv4 out the ingress (redirect)", .in = { .src = "10.1.0.5", .dst = "10.1.0.99" },
+	  .verdict = XDP_PASS, .stat = STAT(SAME_IFACE) },
+	{ "ipv4 forwarding disabled on ingress", .ingress = "in1", .in = { .src = "10.11.0.5", .dst = "10.3.0.9" },
+	  .verdict = XDP_PASS, .stat = STAT(FWD_DISABLED) },
+	{ "ipv6 with route4-only program", .features = TNA_F_ROUTE4,
+	  .in = { .v6 = 1, .src = "fd01::5", .dst = "fd03::9" }, .verdict = XDP_PASS, .stat = STAT(FAMILY_OFF) },
+	{ "ipv4 with route6-only program", .features = TNA_F_ROUTE6,
+	  .in = { .src = "10.1.0.5", .dst = "10.3.0.9" }, .verdict = XDP_PASS, .stat = STAT(FAMILY_OFF) },
+	{ "rpf strict: source routed elsewhere", .features = TNA_F_ROUTE4 | TNA_F_RPF4_STRICT,
+	  .in = { .src = "10.3.0.5", .dst = "10.2.0.2" }, .verdict = XDP_PASS, .stat = STAT(RPF) },
+	{ "rpf loose: source without route", .features = TNA_F_ROUTE4 | TNA_F_RPF4_LOOSE,
+	  .in = { .src = "10.200.0.5", .dst = "10.2.0.2" }, .verdict = XDP_PASS, .stat = STAT(RPF) },
+	{ "rpf loose: source blackholed", .features = TNA_F_ROUTE4 | TNA_F_RPF4_LOOSE,
+	  .in = { .src = "10.4.0.5", .dst = "10.2.0.2" }, .verdict = XDP_PASS, .stat = STAT(RPF) },
+	{ "bypass switch on", .in = { .src = "10.1.0.5", .dst = "10.3.0.9" }, .bypass = 1,
+	  .verdict = XDP_PASS, .stat = STAT(BYPASS) },
+};
+
+struct instance {
+	const char *ingress;
+	uint64_t features;
+	struct tna *skel;
+};
+
+static struct instance insts[16];
+static int nr_insts;
+
+static int mac_of(const char *ifname, uint8_t mac[6])
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), ret;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ret = ioctl(fd, SIOCGIFHWADDR, &ifr);
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(fd);
+	return ret;
+}
+
+static void add_local(struct tna *skel, const char *addr)
+{
+	struct tna_addr_key k = { 0 };
+	__u8 one = 1;
+
+	if (strchr(addr, ':')) {
+		inet_pton(AF_INET6, addr, k.addr);
+	} else {
+		k.addr[2] = htonl(0xffff);
+		inet_pton(AF_INET, addr, &k.addr[3]);
+	}
+	bpf_map_update_elem(bpf_map__fd(skel->maps.local_addrs), &k, &one,
+			    BPF_ANY);
+}
+
+/* One loaded object per (ingress, features), with the maps a controller would fill. */
+static struct tna *instance(const char *ingress, uint64_t features)
+{
+	static const char *const local[] = { "10.1.0.1", "10.1.0.255",
+					     "10.2.0.1", "10.2.0.255",
+					     "fd01::1", "fd02::1" };
+	struct tna *skel;
+	uint8_t mac[6];
+
+	for (int i = 0; i < nr_insts; i++)
+		if (!strcmp(insts[i].ingress, ingress) &&
+		    insts[i].features == features)
+			return insts[i].skel;
+	skel = tna__open();
+	if (!skel || mac_of(ingress, mac))
+		return NULL;
+	skel->rodata->tna_cfg.features = features;
+	skel->rodata->tna_cfg.ifindex = if_nametoindex(ingress);
+	memcpy((void *)skel->rodata->tna_cfg.mac, mac, 6);
+	if (tna__load(skel)) {
+		tna__destroy(skel);
+		return NULL;
+	}
+	/* out0 takes XDP frames; out1 deliberately not listed. */
+	{
+		__u32 key = if_nametoindex("out0");
+		struct bpf_devmap_val v = { .ifindex = key };
+
+		bpf_map_update_elem(bpf_map__fd(skel->maps.tx_ports), &key, &v,
+				    BPF_ANY);
+	}
+	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++)
+		add_local(skel, local[i]);
+	insts[nr_insts++] = (struct instance){ ingress, features, skel };
+	return skel;
+}
+
+static uint64_t counter(struct tna *skel, int stat)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct tna_counter v[ncpus];
+	__u32 key = stat;
+	uint64_t sum = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.stats), &key, v))
+		return 0;
+	for (int i = 0; i < ncpus; i++)
+		sum += v[i].packets;
+	return sum;
+}
+
+/* The controller's runtime values for this namespace (fd12::/64 has mtu 1280). */
+static void set_bypass(struct tna *skel, int on)
+{
+	struct tna_runtime rt = { .bypass = on, .route_mtu6 = 1280 };
+	__u32 zero = 0;
+
+	bpf_map_update_elem(bpf_map__fd(skel->maps.runtime), &zero, &rt,
+			    BPF_ANY);
+}
+
+static void hexdiff(const uint8_t *a, int alen, const uint8_t *b, int blen)
+{
+	fprintf(stderr, "    expected (%d bytes):", alen);
+	for (int i = 0; i < alen; i++)
+		fprintf(stderr, "%s%02x", i % 16 ? "" : "\n      ", a[i]);
+	fprintf(stderr, "\n    got (%d bytes):", blen);
+	for (int i = 0; i < blen; i++)
+		fprintf(stderr, "%s%02x", i % 16 ? "" : "\n      ", b[i]);
+	fprintf(stderr, "\n");
+}
+
+static int run_case(const struct tcase *c)
+{
+	const char *ingress = c->ingress ? c->ingress : "in0";
+	uint64_t features = c->features ? c->features : R46;
+	uint8_t in[PKT_MAX], out[PKT_MAX], want[PKT_MAX], mac[6], out0mac[6];
+	struct tna *skel = instance(ingress, features);
+	uint64_t before[TNA_STAT_MAX];
+	int len, want_len, moved = -1;
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+
+	if (!skel || mac_of(ingress, mac) || mac_of("out0", out0mac)) {
+		printf("FAIL %s: cannot load or find interfaces\n", c->name);
+		return 1;
+	}
+	len = pkt_build(in, &c->in, c->dmac ? c->dmac : mac, OTHER_MAC);
+	for (int s = 0; s < TNA_STAT_MAX; s++)
+		before[s] = counter(skel, s);
+	set_bypass(skel, c->bypass);
+	opts.data_in = in;
+	opts.data_size_in = len;
+	opts.data_out = out;
+	opts.data_size_out = sizeof(out);
+	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.tna_xdp),
+				   &opts)) {
+		printf("FAIL %s: test run: %s\n", c->name, strerror(errno));
+		return 1;
+	}
+	set_bypass(skel, 0);
+	for (int s = 0; s < TNA_STAT_MAX; s++) {
+		uint64_t d = counter(skel, s) - before[s];
+
+		if (d == 1 && moved == -1)
+			moved = s;
+		else if (d)
+			moved = -2; /* more than one counter, or by more than one */
+	}
+	if (c->verdict == XDP_REDIRECT) {
+		want_len = pkt_forwarded(want, in, len, NEIGH_OUT0, out0mac);
+	} else {
+		memcpy(want, in, len); /* handed to Linux untouched */
+		want_len = len;
+	}
+	if ((int)opts.retval != c->verdict || moved != c->stat) {
+		printf("FAIL %s: verdict %u (want %d), counter %d (want %d)\n",
+		       c->name, opts.retval, c->verdict, moved, c->stat);
+		return 1;
+	}
+	if ((int)opts.data_size_out != want_len ||
+	    memcmp(out, want, want_len)) {
+		printf("FAIL %s: output bytes differ\n", c->name);
+		hexdiff(want, want_len, out, opts.data_size_out);
+		return 1;
+	}
+	printf("PASS %s\n", c->name);
+	return 0;
+}
+
+int main(void)
+{
+	int failed = 0, n = sizeof(cases) / sizeof(cases[0]);
+
+	for (int i = 0; i < n; i++)
+		failed += run_case(&cases[i]);
+	for (int i = 0; i < nr_insts; i++)
+		tna__destroy(insts[i].skel);
+	return failed ? 1 : 0;
+}
