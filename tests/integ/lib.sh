@@ -1,0 +1,94 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Shared helpers of the namespace tests: unique names per run, cleanup on
+# any exit, the daemon under test, captures and counters.
+B=${B:-build}
+TNA=${TNA:-$B/tna-asan} # the daemon under test: the ASan/UBSan build
+CLI=$B/tna
+PKTIO=$B/tna-pktio
+P=ti$$r$RANDOM # namespace prefix, unique per run
+T=$(mktemp -d /tmp/tna-test.XXXXXX)
+FAILED=0
+TNA_PID=
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+pass() { echo "PASS $*"; }
+fail() {
+	echo "FAIL $*"
+	FAILED=1
+}
+# check NAME CMD...: one line per case
+check() {
+	local name=$1
+	shift
+	if "$@"; then pass "$name"; else fail "$name"; fi
+}
+
+lib_cleanup() {
+	[ -n "$TNA_PID" ] && kill -9 "$TNA_PID" 2>/dev/null
+	for ns in $(ip netns list | awk '{print $1}' | grep "^$P-"); do
+		ip netns del "$ns"
+	done
+	rm -rf "$T"
+}
+trap lib_cleanup EXIT
+trap 'exit 130' INT TERM
+
+nsx() { local ns=$1; shift; ip netns exec "$P-$ns" "$@"; }
+nsip() { local ns=$1; shift; ip -n "$P-$ns" "$@"; }
+mac_of() { nsip "$1" -br link show "$2" | awk '{print $3}'; }
+
+# wait_for SECONDS CMD...: poll until CMD succeeds
+wait_for() {
+	local t=$(($1 * 20))
+	shift
+	while [ $t -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.05
+		t=$((t - 1))
+	done
+	return 1
+}
+
+tna_start() { # ns; ip netns exec execs the daemon: $! is the daemon
+	ip netns exec "$P-$1" "$TNA" run -v >"$T/tna.log" 2>&1 &
+	TNA_PID=$!
+	TNA_NS=$1
+}
+tna_stop() { # returns the daemon's exit status
+	local rc=0
+	[ -z "$TNA_PID" ] && return 0
+	kill -TERM "$TNA_PID"
+	wait "$TNA_PID" || rc=$?
+	TNA_PID=
+	[ $rc -ne 0 ] && sed 's/^/    daemon: /' "$T/tna.log" | tail -40
+	return $rc
+}
+status_json() { nsx "$TNA_NS" "$CLI" status --json; }
+# jq over one interface of the status: iface_q IFACE FILTER
+iface_q() { status_json | jq -r ".interfaces[] | select(.name==\"$1\") | $2"; }
+attached() { [ "$(iface_q "$1" .attached)" = true ]; }
+not_attached() { [ "$(iface_q "$1" .attached)" = false ]; }
+fast_path() { iface_q "$1" '.counters.fast_path.packets // 0'; }
+fallback() { iface_q "$1" ".counters.fallback.$2 // 0"; }
+no_xdp_in() { ! nsip "$1" link show | grep -q 'xdp'; }
+reason_has() { iface_q "$1" .reason | grep -q "$2"; }
+v4_fallback_has() { iface_q "$1" .family_fallback.ipv4 | grep -q "$2"; }
+has_module() { iface_q "$1" '.modules | join(",")' | grep -q "$2"; }
+absent() { [ -z "$(iface_q "$1" .name)" ]; }
+
+# capture NS IFACE OUT [recv filters...]: background capture, ready when it returns
+capture() {
+	local ns=$1 ifc=$2 out=$3
+	shift 3
+	rm -f "$out.ready"
+	nsx "$ns" "$PKTIO" recv "$ifc" --ready "$out.ready" "$@" >"$out" &
+	CAP_PIDS="$CAP_PIDS $!"
+	wait_for 3 test -e "$out.ready"
+}
+capture_wait() {
+	for p in $CAP_PIDS; do wait "$p"; done
+	CAP_PIDS=
+}
+lines() { grep -c . "$1" || true; }

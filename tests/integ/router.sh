@@ -1,0 +1,234 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Router acceptance in real namespaces:
+#   h1 --- r0 [R] r1 --- h2
+#               r2 --- h3
+# Differential cases run once with Linux alone and once with `tna run` in R:
+# what arrives must be byte-identical, and the fast-path counters must show
+# tna carried it. Then live changes (routes, neighbours, ip_forward,
+# interfaces, firewall, foreign programs) and the fail-safe (kill -9).
+cd "$(dirname "$0")/../.." || exit 1
+. tests/integ/lib.sh
+
+setup() {
+	for ns in h1 r h2 h3; do ip netns add "$P-$ns" && nsip $ns link set lo up; done
+	nsip h1 link add h1 type veth peer name r0 netns "$P-r"
+	nsip r link add r1 type veth peer name h2 netns "$P-h2"
+	nsip r link add r2 type veth peer name h3 netns "$P-h3"
+	local i=1
+	for h in h1 h2 h3; do
+		nsip $h addr add 10.20.$i.2/24 dev $h
+		nsip $h addr add fd20:$i::2/64 dev $h nodad
+		nsip $h link set $h up
+		nsip $h route add default via 10.20.$i.1
+		nsip $h -6 route add default via fd20:$i::1
+		# NAPI on the host side, so the router's veth can take XDP frames
+		nsx $h ethtool -K $h gro on >/dev/null
+		nsip r addr add 10.20.$i.1/24 dev r$((i - 1))
+		nsip r addr add fd20:$i::1/64 dev r$((i - 1)) nodad
+		nsip r link set r$((i - 1)) up
+		i=$((i + 1))
+	done
+	nsx r sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward; echo 1 > /proc/sys/net/ipv6/conf/all/forwarding; echo 1 > /proc/sys/net/ipv4/fib_multipath_hash_policy'
+	# ICMP errors are counted exactly below: no rate limiting in this test router
+	nsx r sh -c 'echo 0 > /proc/sys/net/ipv4/icmp_ratelimit; echo 0 > /proc/sys/net/ipv6/icmp/ratelimit'
+	nsip r route add 10.50.0.0/24 nexthop via 10.20.2.2 nexthop via 10.20.3.2
+	nsip r rule add from 10.20.1.2 to 10.60.0.0/24 table 100
+	nsip r route add 10.60.0.0/24 via 10.20.3.2 table 100
+	nsip r route add 10.60.0.0/24 via 10.20.2.2
+	nsip r route add 10.70.0.0/24 via 10.20.2.2 mtu 1000
+	nsip r route add unreachable 10.99.0.0/24
+	R0=$(mac_of r r0)
+}
+
+send() { nsx h1 "$PKTIO" send h1 "$R0" "$@"; }
+
+# Differential cases: name | where to capture (ns:iface:filter ...) | send args | compare bytes?
+CASES=(
+	"ipv4 udp, 4 flows|h2:h2:--udp-dport=9|--src 10.20.1.2 --dst 10.20.2.2 --count 20 --flows 4 --payload 18|bytes"
+	"ipv4 short frame with ethernet padding|h2:h2:--udp-dport=9|--src 10.20.1.2 --dst 10.20.2.2 --count 10 --payload 2 --pad 12|bytes"
+	"ipv4 icmp echo|h2:h2:--icmp-type=8|--src 10.20.1.2 --dst 10.20.2.2 --proto icmp --count 10 --payload 56|bytes"
+	"ipv4 tcp ack, 954 bytes|h2:h2:|--src 10.20.1.2 --dst 10.20.2.2 --proto tcp --count 10 --payload 900 --dport 5001|bytes"
+	"ipv6 udp, 4 flows|h2:h2:--udp-dport=9|--v6 --src fd20:1::2 --dst fd20:2::2 --count 20 --flows 4 --payload 30|bytes"
+	"ipv6 icmp echo|h2:h2:--icmp-type=128|--v6 --src fd20:1::2 --dst fd20:2::2 --proto icmp --count 10 --payload 32|bytes"
+	"ipv4 multipath (L4 hash), 16 flows|h2:h2:--udp-dport=9 h3:h3:--udp-dport=9|--src 10.20.1.2 --dst 10.50.0.9 --count 64 --flows 16|bytes"
+	"ipv4 policy rule picks table 100|h3:h3:--udp-dport=9 h2:h2:--udp-dport=9|--src 10.20.1.2 --dst 10.60.0.9 --count 10|bytes"
+	# ip_error() rate-limits per peer and shares the bucket with icmp_send(): first, one per phase
+	"ipv4 unreachable route: icmp from Linux|h1:h1:--icmp-type=3|--src 10.20.1.2 --dst 10.99.0.1 --count 1|count"
+	"ipv4 ttl 1: time exceeded from Linux|h1:h1:--icmp-type=11|--src 10.20.1.2 --dst 10.20.2.2 --ttl 1 --count 5|count"
+	"ipv4 over unlocked route mtu: frag needed from Linux|h1:h1:--icmp-type=3 h2:h2:--udp-dport=9|--src 10.20.1.2 --dst 10.70.0.9 --count 5 --payload 1200 --df|count"
+	"ipv6 hop limit 1: time exceeded from Linux|h1:h1:--icmp-type=3|--v6 --src fd20:1::2 --dst fd20:2::2 --ttl 1 --count 5|count"
+)
+
+run_case() { # phase case
+	local phase=$1 spec=$2 name caps args k=0
+	IFS='|' read -r name caps args _ <<<"$spec"
+	for c in $caps; do
+		IFS=':' read -r ns ifc filt <<<"$c"
+		capture "$ns" "$ifc" "$T/$phase.$CASE_ID.$k" --seconds 1 ${filt:+${filt/=/ }}
+		k=$((k + 1))
+	done
+	# shellcheck disable=SC2086
+	send $args
+	capture_wait
+}
+
+differential() {
+	local id
+	# Prime neighbour caches with one Linux-only pass, then measure both.
+	for phase in warm linux; do
+		id=0
+		for spec in "${CASES[@]}"; do CASE_ID=$id run_case $phase "$spec"; id=$((id + 1)); done
+	done
+	tna_start r
+	if ! wait_for 10 attached r0; then
+		fail "tna run attaches to r0"
+		sed 's/^/    /' "$T/tna.log"
+		return
+	fi
+	pass "tna run attaches to r0 ($(iface_q r0 .mode), modules $(iface_q r0 '.modules | join(",")'))"
+	id=0
+	for spec in "${CASES[@]}"; do
+		local name args mode fp0 fp1 same=1 total=0 k=0
+		IFS='|' read -r name _ args mode <<<"$spec"
+		fp0=$(fast_path r0)
+		CASE_ID=$id run_case tna "$spec"
+		fp1=$(fast_path r0)
+		for f in "$T"/linux.$id.*; do
+			[ "${f##*.}" = ready ] && continue
+			local g=$T/tna.$id.${f##*.}
+			total=$((total + $(lines "$f")))
+			if [ "$mode" = bytes ]; then
+				cmp -s "$f" "$g" || same=0
+			else
+				[ "$(lines "$f")" = "$(lines "$g")" ] || same=0
+			fi
+		done
+		local sent=$(sed -n 's/.*--count \([0-9]*\).*/\1/p' <<<"$args")
+		if [ "$mode" = bytes ]; then
+			# Every packet arrived, identical to Linux's, and the fast path carried each one.
+			if [ $same = 1 ] && [ "$total" = "$sent" ] && [ $((fp1 - fp0)) = "$sent" ]; then
+				pass "differential: $name ($sent packets byte-identical, all via fast path)"
+			else
+				fail "differential: $name (identical=$same arrived=$total/$sent fast-path=$((fp1 - fp0)))"
+				for f in "$T"/linux.$id.*; do
+					[ "${f##*.}" = ready ] && continue
+					diff <(cut -c1-200 "$f") <(cut -c1-200 "$T/tna.$id.${f##*.}") | head -6 | sed 's/^/    /'
+				done
+			fi
+		else
+			if [ $same = 1 ] && [ $((fp1 - fp0)) = 0 ] && [ "$(lines "$T/tna.$id.0")" = "$sent" ] &&
+				[ "$(lines "$T/linux.$id.0")" = "$sent" ]; then
+				pass "differential: $name (Linux answered all $sent, fast path took none)"
+			else
+				fail "differential: $name (same=$same fast-path=$((fp1 - fp0)) answers=$(lines "$T/tna.$id.0")/$sent)"
+			fi
+		fi
+		id=$((id + 1))
+	done
+}
+
+delivered() { # ns iface send-args... -> number of udp/9 packets arriving
+	local ns=$1 ifc=$2
+	shift 2
+	capture "$ns" "$ifc" "$T/d" --seconds 1 --udp-dport 9
+	send "$@"
+	capture_wait
+	lines "$T/d"
+}
+
+t_route_changes() {
+	nsip r route add 10.30.0.0/24 via 10.20.2.2
+	local fp0=$(fast_path r0)
+	local n2=$(delivered h2 h2 --src 10.20.1.2 --dst 10.30.0.5 --count 10)
+	check "route add: 10/10 via h2 on the fast path" test "$n2" = 10 -a $(($(fast_path r0) - fp0)) = 10
+	nsip r route replace 10.30.0.0/24 via 10.20.3.2
+	fp0=$(fast_path r0)
+	local n3=$(delivered h3 h3 --src 10.20.1.2 --dst 10.30.0.5 --count 10)
+	check "route replace: now 10/10 via h3 on the fast path" test "$n3" = 10 -a $(($(fast_path r0) - fp0)) = 10
+	nsip r route del 10.30.0.0/24
+	local nr0=$(fallback r0 local_or_no_route)
+	n3=$(delivered h3 h3 --src 10.20.1.2 --dst 10.30.0.5 --count 10)
+	check "route delete: nothing forwarded, 10 handed to Linux" test "$n3" = 0 -a $(($(fallback r0 local_or_no_route) - nr0)) = 10
+}
+
+t_neighbour() {
+	nsip r neigh flush dev r1
+	local nn0=$(fallback r0 no_neighbour) fp0=$(fast_path r0)
+	local n=$(delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 5)
+	check "neighbour flushed: Linux resolves it, 5/5 delivered" test "$n" = 5 -a $(($(fallback r0 no_neighbour) - nn0)) -ge 1
+	n=$(delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 5)
+	check "after resolution the fast path carries it again" test "$n" = 5 -a $(($(fast_path r0) - fp0)) -ge 5
+}
+
+t_ip_forward() {
+	nsx r sh -c 'echo 0 > /proc/sys/net/ipv4/ip_forward; echo 0 > /proc/sys/net/ipv6/conf/all/forwarding'
+	check "ip_forward off: program detached" wait_for 5 not_attached r0
+	check "ip_forward off: reason reported" test "$(iface_q r0 .reason)" != null
+	check "ip_forward off: no XDP program left on r0" no_xdp_in r
+	local n=$(delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 5)
+	check "ip_forward off: nothing forwarded" test "$n" = 0
+	nsx r sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward; echo 1 > /proc/sys/net/ipv6/conf/all/forwarding'
+	check "ip_forward on: program attached again" wait_for 5 attached r0
+}
+
+t_hotplug_and_foreign() {
+	ip netns add "$P-h4"
+	nsip r link add r3 type veth peer name h4 netns "$P-h4"
+	nsx h4 ethtool -K h4 gro on >/dev/null
+	nsip h4 link set h4 up
+	nsip r link set dev r3 xdpdrv obj "$B/sink.bpf.o" sec xdp
+	nsip r addr add 10.20.4.1/24 dev r3
+	nsip r link set r3 up
+	check "new interface with a foreign XDP program: left alone and reported" \
+		wait_for 5 reason_has r3 'another XDP program'
+	nsip r link set dev r3 xdpdrv off
+	check "foreign program removed: tna attaches to the new interface" wait_for 5 attached r3
+	nsip r link del r3
+	check "interface deleted: dropped from status" wait_for 5 absent r3
+	check "daemon reports no apply errors" test -z "$(status_json | jq -r '.interfaces[] | select(.error != null) | .name')"
+}
+
+t_firewall_fallback() {
+	nsx r nft add table ip tnatest
+	nsx r nft add chain ip tnatest fw '{ type filter hook forward priority 0; policy accept; }'
+	nsx r nft add rule ip tnatest fw udp dport 9 drop
+	check "nft forward chain: IPv4 handed to Linux, reason shown" \
+		wait_for 5 v4_fallback_has r0 netfilter
+	local n=$(delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
+	check "nft drop rule is enforced: 0/10 delivered" test "$n" = 0
+	delivered h2 h2 --v6 --src fd20:1::2 --dst fd20:2::2 --count 1 >/dev/null # resolve ND again
+	local fp0=$(fast_path r0)
+	n=$(delivered h2 h2 --v6 --src fd20:1::2 --dst fd20:2::2 --count 10)
+	check "IPv6 (no ip6 rules) stays on the fast path" test "$n" = 10 -a $(($(fast_path r0) - fp0)) = 10
+	nsx r nft delete table ip tnatest
+	check "rules removed: IPv4 back on the fast path" wait_for 5 has_module r0 route4
+}
+
+t_kill9() {
+	local pid=$TNA_PID
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null
+	TNA_PID=
+	check "kill -9: no XDP program left attached" wait_for 3 no_xdp_in r
+	local n=$(delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
+	check "kill -9: Linux carries the traffic (10/10)" test "$n" = 10
+}
+
+t_sigterm() {
+	tna_start r
+	wait_for 10 attached r0
+	check "SIGTERM: daemon exits 0 with no sanitizer report" tna_stop
+	check "SIGTERM: everything detached" no_xdp_in r
+}
+
+setup
+differential
+t_route_changes
+t_neighbour
+t_ip_forward
+t_hotplug_and_foreign
+t_firewall_fallback
+t_kill9
+t_sigterm
+exit $FAILED

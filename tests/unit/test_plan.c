@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Planner cases on synthetic models, no kernel involved: each case builds
+ * a model, plans it and checks per-interface decisions and reasons.
+ */
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/if_arp.h>
+#include <linux/rtnetlink.h>
+#include "netdev.h"
+#include "plan.h"
+
+#define XMIT (NETDEV_XDP_ACT_BASIC | NETDEV_XDP_ACT_REDIRECT | NETDEV_XDP_ACT_NDO_XMIT)
+#define R46 (TNA_F_ROUTE4 | TNA_F_ROUTE6)
+
+static int failed;
+static const char *current;
+
+#define CHECK(cond, ...)                                                       \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			printf("FAIL %s: ", current);                          \
+			printf(__VA_ARGS__);                                   \
+			printf("\n");                                          \
+			return 1;                                              \
+		}                                                              \
+	} while (0)
+
+static struct link *veth(struct model *m, int ifindex, const char *name)
+{
+	struct link *l = model_link_add(m, ifindex);
+
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	snprintf(l->kind, sizeof(l->kind), "veth");
+	l->flags = IFF_UP | IFF_RUNNING;
+	l->type = ARPHRD_ETHER;
+	l->has_mac = 1;
+	l->mac[0] = 2;
+	l->mac[5] = ifindex;
+	l->fwd4 = l->fwd6 = 1;
+	l->rpf4 = 0;
+	l->has_xdp_features = 1;
+	l->xdp_features = XMIT;
+	return l;
+}
+
+/* A forwarding namespace: lo plus two XDP-capable veths, v4 and v6 forwarding on. */
+static void router(struct model *m)
+{
+	struct link *lo;
+
+	model_init(m);
+	m->has_netdev_family = 1;
+	m->fwd6_all = 1;
+	m->rpf4_all = 0;
+	lo = model_link_add(m, 1);
+	snprintf(lo->name, sizeof(lo->name), "lo");
+	lo->flags = IFF_UP | IFF_RUNNING | IFF_LOOPBACK;
+	lo->type = ARPHRD_LOOPBACK;
+	veth(m, 2, "a");
+	veth(m, 3, "b");
+}
+
+static const struct plan_iface *get(const struct plan *p, int ifindex)
+{
+	return plan_find(p, ifindex);
+}
+
+static int plan(const struct model *m, const struct plan_opts *o,
+		struct plan *p)
+{
+	return plan_build(m, o, p);
+}
+
+#define PLAN(m, o, p) CHECK(plan(m, o, p) == 0, "plan_build failed")
+
+static int t_basic(void)
+{
+	struct model m;
+	struct plan p;
+
+	router(&m);
+	PLAN(&m, NULL, &p);
+	CHECK(p.nr == 3, "3 interfaces, got %d", p.nr);
+	CHECK(!get(&p, 1)->accelerate && strstr(get(&p, 1)->reason, "loopback"),
+	      "lo: %s", get(&p, 1)->reason);
+	for (int i = 2; i <= 3; i++) {
+		const struct plan_iface *pi = get(&p, i);
+
+		CHECK(pi->accelerate && pi->features == R46 && pi->egress,
+		      "%s: accelerate %d features %llx egress %d", pi->name,
+		      pi->accelerate, (unsigned long long)pi->features,
+		      pi->egress);
+		CHECK(pi->mac[5] == i, "mac copied");
+	}
+	plan_free(&p);
+	model_free(&m);
+	return 0;
+}
+
+static int t_forwarding_off(void)
+{
+	struct model m;
+	struct plan p;
+
+	router(&m);
+	model_link(&m, 2)->fwd4 = 0;
+	model_link(&m, 2)->fwd6 = 0;
+	model_link(&m, 3)->fwd4 = 0;
+	PLAN(&m, NULL, &p);
+	CHECK(!get(&p, 2)->accelerate &&
+		      strstr(get(&p, 2)->reason, "forwarding disabled"),
+	      "a: %s", get(&p, 2)->reason);
+	CHECK(get(&p, 3)->accelerate && get(&p, 3)->features == TNA_F_ROUTE6,
+	      "b keeps route6 only: %llx",
+	      (unsigned long long)get(&p, 3)->features);
+	CHECK(strstr(get(&p, 3)->family_note[0], "forwarding disabled"),
+	      "b ipv4 note: %s", get(&p, 3)->family_note[0]);
+	plan_free(&p);
+	model_free(&m);
+	return 0;
+}
+
+static int t_v6_all_off(void)
+{
+	struct model m;
+	struct plan p;
+
+	router(&m);
+	m.fwd6_all = 0; /* Linux's ip6_forward() checks "all" too */
+	PLAN(&m, NULL, &p);
+	CHECK(get(&p, 2)->features == TNA_F_ROUTE4, "route4 only: %llx",
+	      (unsigned long long)get(&p, 2)->features);
+	plan_free(&p);
+	model_free(&m);
+	return 0;
+}
+
+static int t_egress_without_xmit(void)
+{
+	struct model m;
+	struct plan p;
+
+	router(&m);
+	model_link(&m, 3)->xdp_features = NETDEV_XDP_ACT_BASIC;
+	PLAN(&m, NULL, &p);
+	CHECK(!get(&p, 3)->egress &&
+		      strstr(get(&p, 3)->egress_reason, "veth peer"),
+	      "b egress: %s", get(&p, 3)->egress_reason);
+	/* a could only send to b: nothing to gain, nothing attached. */
+	CHECK(!get(&p, 2)->accelerate &&
+		      strstr(get(&p, 2)->reason, "no other interface"),
+	      "a: %s", get(&p, 2)->reason);
+	CHECK(get(&p, 3)->accelerate, "b still forwards into a");
+	plan_free(&p);
+	model_free(&m);
+	return 0;
+}
+
+static int t_unknown_xdp_features(void)
+{
+	struct model m;
+	struct plan p;
+
+	router(&m);
+	m.has_netdev_family = 0;
+	PLAN(&m, NULL, &p);
+	CHECK(!get(&p, 2)->egress && !get(&p, 2)->accelerate,
+	      "unknown transmit support must not be trusted");
+	plan_free(&p);
+	model_free(&m);
+	return 0;
+}
+
+static int t_foreign_program(void)
+{
+	static const uint32_t own[] = { 77 };
+	struct plan_opts o = { .own_prog_ids = own, .nr_own = 1 };
+	struct model m;
+	struct plan p;
+
+	router(&m);
+	model_link(&m, 2)->xdp_prog_id = 99;
+	model_link(&m, 3)->xdp_prog_id = 77;
+	PLAN(&m, &o, &p);
+	CHECK(!get(&p, 2)->accelerate &&
+		      strstr(get(&p, 2)->reason, "another XDP program"),
+	      "a: %s", get(&p, 2)->reason);
+	CHECK(get(&p, 3)->accelerate, "b carries our own program");
+	plan_free(&p);
+	model_free(&m);
+	return 0;
+}
+
+static int t_netfilter(void)
+{
+	struct model m;
+	struct plan p;
+
+	router(&m);
+	m.nr_nft_fwd4 = 1;
+	snprintf(m.nft_fwd4.what, sizeof(m.nft_fwd4.what),
+		 "ip filter FORWARD hook forward");
+	m.legacy6 = 1;
+	PLAN(&m, NULL, &p);
+	CHECK(!get(&p, 2)->accelerate, "both families blocked");
+	CHECK(strstr(get(&p, 2)->family_note[0], "ip filter FORWARD"),
+	      "v4 note: %s", get(&p, 2)->family_note[0]);
+	CHECK(strstr(get(&p, 2)->family_note[1], "iptables-legacy"),
+	      "v6 note: %s", get(&p, 2)->family_note[1]);
+	m.legacy6 = 0;
+	plan_free(&p);
+	PLAN(&m, NULL, &p);
+	CHECK(get(&p, 2)->features == TNA_F_ROUTE6, "route6 only: %llx",
+	      (unsigned long long)get(&p, 2)->features);
+	plan_free(&p);
+	model_free(&m);
+	return 0;
+}
+
+static int t_rp_filter_max(void)
+{
+	struct rule r = { .family = AF_INET, .priority = 10, .has_iif = 1 };
+	struct model m;
+	struct plan p;
+
+	router(&m);
+	m.rpf4_all = 1;
+	model_link(&m, 3)->rpf4 = 2; /* Linux takes the max: 2, loose */
+	PLAN(&m, NULL, &p);
+	CHECK(get(&p, 2)->features == (R46 | TNA_F_RPF4_STRICT), "a strict");
+	CHECK(get(&p, 3)->features == (R46 | TNA_F_RPF4_LOOSE), "b loose");
+	plan_free(&p);
+	model_rule_add(&m, &r);
+	PLAN(&m, NULL, &p);
+	CHECK(get(&p, 2)->features == TNA_F_ROUTE6 &&
+		      strstr(get(&p, 2)->family_note[0], "iif"),
+	      "iif rule with rp_filter: v4 to Linux (%s)",
+	      get(&p, 2)->family_note[0]);
+	plan_free(&p);
+	model_free(&m);
+	return 0;
+}
+
+static int t_select(void)
+{
+	static const char *const inc[] = { "a" };
+	static const char *const exc[] = { "b" };
+	struct plan_opts oi = { .include = inc, .nr_include = 1 };
+	struct plan_opts oe = { .exclude = exc, .nr_exclude = 1 };
+	struct model m;
+	struct plan p;
+
+	router(&m);
+	PLAN(&m, &oi, &p);
+	CHECK(get(&p, 2)->accelerate && !get(&p, 3)->accelerate &&
+		      strstr(get(&p, 3)->reason, "--iface"),
+	      "--iface a");
+	CHECK(get(&p, 3)->egress, "an unselected interface is still an egress");
+	plan_free(&p);
+	PLAN(&m, &oe, &p);
+	CHECK(get(&p, 2)->accelerate && !get(&p, 3)->accelerate &&
+		      strstr(get(&p, 3)->reason, "--exclude"),
+	      "--exclude b");
+	plan_free(&p);
+	model_free(&m);
+	return 0;
+}
+
+static int t_bridge_and_tc(void)
+{
+	struct model m;
+	struct plan p;
+	struct link *br;
+
+	router(&m);
+	veth(&m, 4, "c");
+	br = veth(&m, 5, "br0");
+	snprintf(br->kind, sizeof(br->kind), "bridge");
+	model_link(&m, 4)->master = 5;
+	model_link(&m, 2)->tc_ingress = 1;
+	snprintf(model_link(&m, 3)->root_qdisc, MODEL_KIND_LEN, "tbf");
+	PLAN(&m, NULL, &p);
+	CHECK(!get(&p, 4)->accelerate &&
+		      strstr(get(&p, 4)->reason, "port of bridge br0"),
+	      "c: %s", get(&p, 4)->reason);
+	CHECK(!get(&p, 5)->accelerate && strstr(get(&p, 5)->reason, "bridge"),
+	      "br0: %s", get(&p, 5)->reason);
+	CHECK(!get(&p, 2)->accelerate && strstr(get(&p, 2)->reason, "clsact"),
+	      "a: %s", get(&p, 2)->reason);
+	CHECK(!get(&p, 3)->egress && strstr(get(&p, 3)->egress_reason, "tbf"),
+	      "b egress: %s", get(&p, 3)->egress_reason);
+	plan_free(&p);
+	model_free(&m);
+	return 0;
+}
+
+static int t_down(void)
+{
+	struct model m;
+	struct plan p;
+
+	router(&m);
+	model_link(&m, 2)->flags &= ~IFF_UP;
+	model_link(&m, 3)->flags &= ~IFF_RUNNING;
+	PLAN(&m, NULL, &p);
+	CHECK(!get(&p, 2)->accelerate && !get(&p, 2)->egress &&
+		      strstr(get(&p, 2)->reason, "link down"),
+	      "a: %s", get(&p, 2)->reason);
+	CHECK(!get(&p, 3)->egress && strstr(get(&p, 3)->egress_reason, "carrier"),
+	      "b: %s", get(&p, 3)->egress_reason);
+	plan_free(&p);
+	model_free(&m);
+	return 0;
+}
+
+static void add_route(struct model *m, int family, uint32_t table,
+		      uint8_t type, const char *dst, int len, int multipath,
+		      uint32_t mtu)
+{
+	struct route r = { .family = family, .table = table, .type = type,
+			   .dst_len = len, .multipath = multipath, .mtu = mtu };
+
+	inet_pton(family, dst, r.dst);
+	model_route_set(m, &r, 0);
+}
+
+static int t_local_addresses(void)
+{
+	struct model m;
+	struct plan p;
+	uint32_t want;
+
+	router(&m);
+	add_route(&m, AF_INET, RT_TABLE_LOCAL, RTN_LOCAL, "10.0.0.1", 32, 0, 0);
+	add_route(&m, AF_INET, RT_TABLE_LOCAL, RTN_BROADCAST, "10.0.0.255", 32, 0, 0);
+	add_route(&m, AF_INET, RT_TABLE_LOCAL, RTN_LOCAL, "127.0.0.0", 8, 0, 0);
+	add_route(&m, AF_INET6, RT_TABLE_LOCAL, RTN_LOCAL, "fd00::1", 128, 0, 0);
+	add_route(&m, AF_INET, RT_TABLE_MAIN, RTN_UNICAST, "10.9.0.0", 24, 0, 0);
+	PLAN(&m, NULL, &p);
+	CHECK(p.nr_local == 3, "3 local addresses, got %d", p.nr_local);
+	inet_pton(AF_INET, "10.0.0.255", &want);
+	CHECK(p.local[1].addr[2] == htonl(0xffff) && p.local[1].addr[3] == want,
+	      "broadcast mapped into ::ffff:0:0/96");
+	CHECK(get(&p, 2)->features & TNA_F_ROUTE4, "127/8 is no custom prefix");
+	plan_free(&p);
+	/* ip route add local 10.50.0.0/16 dev lo table local */
+	add_route(&m, AF_INET, RT_TABLE_LOCAL, RTN_LOCAL, "10.50.0.0", 16, 0, 0);
+	PLAN(&m, NULL, &p);
+	CHECK(!(get(&p, 2)->features & TNA_F_ROUTE4) &&
+		      strstr(get(&p, 2)->family_note[0], "local route"),
+	      "local prefix: %s", get(&p, 2)->family_note[0]);
+	plan_free(&p);
+	model_free(&m);
+	return 0;
+}
+
+static int t_multipath_hash(void)
+{
+	struct model m;
+	struct plan p;
+
+	router(&m);
+	add_route(&m, AF_INET, RT_TABLE_MAIN, RTN_UNICAST, "10.8.0.0", 24, 1, 0);
+	m.mpath_hash4 = 1;
+	PLAN(&m, NULL, &p);
+	CHECK(get(&p, 2)->features & TNA_F_ROUTE4, "L4 hash is modelled");
+	plan_free(&p);
+	m.mpath_hash4 = 2;
+	PLAN(&m, NULL, &p);
+	CHECK(!(get(&p, 2)->features & TNA_F_ROUTE4) &&
+		      strstr(get(&p, 2)->family_note[0], "hash policy 2"),
+	      "inner hash: %s", get(&p, 2)->family_note[0]);
+	plan_free(&p);
+	model_free(&m);
+	return 0;
+}
+
+static int t_route_mtu(void)
+{
+	struct model m;
+	struct plan p;
+
+	router(&m);
+	add_route(&m, AF_INET, RT_TABLE_MAIN, RTN_UNICAST, "10.8.0.0", 24, 0, 1400);
+	add_route(&m, AF_INET, 100, RTN_UNICAST, "10.9.0.0", 24, 0, 1300);
+	add_route(&m, AF_INET6, RT_TABLE_MAIN, RTN_UNICAST, "fd08::", 64, 0, 0);
+	PLAN(&m, NULL, &p);
+	CHECK(p.route_mtu4 == 1300 && p.route_mtu6 == 0, "mtu caps %u %u",
+	      p.route_mtu4, p.route_mtu6);
+	plan_free(&p);
+	model_free(&m);
+	return 0;
+}
+
+static int t_model_keys(void)
+{
+	struct model m;
+	struct neigh n = { .family = AF_INET, .ifindex = 2, .state = 2 };
+
+	router(&m);
+	add_route(&m, AF_INET, RT_TABLE_MAIN, RTN_UNICAST, "10.8.0.0", 24, 0, 0);
+	add_route(&m, AF_INET, RT_TABLE_MAIN, RTN_UNICAST, "10.8.0.0", 24, 1, 0);
+	CHECK(m.nr_routes == 1 && m.routes[0].multipath, "replace by key");
+	model_neigh_set(&m, &n, 0);
+	n.state = 4;
+	model_neigh_set(&m, &n, 0);
+	CHECK(m.nr_neighs == 1 && m.neighs[0].state == 4, "neigh replace");
+	model_neigh_set(&m, &n, 1);
+	CHECK(m.nr_neighs == 0, "neigh delete");
+	model_link_del(&m, 2);
+	CHECK(m.nr_links == 2 && !model_link(&m, 2), "link delete");
+	model_free(&m);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(void);
+} cases[] = {
+	{ "two forwarding veths: both accelerated, route4+route6", t_basic },
+	{ "forwarding off: no program, per-family fallback", t_forwarding_off },
+	{ "ipv6 all.forwarding off: route4 only", t_v6_all_off },
+	{ "veth peer without NAPI: not an egress", t_egress_without_xmit },
+	{ "unknown xdp features: not trusted", t_unknown_xdp_features },
+	{ "foreign XDP program left alone, own recognised", t_foreign_program },
+	{ "netfilter forward chain and legacy tables: family to Linux", t_netfilter },
+	{ "rp_filter max(all, iface) and iif rules", t_rp_filter_max },
+	{ "--iface and --exclude", t_select },
+	{ "bridge ports, bridges, tc ingress and shaping qdiscs", t_bridge_and_tc },
+	{ "down and no carrier", t_down },
+	{ "local and broadcast addresses from the local table", t_local_addresses },
+	{ "multipath hash policies", t_multipath_hash },
+	{ "route mtu caps", t_route_mtu },
+	{ "model keys: replace and delete", t_model_keys },
+};
+
+int main(void)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		current = cases[i].name;
+		if (cases[i].fn())
+			failed++;
+		else
+			printf("PASS %s\n", current);
+	}
+	return failed ? 1 : 0;
+}
