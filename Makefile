@@ -15,6 +15,9 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Iinclude -I$(B) -Isrc/ctl
 LIBS := $(shell pkg-config --libs libbpf libmnl) -lelf -lz
 BPF_CFLAGS := -O2 -g -target bpf -D__BPF__ -Wall -Werror -Iinclude -Isrc/bpf \
 	-I/usr/include/$(MULTIARCH)
+# V=1 shows every command.
+Q := $(if $(V),,@)
+msg = $(if $(V),,@printf '  %-8s %s\n' $(1) $(2);)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 BPF_PROGS := tna trafgen sink
@@ -35,51 +38,51 @@ all: $(B)/tna tests $(B)/tna-asan
 tests: $(patsubst %,$(B)/%,$(TESTS)) $(B)/test_plan-asan $(B)/tna-pktio
 
 $(B)/%.bpf.o: src/bpf/%.bpf.c $(BPF_HDRS) | $(B)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(call msg,BPF,$@)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(B)/%.skel.h: $(B)/%.bpf.o
-	$(BPFTOOL) gen skeleton $< name $* > $@.tmp && mv $@.tmp $@
+	$(call msg,SKEL,$@)$(BPFTOOL) gen skeleton $< name $* > $@.tmp && mv $@.tmp $@
 
 $(B)/ctl/%.o: src/ctl/%.c $(CTL_HDRS) $(SKELS) | $(B)/ctl
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(call msg,CC,$@)$(CC) $(CFLAGS) -c $< -o $@
 
 $(B)/asan/%.o: src/ctl/%.c $(CTL_HDRS) $(SKELS) | $(B)/asan
-	$(CC) $(CFLAGS) $(SAN) -c $< -o $@
+	$(call msg,CC,$@)$(CC) $(CFLAGS) $(SAN) -c $< -o $@
 
 $(B)/tna: $(B)/ctl/main.o $(CTL_OBJS)
-	$(CC) $(CFLAGS) $^ -o $@ $(LIBS)
+	$(call msg,CC,$@)$(CC) $(CFLAGS) $^ -o $@ $(LIBS)
 
 $(B)/tna-asan: $(B)/asan/main.o $(ASAN_OBJS)
-	$(CC) $(CFLAGS) $(SAN) $^ -o $@ $(LIBS)
+	$(call msg,CC,$@)$(CC) $(CFLAGS) $(SAN) $^ -o $@ $(LIBS)
 
 $(B)/test_plan: tests/unit/test_plan.c $(CTL_OBJS)
-	$(CC) $(CFLAGS) $^ -o $@ $(LIBS)
+	$(call msg,CC,$@)$(CC) $(CFLAGS) $^ -o $@ $(LIBS)
 
 $(B)/test_plan-asan: tests/unit/test_plan.c $(ASAN_OBJS)
-	$(CC) $(CFLAGS) $(SAN) $^ -o $@ $(LIBS)
+	$(call msg,CC,$@)$(CC) $(CFLAGS) $(SAN) $^ -o $@ $(LIBS)
 
 $(B)/test_fastpath: tests/unit/test_fastpath.c tests/unit/pkt.h $(SKELS)
-	$(CC) $(CFLAGS) $< -o $@ $(LIBS)
+	$(call msg,CC,$@)$(CC) $(CFLAGS) $< -o $@ $(LIBS)
 
 $(B)/test_verify: tests/unit/test_verify.c $(SKELS)
-	$(CC) $(CFLAGS) $< -o $@ $(LIBS)
+	$(call msg,CC,$@)$(CC) $(CFLAGS) $< -o $@ $(LIBS)
 
 $(B)/tna-pktio: tests/integ/pktio.c
-	$(CC) $(CFLAGS) $< -o $@
+	$(call msg,CC,$@)$(CC) $(CFLAGS) $< -o $@
 
 $(B) $(B)/ctl $(B)/asan:
-	mkdir -p $@
+	$(Q)mkdir -p $@
 
 format-check:
-	clang-format --dry-run -Werror $(FORMAT_SRCS)
+	$(call msg,FORMAT,"$(words $(FORMAT_SRCS)) files")clang-format --dry-run -Werror $(FORMAT_SRCS)
 
 verify: $(B)/test_verify
-	$(B)/test_verify
+	$(Q)$(B)/test_verify
 
 check: format-check verify
 
 test: all
-	tests/run
+	$(Q)tests/run
 
 clean:
 	rm -rf $(B)

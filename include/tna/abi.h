@@ -21,11 +21,14 @@
 #define TNA_F_ROUTE6 (1ULL << 1) /* IPv6 routing through bpf_fib_lookup */
 #define TNA_F_RPF4_LOOSE (1ULL << 2) /* rp_filter=2 on the ingress */
 #define TNA_F_RPF4_STRICT (1ULL << 3) /* rp_filter=1 on the ingress */
-#define TNA_F_ALL                                                              \
+#define TNA_F_ALL \
 	(TNA_F_ROUTE4 | TNA_F_ROUTE6 | TNA_F_RPF4_LOOSE | TNA_F_RPF4_STRICT)
 
 /* Module names, indexed by bit number, for plan and status output. */
-#define TNA_FEATURE_NAMES { "route4", "route6", "rpf4-loose", "rpf4-strict" }
+#define TNA_FEATURE_NAMES                                       \
+	{                                                       \
+		"route4", "route6", "rpf4-loose", "rpf4-strict" \
+	}
 #define TNA_NR_FEATURES 4
 
 /*
@@ -45,28 +48,28 @@ struct tna_cfg {
  * index counts packets handed to Linux for that reason. One list, so the
  * enum, the names and the stats map layout cannot drift apart.
  */
-#define TNA_STATS(X)                                                           \
-	X(FORWARDED, "forwarded")                                              \
-	X(NOT_IP, "not_ip")                                                    \
-	X(NOT_FOR_US, "l2_not_for_us")                                         \
-	X(MALFORMED, "malformed")                                              \
-	X(TTL, "ttl_exceeded")                                                 \
-	X(IP_OPTIONS, "ip_options")                                            \
-	X(FRAGMENT, "fragment")                                                \
-	X(ICMP_ERROR, "icmp_error")                                            \
-	X(MARTIAN, "martian_address")                                          \
-	X(FAMILY_OFF, "family_not_accelerated")                                \
-	X(NOT_FWDED, "local_or_no_route")                                          \
-	X(NO_NEIGH, "no_neighbour")                                            \
-	X(FRAG_NEEDED, "frag_needed")                                          \
-	X(FWD_DISABLED, "forwarding_disabled")                                 \
-	X(BLACKHOLE, "blackhole_route")                                        \
-	X(UNREACHABLE, "unreachable_route")                                    \
-	X(PROHIBIT, "prohibit_route")                                          \
-	X(UNSUPP_ROUTE, "unsupported_route")                                   \
-	X(RPF, "rp_filter")                                                    \
-	X(SAME_IFACE, "same_interface")                                        \
-	X(EGRESS_NO_XDP, "egress_not_xdp_capable")                             \
+#define TNA_STATS(X)                               \
+	X(FORWARDED, "forwarded")                  \
+	X(NOT_IP, "not_ip")                        \
+	X(NOT_FOR_US, "l2_not_for_us")             \
+	X(MALFORMED, "malformed")                  \
+	X(TTL, "ttl_exceeded")                     \
+	X(IP_OPTIONS, "ip_options")                \
+	X(FRAGMENT, "fragment")                    \
+	X(ICMP_ERROR, "icmp_error")                \
+	X(MARTIAN, "martian_address")              \
+	X(FAMILY_OFF, "family_not_accelerated")    \
+	X(NOT_FWDED, "local_or_no_route")          \
+	X(NO_NEIGH, "no_neighbour")                \
+	X(FRAG_NEEDED, "frag_needed")              \
+	X(FWD_DISABLED, "forwarding_disabled")     \
+	X(BLACKHOLE, "blackhole_route")            \
+	X(UNREACHABLE, "unreachable_route")        \
+	X(PROHIBIT, "prohibit_route")              \
+	X(UNSUPP_ROUTE, "unsupported_route")       \
+	X(RPF, "rp_filter")                        \
+	X(SAME_IFACE, "same_interface")            \
+	X(EGRESS_NO_XDP, "egress_not_xdp_capable") \
 	X(BYPASS, "bypass")
 
 #define TNA_STAT_ENUM(n, s) TNA_STAT_##n,
@@ -80,9 +83,9 @@ struct tna_counter {
 };
 
 /*
- * Key of the local address map: IPv6, or IPv4 mapped (::ffff:a.b.c.d).
- * Holds every local and broadcast address of the namespace: Linux drops a
- * forwarded packet whose source is one of them (martian source).
+ * Key of the local IPv6 address map (the IPv4 map is keyed by the address
+ * itself). Both hold the namespace's local (and IPv4 broadcast) addresses:
+ * Linux drops a forwarded packet whose source is one of them.
  */
 struct tna_addr_key {
 	__u32 addr[4];

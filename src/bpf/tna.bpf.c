@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The tna fast path: one object, specialized per interface through
- * read-only config. Modules return 0 (forward to pkt.egress) or a negative
- * fallback reason; only this entry point turns that into an XDP verdict.
+ * read-only config. Modules return 0 (forward: the egress is recorded with
+ * bpf_redirect_map()) or a negative fallback reason; only this entry point
+ * turns that into an XDP verdict.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -42,7 +43,7 @@ int tna_xdp(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 	stats_count(TNA_STAT_FORWARDED, bytes);
-	return bpf_redirect_map(&tx_ports, p.egress, 0);
+	return XDP_REDIRECT; /* to the egress set_egress() recorded */
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -30,7 +31,8 @@ int applier_init(struct applier *a, enum xdp_mode_pref mode)
 	int ret = 0;
 
 	memset(a, 0, sizeof(*a));
-	a->map_tx = a->map_stats = a->map_local = a->map_runtime = -1;
+	a->map_tx = a->map_stats = a->map_local4 = a->map_local6 = -1;
+	a->map_runtime = -1;
 	a->mode = mode;
 	a->ncpus = libbpf_num_possible_cpus();
 	if (a->ncpus <= 0)
@@ -41,10 +43,11 @@ int applier_init(struct applier *a, enum xdp_mode_pref mode)
 		return -errno;
 	a->map_tx = shared_map(skel->maps.tx_ports);
 	a->map_stats = shared_map(skel->maps.stats);
-	a->map_local = shared_map(skel->maps.local_addrs);
+	a->map_local4 = shared_map(skel->maps.local_addrs4);
+	a->map_local6 = shared_map(skel->maps.local_addrs6);
 	a->map_runtime = shared_map(skel->maps.runtime);
-	if (a->map_tx < 0 || a->map_stats < 0 || a->map_local < 0 ||
-	    a->map_runtime < 0) {
+	if (a->map_tx < 0 || a->map_stats < 0 || a->map_local4 < 0 ||
+	    a->map_local6 < 0 || a->map_runtime < 0) {
 		ret = -errno;
 		pr_warn("creating maps: %s\n", strerror(errno));
 		applier_free(a);
@@ -111,7 +114,8 @@ static struct tna *load_object(struct applier *a, const struct plan_iface *pi,
 	memcpy((void *)skel->rodata->tna_cfg.mac, pi->mac, 6);
 	if ((err = bpf_map__reuse_fd(skel->maps.tx_ports, a->map_tx)) ||
 	    (err = bpf_map__reuse_fd(skel->maps.stats, a->map_stats)) ||
-	    (err = bpf_map__reuse_fd(skel->maps.local_addrs, a->map_local)) ||
+	    (err = bpf_map__reuse_fd(skel->maps.local_addrs4, a->map_local4)) ||
+	    (err = bpf_map__reuse_fd(skel->maps.local_addrs6, a->map_local6)) ||
 	    (err = bpf_map__reuse_fd(skel->maps.runtime, a->map_runtime)) ||
 	    (err = tna__load(skel))) {
 		tna__destroy(skel);
@@ -223,8 +227,7 @@ static int iface_swap(struct applier *a, struct loaded *l,
 	l->prog_id = prog_id(prog_fd);
 	memcpy(l->mac, pi->mac, 6);
 	l->swaps++;
-	pr_info("%s: fast path respecialized (prog %u)\n", l->name,
-		l->prog_id);
+	pr_info("%s: fast path respecialized (prog %u)\n", l->name, l->prog_id);
 	return 0;
 }
 
@@ -266,20 +269,38 @@ static int key_in(const struct tna_addr_key *k, const struct tna_addr_key *set,
 	return 0;
 }
 
+/* IPv4 addresses (mapped, ::ffff:a.b.c.d) go to the u32-keyed map. */
+static int local_map(const struct applier *a, const struct tna_addr_key *k,
+		     const void **key)
+{
+	if (!k->addr[0] && !k->addr[1] && k->addr[2] == htonl(0xffff)) {
+		*key = &k->addr[3];
+		return a->map_local4;
+	}
+	*key = k;
+	return a->map_local6;
+}
+
 static void sync_local(struct applier *a, const struct plan *p)
 {
 	struct tna_addr_key *copy = calloc(p->nr_local + 1, sizeof(*copy));
+	const void *key;
 	__u8 one = 1;
+	int fd;
 
 	if (!copy)
 		return;
-	for (int i = 0; i < p->nr_local; i++)
-		if (bpf_map_update_elem(a->map_local, &p->local[i], &one,
-					BPF_ANY))
+	for (int i = 0; i < p->nr_local; i++) {
+		fd = local_map(a, &p->local[i], &key);
+		if (bpf_map_update_elem(fd, key, &one, BPF_ANY))
 			pr_warn("local address map: %s\n", strerror(errno));
-	for (int i = 0; i < a->nr_local; i++)
-		if (!key_in(&a->local[i], p->local, p->nr_local))
-			bpf_map_delete_elem(a->map_local, &a->local[i]);
+	}
+	for (int i = 0; i < a->nr_local; i++) {
+		if (key_in(&a->local[i], p->local, p->nr_local))
+			continue;
+		fd = local_map(a, &a->local[i], &key);
+		bpf_map_delete_elem(fd, key);
+	}
 	memcpy(copy, p->local, p->nr_local * sizeof(*copy));
 	free(a->local);
 	a->local = copy;
@@ -315,7 +336,8 @@ int applier_apply(struct applier *a, const struct plan *p)
 	}
 	for (int i = 0; i < p->nr; i++) {
 		const struct plan_iface *pi = &p->ifaces[i];
-		struct loaded *l = (struct loaded *)applier_find(a, pi->ifindex);
+		struct loaded *l =
+			(struct loaded *)applier_find(a, pi->ifindex);
 		int err = 0;
 
 		if (!pi->accelerate) {
@@ -347,15 +369,18 @@ void applier_free(struct applier *a)
 		close(a->map_tx);
 	if (a->map_stats >= 0)
 		close(a->map_stats);
-	if (a->map_local >= 0)
-		close(a->map_local);
+	if (a->map_local4 >= 0)
+		close(a->map_local4);
+	if (a->map_local6 >= 0)
+		close(a->map_local6);
 	if (a->map_runtime >= 0)
 		close(a->map_runtime);
 	free(a->tx);
 	free(a->local);
 	a->tx = NULL;
 	a->local = NULL;
-	a->map_tx = a->map_stats = a->map_local = a->map_runtime = -1;
+	a->map_tx = a->map_stats = a->map_local4 = a->map_local6 = -1;
+	a->map_runtime = -1;
 }
 
 const struct loaded *applier_find(const struct applier *a, int ifindex)

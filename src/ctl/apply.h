@@ -35,7 +35,7 @@ struct apply_error {
 };
 
 struct applier {
-	int map_tx, map_stats, map_local, map_runtime;
+	int map_tx, map_stats, map_local4, map_local6, map_runtime;
 	struct loaded ifs[TNA_MAX_IFACES];
 	int nr;
 	uint8_t slot_used[TNA_MAX_IFACES];

@@ -102,7 +102,8 @@ static int setup(struct demo *d)
 	d->created = 1;
 	if (sh("ip netns add %s && ip netns add %s && ip netns add %s", g, r,
 	       s) ||
-	    sh("ip -n %s link add gen0 type veth peer name r0 netns %s", g, r) ||
+	    sh("ip -n %s link add gen0 type veth peer name r0 netns %s", g,
+	       r) ||
 	    sh("ip -n %s link add r1 type veth peer name sink0 netns %s", r,
 	       s) ||
 	    sh("ip -n %s addr add 10.10.1.1/24 dev gen0 && ip -n %s link set gen0 up && ip -n %s link set lo up",
@@ -256,8 +257,8 @@ static int run_phase(struct demo *d, enum phase ph, double seconds,
 		if (ret)
 			return -1;
 	}
-	ret = measure(d, seconds, ph == PH_FLOOR ? &floor_sink : &d->sink,
-		      mpps, &received);
+	ret = measure(d, seconds, ph == PH_FLOOR ? &floor_sink : &d->sink, mpps,
+		      &received);
 	if (ph == PH_TNA) {
 		fp1 = fast_path_packets(d);
 		if (fp0 >= 0 && fp1 >= 0 && received)
@@ -332,8 +333,8 @@ static void report(const struct demo_opts *o, double r[PH_MAX][100],
 		printf("}\n");
 		return;
 	}
-	printf("\n%-22s %8s %8s %8s   (Mpps, %d round(s) of %d s)\n", "",
-	       "min", "median", "max", n, o->seconds);
+	printf("\n%-22s %8s %8s %8s   (Mpps, %d round(s) of %d s)\n", "", "min",
+	       "median", "max", n, o->seconds);
 	for (int ph = 0; ph < PH_MAX; ph++) {
 		if (ph == PH_FLOOR && !o->floor)
 			continue;
@@ -366,7 +367,9 @@ int demo_run(const struct demo_opts *o, const char *argv0)
 	sigaction(SIGTERM, &sa, NULL);
 	for (int i = 0; i < 3; i++)
 		snprintf(d.ns[i], sizeof(d.ns[i]), "tna-demo-%d-%s", getpid(),
-			 i == 0 ? "gen" : i == 1 ? "dut" : "sink");
+			 i == 0 ? "gen" :
+			 i == 1 ? "dut" :
+				  "sink");
 	CPU_ZERO(&cpus);
 	CPU_SET(0, &cpus);
 	sched_setaffinity(0, sizeof(cpus), &cpus);

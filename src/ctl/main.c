@@ -51,8 +51,15 @@ static int usage(const char *msg)
 	return 2;
 }
 
-enum { OPT_IFACE = 256, OPT_EXCLUDE, OPT_MODE, OPT_JSON, OPT_SECONDS,
-       OPT_ROUNDS, OPT_FLOOR };
+enum {
+	OPT_IFACE = 256,
+	OPT_EXCLUDE,
+	OPT_MODE,
+	OPT_JSON,
+	OPT_SECONDS,
+	OPT_ROUNDS,
+	OPT_FLOOR
+};
 
 static const struct option long_opts[] = {
 	{ "iface", required_argument, NULL, OPT_IFACE },
@@ -73,9 +80,11 @@ static int allowed(const char *cmd, int opt)
 	if (opt == 'v' || opt == 'h')
 		return 1;
 	if (!strcmp(cmd, "run"))
-		return opt == OPT_IFACE || opt == OPT_EXCLUDE || opt == OPT_MODE;
+		return opt == OPT_IFACE || opt == OPT_EXCLUDE ||
+		       opt == OPT_MODE;
 	if (!strcmp(cmd, "plan"))
-		return opt == OPT_IFACE || opt == OPT_EXCLUDE || opt == OPT_JSON;
+		return opt == OPT_IFACE || opt == OPT_EXCLUDE ||
+		       opt == OPT_JSON;
 	if (!strcmp(cmd, "status"))
 		return opt == OPT_JSON;
 	if (!strcmp(cmd, "demo"))
@@ -132,8 +141,8 @@ int main(int argc, char **argv)
 		printf("tna %s\n", TNA_VERSION);
 		return 0;
 	}
-	if (strcmp(cmd, "run") && strcmp(cmd, "status") && strcmp(cmd, "plan") &&
-	    strcmp(cmd, "demo"))
+	if (strcmp(cmd, "run") && strcmp(cmd, "status") &&
+	    strcmp(cmd, "plan") && strcmp(cmd, "demo"))
 		return usage("unknown command");
 
 	optind = 2;
@@ -166,7 +175,8 @@ int main(int argc, char **argv)
 			else if (!strcmp(optarg, "generic"))
 				ro.mode = MODE_GENERIC;
 			else
-				return usage("--mode takes auto, native or generic");
+				return usage(
+					"--mode takes auto, native or generic");
 			break;
 		case OPT_JSON:
 			ro.json = dopt.json = 1;

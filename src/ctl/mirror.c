@@ -160,7 +160,8 @@ static int link_msg(struct mirror *mi, const struct nlmsghdr *nlh)
 	if (tb[IFLA_XDP]) {
 		parse_nested(tb[IFLA_XDP], xdp, IFLA_XDP_MAX);
 		if (xdp[IFLA_XDP_PROG_ID])
-			l->xdp_prog_id = mnl_attr_get_u32(xdp[IFLA_XDP_PROG_ID]);
+			l->xdp_prog_id =
+				mnl_attr_get_u32(xdp[IFLA_XDP_PROG_ID]);
 	}
 	return 0;
 }
@@ -382,7 +383,8 @@ static int dump_rules(struct mirror *mi)
 
 static int ctrl_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct nlattr *tb[CTRL_ATTR_MAX + 1], *g[CTRL_ATTR_MCAST_GRP_MAX + 1];
+	const struct nlattr *tb[CTRL_ATTR_MAX + 1],
+		*g[CTRL_ATTR_MCAST_GRP_MAX + 1];
 	struct mirror *mi = data;
 	const struct nlattr *pos;
 
@@ -420,8 +422,8 @@ static struct nlmsghdr *genl_req(char *buf, uint16_t family, uint8_t cmd,
 static int netdev_resolve(struct mirror *mi)
 {
 	char buf[256];
-	struct nlmsghdr *nlh = genl_req(buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
-					NLM_F_ACK);
+	struct nlmsghdr *nlh =
+		genl_req(buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, NLM_F_ACK);
 
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, NETDEV_FAMILY_NAME);
 	return nl_talk(mi, mi->gn_req, nlh, ctrl_cb);
@@ -444,7 +446,8 @@ static int netdev_cb(const struct nlmsghdr *nlh, void *data)
 	l = model_link(mi->m, mnl_attr_get_u32(tb[NETDEV_A_DEV_IFINDEX]));
 	if (!l)
 		return MNL_CB_OK;
-	if (g->cmd == NETDEV_CMD_DEV_DEL_NTF || !tb[NETDEV_A_DEV_XDP_FEATURES]) {
+	if (g->cmd == NETDEV_CMD_DEV_DEL_NTF ||
+	    !tb[NETDEV_A_DEV_XDP_FEATURES]) {
 		l->has_xdp_features = 0;
 		model_touch(mi->m);
 		return MNL_CB_OK;
@@ -474,9 +477,9 @@ static int netdev_dump(struct mirror *mi)
 
 static const char *hook_name(int family, int hook)
 {
-	static const char *const inet[] = { "prerouting", "input", "forward",
-					    "output", "postrouting",
-					    "ingress" };
+	static const char *const inet[] = { "prerouting",  "input",
+					    "forward",	   "output",
+					    "postrouting", "ingress" };
 
 	if (family == NFPROTO_NETDEV)
 		return hook == NF_NETDEV_INGRESS ? "ingress" : "egress";
@@ -491,7 +494,8 @@ static void chain_devices(struct mirror *mi, const struct nlattr *hk[])
 	if (hk[NFTA_HOOK_DEV]) {
 		for (int i = 0; i < mi->m->nr_links; i++) {
 			l = &mi->m->links[i];
-			if (!strcmp(l->name, mnl_attr_get_str(hk[NFTA_HOOK_DEV])))
+			if (!strcmp(l->name,
+				    mnl_attr_get_str(hk[NFTA_HOOK_DEV])))
 				l->nft_netdev_hooks++;
 		}
 	}
@@ -541,18 +545,19 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 			continue;
 		note = f ? &m->nft_fwd6 : &m->nft_fwd4;
 		if ((f ? m->nr_nft_fwd6++ : m->nr_nft_fwd4++) == 0)
-			snprintf(note->what, sizeof(note->what),
-				 "%s %s %s hook %s",
-				 family == NFPROTO_INET ? "inet" :
-				 family == NFPROTO_IPV4 ? "ip" :
-							  "ip6",
-				 tb[NFTA_CHAIN_TABLE] ?
-					 mnl_attr_get_str(tb[NFTA_CHAIN_TABLE]) :
-					 "?",
-				 tb[NFTA_CHAIN_NAME] ?
-					 mnl_attr_get_str(tb[NFTA_CHAIN_NAME]) :
-					 "?",
-				 hook_name(family, hook));
+			snprintf(
+				note->what, sizeof(note->what),
+				"%s %s %s hook %s",
+				family == NFPROTO_INET ? "inet" :
+				family == NFPROTO_IPV4 ? "ip" :
+							 "ip6",
+				tb[NFTA_CHAIN_TABLE] ?
+					mnl_attr_get_str(tb[NFTA_CHAIN_TABLE]) :
+					"?",
+				tb[NFTA_CHAIN_NAME] ?
+					mnl_attr_get_str(tb[NFTA_CHAIN_NAME]) :
+					"?",
+				hook_name(family, hook));
 	}
 	return MNL_CB_OK;
 }
@@ -637,8 +642,7 @@ static struct mnl_socket *nl_open(int bus, const unsigned int *groups, int nr)
 	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUF, &size,
 		   sizeof(size));
 	mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, sizeof(one));
-	for (int i = 0; i < nr; i++)
-	{
+	for (int i = 0; i < nr; i++) {
 		int g = groups[i];
 
 		if (g && mnl_socket_setsockopt(nl, NETLINK_ADD_MEMBERSHIP, &g,
@@ -654,10 +658,10 @@ err:
 int mirror_open(struct mirror *mi, struct model *m, int events)
 {
 	static const unsigned int rt_groups[] = {
-		RTNLGRP_LINK,	      RTNLGRP_NEIGH,	    RTNLGRP_TC,
-		RTNLGRP_IPV4_ROUTE,   RTNLGRP_IPV6_ROUTE,   RTNLGRP_IPV4_RULE,
-		RTNLGRP_IPV6_RULE,    RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV6_NETCONF,
-		RTNLGRP_IPV4_IFADDR,  RTNLGRP_IPV6_IFADDR,
+		RTNLGRP_LINK,	     RTNLGRP_NEIGH,	   RTNLGRP_TC,
+		RTNLGRP_IPV4_ROUTE,  RTNLGRP_IPV6_ROUTE,   RTNLGRP_IPV4_RULE,
+		RTNLGRP_IPV6_RULE,   RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV6_NETCONF,
+		RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
 	};
 	static const unsigned int nf_groups[] = { NFNLGRP_NFTABLES };
 
@@ -692,7 +696,7 @@ err:
 
 void mirror_close(struct mirror *mi)
 {
-	struct mnl_socket *s[] = { mi->rt_req, mi->rt_ev, mi->gn_req,
+	struct mnl_socket *s[] = { mi->rt_req, mi->rt_ev,  mi->gn_req,
 				   mi->gn_ev,  mi->nf_req, mi->nf_ev };
 
 	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++)
@@ -710,13 +714,18 @@ int mirror_sync(struct mirror *mi)
 
 	model_free(m);
 	m->has_netdev_family = has_netdev;
-	if ((ret = rt_dump(mi, RTM_GETLINK, AF_UNSPEC, sizeof(struct ifinfomsg))) ||
-	    (ret = rt_dump(mi, RTM_GETNETCONF, AF_INET, sizeof(struct netconfmsg))) ||
-	    (ret = rt_dump(mi, RTM_GETNETCONF, AF_INET6, sizeof(struct netconfmsg))) ||
+	if ((ret = rt_dump(mi, RTM_GETLINK, AF_UNSPEC,
+			   sizeof(struct ifinfomsg))) ||
+	    (ret = rt_dump(mi, RTM_GETNETCONF, AF_INET,
+			   sizeof(struct netconfmsg))) ||
+	    (ret = rt_dump(mi, RTM_GETNETCONF, AF_INET6,
+			   sizeof(struct netconfmsg))) ||
 	    (ret = rt_dump(mi, RTM_GETROUTE, AF_INET, sizeof(struct rtmsg))) ||
 	    (ret = rt_dump(mi, RTM_GETROUTE, AF_INET6, sizeof(struct rtmsg))) ||
-	    (ret = rt_dump(mi, RTM_GETNEIGH, AF_UNSPEC, sizeof(struct ndmsg))) ||
-	    (ret = rt_dump(mi, RTM_GETQDISC, AF_UNSPEC, sizeof(struct tcmsg))) ||
+	    (ret = rt_dump(mi, RTM_GETNEIGH, AF_UNSPEC,
+			   sizeof(struct ndmsg))) ||
+	    (ret = rt_dump(mi, RTM_GETQDISC, AF_UNSPEC,
+			   sizeof(struct tcmsg))) ||
 	    (ret = dump_rules(mi)) || (ret = netdev_dump(mi)))
 		goto out;
 	ret = nft_dump_chains(mi);

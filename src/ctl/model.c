@@ -4,16 +4,16 @@
 #include <string.h>
 #include "model.h"
 
-#define GROW(arr, nr, cap)                                                     \
-	do {                                                                   \
-		if ((nr) == (cap)) {                                           \
-			int __c = (cap) ? (cap) * 2 : 16;                      \
-			void *__p = realloc((arr), __c * sizeof(*(arr)));      \
-			if (!__p)                                              \
-				abort();                                       \
-			(arr) = __p;                                           \
-			(cap) = __c;                                           \
-		}                                                              \
+#define GROW(arr, nr, cap)                                                \
+	do {                                                              \
+		if ((nr) == (cap)) {                                      \
+			int __c = (cap) ? (cap)*2 : 16;                   \
+			void *__p = realloc((arr), __c * sizeof(*(arr))); \
+			if (!__p)                                         \
+				abort();                                  \
+			(arr) = __p;                                      \
+			(cap) = __c;                                      \
+		}                                                         \
 	} while (0)
 
 void model_init(struct model *m)

@@ -37,9 +37,9 @@ static int own_prog(const struct plan_opts *o, uint32_t id)
 /* Root qdiscs that only schedule: bypassing them changes timing, never bytes or drops by policy. */
 static int qdisc_plain(const char *kind)
 {
-	static const char *const plain[] = { "",	"noqueue", "mq",
+	static const char *const plain[] = { "",	   "noqueue",  "mq",
 					     "pfifo_fast", "fq_codel", "fq",
-					     "pfifo",	"bfifo",   "sfq" };
+					     "pfifo",	   "bfifo",    "sfq" };
 
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
 		if (!strcmp(kind, plain[i]))
@@ -73,11 +73,13 @@ static int link_unsupported(const struct model *m, const struct link *l,
 				master ? master->name : "?");
 	}
 	if (l->tc_ingress)
-		return snprintf(why, len,
-				"tc ingress/clsact qdisc: its filters would be bypassed");
+		return snprintf(
+			why, len,
+			"tc ingress/clsact qdisc: its filters would be bypassed");
 	if (l->nft_netdev_hooks)
-		return snprintf(why, len,
-				"netdev-family nft chain: it would be bypassed");
+		return snprintf(
+			why, len,
+			"netdev-family nft chain: it would be bypassed");
 	return 0;
 }
 
@@ -139,8 +141,7 @@ static int has_local_prefix4(const struct model *m)
 }
 
 /* Whole-family reasons that hold for every interface. */
-static int family_blocked(const struct model *m, int v6, char *why,
-			  size_t len)
+static int family_blocked(const struct model *m, int v6, char *why, size_t len)
 {
 	const struct nft_hook_note *nft = v6 ? &m->nft_fwd6 : &m->nft_fwd4;
 	int nr_nft = v6 ? m->nr_nft_fwd6 : m->nr_nft_fwd4;
@@ -148,12 +149,14 @@ static int family_blocked(const struct model *m, int v6, char *why,
 	int hash = v6 ? m->mpath_hash6 : m->mpath_hash4;
 
 	if (nr_nft)
-		return snprintf(why, len,
-				"netfilter chain on the forward path (%s): filtering not modelled yet",
-				nft->what);
+		return snprintf(
+			why, len,
+			"netfilter chain on the forward path (%s): filtering not modelled yet",
+			nft->what);
 	if (legacy)
-		return snprintf(why, len,
-				"iptables-legacy tables loaded: filtering not modelled");
+		return snprintf(
+			why, len,
+			"iptables-legacy tables loaded: filtering not modelled");
 	if (hash > 1 && family_has_multipath(m, v6 ? AF_INET6 : AF_INET))
 		return snprintf(why, len,
 				"multipath hash policy %d: not modelled", hash);
@@ -208,8 +211,8 @@ static void plan_ingress(const struct model *m, const struct plan_opts *o,
 		}
 	}
 	if (!(pi->features & (TNA_F_ROUTE4 | TNA_F_ROUTE6))) {
-		NOTE(pi->reason, "ipv4: %.50s; ipv6: %.50s",
-		     pi->family_note[0], pi->family_note[1]);
+		NOTE(pi->reason, "ipv4: %.50s; ipv6: %.50s", pi->family_note[0],
+		     pi->family_note[1]);
 		pi->features = 0;
 		return;
 	}
@@ -246,7 +249,7 @@ static void plan_route_mtu(const struct model *m, struct plan *p)
 	for (int i = 0; i < m->nr_routes; i++) {
 		const struct route *r = &m->routes[i];
 		uint32_t *cap = r->family == AF_INET ? &p->route_mtu4 :
-							&p->route_mtu6;
+						       &p->route_mtu6;
 
 		if (r->mtu && (!*cap || r->mtu < *cap))
 			*cap = r->mtu;
@@ -259,8 +262,7 @@ static int iface_cmp(const void *a, const void *b)
 	       ((const struct plan_iface *)b)->ifindex;
 }
 
-int plan_build(const struct model *m, const struct plan_opts *o,
-	       struct plan *p)
+int plan_build(const struct model *m, const struct plan_opts *o, struct plan *p)
 {
 	static const struct plan_opts none;
 	int nr_egress = 0;

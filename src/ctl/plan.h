@@ -27,7 +27,8 @@ struct plan_iface {
 	uint64_t features;
 	unsigned char mac[6];
 	char reason[MODEL_NOTE_LEN]; /* why not accelerated */
-	char family_note[2][MODEL_NOTE_LEN]; /* why IPv4 [0] / IPv6 [1] fall back */
+	char family_note[2]
+			[MODEL_NOTE_LEN]; /* why IPv4 [0] / IPv6 [1] fall back */
 	int egress; /* may receive redirected XDP frames */
 	char egress_reason[MODEL_NOTE_LEN];
 };
@@ -37,11 +38,12 @@ struct plan {
 	int nr;
 	struct tna_addr_key *local; /* local and broadcast addresses */
 	int nr_local;
-	uint32_t route_mtu4, route_mtu6; /* smallest route MTU metric, 0: none */
+	uint32_t route_mtu4,
+		route_mtu6; /* smallest route MTU metric, 0: none */
 };
 
-int plan_build(const struct model *m, const struct plan_opts *o,
-	       struct plan *p) __attribute__((warn_unused_result));
+int plan_build(const struct model *m, const struct plan_opts *o, struct plan *p)
+	__attribute__((warn_unused_result));
 void plan_free(struct plan *p);
 const struct plan_iface *plan_find(const struct plan *p, int ifindex);
 /* Comma-separated module names of a feature set, into buf. */

@@ -84,7 +84,8 @@ static void render_iface_json(struct json *j, const struct plan_iface *pi,
 			json_obj_close(j);
 			json_obj_open(j, "fallback");
 			for (int s = 1; s < TNA_STAT_MAX; s++)
-				json_u64(j, stat_names[s], (unsigned long long)c[s].packets);
+				json_u64(j, stat_names[s],
+					 (unsigned long long)c[s].packets);
 			json_obj_close(j);
 			json_obj_close(j);
 		}
@@ -131,12 +132,15 @@ static void render_iface_text(FILE *out, const struct plan_iface *pi,
 			err ? err : "pending");
 	} else {
 		fprintf(out, "%-15s %-8s modules %s", pi->name,
-			!l ? "planned" : l->generic ? "generic" : "native",
+			!l	   ? "planned" :
+			l->generic ? "generic" :
+				     "native",
 			plan_modules(pi->features, mods, sizeof(mods)));
 		for (int f = 0; f < 2; f++)
 			if (pi->family_note[f][0])
 				fprintf(out, "; %s to Linux: %s",
-					f ? "ipv6" : "ipv4", pi->family_note[f]);
+					f ? "ipv6" : "ipv4",
+					pi->family_note[f]);
 		fputc('\n', out);
 	}
 	if (!pi->egress)
@@ -144,14 +148,16 @@ static void render_iface_text(FILE *out, const struct plan_iface *pi,
 	if (!l || applier_counters(a, l, c))
 		return;
 	counters_total(c, &to_linux);
-	fprintf(out, "%-15s   fast path %llu pkts %llu bytes, to Linux %llu pkts\n",
+	fprintf(out,
+		"%-15s   fast path %llu pkts %llu bytes, to Linux %llu pkts\n",
 		"", (unsigned long long)c[0].packets,
 		(unsigned long long)c[0].bytes,
 		(unsigned long long)to_linux.packets);
 	for (int s = 1; s < TNA_STAT_MAX; s++)
 		if (c[s].packets)
 			fprintf(out, "%-15s     %-24s %llu\n", "",
-				stat_names[s], (unsigned long long)c[s].packets);
+				stat_names[s],
+				(unsigned long long)c[s].packets);
 }
 
 void status_render(FILE *out, const struct plan *p, const struct applier *a,
@@ -161,8 +167,7 @@ void status_render(FILE *out, const struct plan *p, const struct applier *a,
 		render_json(out, p, a, x);
 		return;
 	}
-	fprintf(out, "%s\n",
-		a ? "tna status" : "tna plan (nothing attached)");
+	fprintf(out, "%s\n", a ? "tna status" : "tna plan (nothing attached)");
 	if (x && x->bypass)
 		fprintf(out, "bypass on: every packet is handed to Linux\n");
 	for (int i = 0; i < p->nr; i++)

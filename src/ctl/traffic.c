@@ -132,9 +132,8 @@ uint64_t sink_count(const struct sink_handle *s)
 	return sum;
 }
 
-int trafgen_run(const char *ifname, const unsigned char *frame,
-		double seconds, volatile int *stop, uint64_t *sent,
-		double *elapsed)
+int trafgen_run(const char *ifname, const unsigned char *frame, double seconds,
+		volatile int *stop, uint64_t *sent, double *elapsed)
 {
 	struct xdp_md ctx = { .data_end = FRAME_LEN,
 			      .ingress_ifindex = if_nametoindex(ifname) };
@@ -173,7 +172,7 @@ int trafgen_run(const char *ifname, const unsigned char *frame,
 		if (dt > 0) {
 			double want = repeat / dt * 0.25;
 
-			repeat = want < 1024 ? 1024 :
+			repeat = want < 1024	  ? 1024 :
 				 want > (1 << 24) ? (1 << 24) :
 						    (__u32)want;
 		}

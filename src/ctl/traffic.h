@@ -35,9 +35,8 @@ uint64_t sink_count(const struct sink_handle *s);
  * Send frame (FRAME_LEN bytes) out of ifname for about seconds, or until
  * *stop becomes non-zero. Call from inside the interface's namespace.
  */
-int trafgen_run(const char *ifname, const unsigned char *frame,
-		double seconds, volatile int *stop, uint64_t *sent,
-		double *elapsed);
+int trafgen_run(const char *ifname, const unsigned char *frame, double seconds,
+		volatile int *stop, uint64_t *sent, double *elapsed);
 
 /* A 64-byte IPv4/UDP frame to the discard port. */
 void frame_udp4(unsigned char *f, const unsigned char dmac[6],

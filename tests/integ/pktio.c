@@ -56,9 +56,25 @@ static int parse_mac(const char *s, uint8_t mac[6])
 		       -1;
 }
 
-enum { O_V6 = 256, O_SRC, O_DST, O_TTL, O_PROTO, O_SPORT, O_DPORT,
-       O_PAYLOAD, O_PAD, O_ICMP, O_COUNT, O_FLOWS, O_SECONDS, O_MAX,
-       O_READY, O_UDP_DPORT, O_DF };
+enum {
+	O_V6 = 256,
+	O_SRC,
+	O_DST,
+	O_TTL,
+	O_PROTO,
+	O_SPORT,
+	O_DPORT,
+	O_PAYLOAD,
+	O_PAD,
+	O_ICMP,
+	O_COUNT,
+	O_FLOWS,
+	O_SECONDS,
+	O_MAX,
+	O_READY,
+	O_UDP_DPORT,
+	O_DF
+};
 
 static const struct option opts[] = {
 	{ "v6", no_argument, NULL, O_V6 },
@@ -128,27 +144,61 @@ int main(int argc, char **argv)
 		return usage();
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
-		case O_V6: s.v6 = 1; break;
-		case O_SRC: s.src = optarg; break;
-		case O_DST: s.dst = optarg; break;
-		case O_TTL: s.ttl = atoi(optarg); break;
-		case O_PROTO:
-			s.proto = !strcmp(optarg, "tcp") ? 6 :
-				  !strcmp(optarg, "icmp") ? (s.v6 ? 58 : 1) : 17;
+		case O_V6:
+			s.v6 = 1;
 			break;
-		case O_SPORT: s.sport = atoi(optarg); break;
-		case O_DPORT: s.dport = atoi(optarg); break;
-		case O_PAYLOAD: s.payload = atoi(optarg); break;
-		case O_PAD: s.pad = atoi(optarg); break;
-		case O_ICMP: s.icmp_type = icmp_type = atoi(optarg); break;
-		case O_COUNT: count = atoi(optarg); break;
-		case O_FLOWS: flows = atoi(optarg); break;
-		case O_SECONDS: seconds = atoi(optarg); break;
-		case O_MAX: max = atoi(optarg); break;
-		case O_READY: ready = optarg; break;
-		case O_UDP_DPORT: udp_dport = atoi(optarg); break;
-		case O_DF: s.frag_off = 0x4000; break;
-		default: return usage();
+		case O_SRC:
+			s.src = optarg;
+			break;
+		case O_DST:
+			s.dst = optarg;
+			break;
+		case O_TTL:
+			s.ttl = atoi(optarg);
+			break;
+		case O_PROTO:
+			s.proto = !strcmp(optarg, "tcp")  ? 6 :
+				  !strcmp(optarg, "icmp") ? (s.v6 ? 58 : 1) :
+							    17;
+			break;
+		case O_SPORT:
+			s.sport = atoi(optarg);
+			break;
+		case O_DPORT:
+			s.dport = atoi(optarg);
+			break;
+		case O_PAYLOAD:
+			s.payload = atoi(optarg);
+			break;
+		case O_PAD:
+			s.pad = atoi(optarg);
+			break;
+		case O_ICMP:
+			s.icmp_type = icmp_type = atoi(optarg);
+			break;
+		case O_COUNT:
+			count = atoi(optarg);
+			break;
+		case O_FLOWS:
+			flows = atoi(optarg);
+			break;
+		case O_SECONDS:
+			seconds = atoi(optarg);
+			break;
+		case O_MAX:
+			max = atoi(optarg);
+			break;
+		case O_READY:
+			ready = optarg;
+			break;
+		case O_UDP_DPORT:
+			udp_dport = atoi(optarg);
+			break;
+		case O_DF:
+			s.frag_off = 0x4000;
+			break;
+		default:
+			return usage();
 		}
 	}
 	fd = open_sock(argv[2], &sll);

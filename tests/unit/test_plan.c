@@ -12,20 +12,22 @@
 #include "netdev.h"
 #include "plan.h"
 
-#define XMIT (NETDEV_XDP_ACT_BASIC | NETDEV_XDP_ACT_REDIRECT | NETDEV_XDP_ACT_NDO_XMIT)
+#define XMIT                                              \
+	(NETDEV_XDP_ACT_BASIC | NETDEV_XDP_ACT_REDIRECT | \
+	 NETDEV_XDP_ACT_NDO_XMIT)
 #define R46 (TNA_F_ROUTE4 | TNA_F_ROUTE6)
 
 static int failed;
 static const char *current;
 
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			printf("FAIL %s: ", current);                          \
-			printf(__VA_ARGS__);                                   \
-			printf("\n");                                          \
-			return 1;                                              \
-		}                                                              \
+#define CHECK(cond, ...)                              \
+	do {                                          \
+		if (!(cond)) {                        \
+			printf("FAIL %s: ", current); \
+			printf(__VA_ARGS__);          \
+			printf("\n");                 \
+			return 1;                     \
+		}                                     \
 	} while (0)
 
 static struct link *veth(struct model *m, int ifindex, const char *name)
@@ -309,19 +311,23 @@ static int t_down(void)
 	CHECK(!get(&p, 2)->accelerate && !get(&p, 2)->egress &&
 		      strstr(get(&p, 2)->reason, "link down"),
 	      "a: %s", get(&p, 2)->reason);
-	CHECK(!get(&p, 3)->egress && strstr(get(&p, 3)->egress_reason, "carrier"),
+	CHECK(!get(&p, 3)->egress &&
+		      strstr(get(&p, 3)->egress_reason, "carrier"),
 	      "b: %s", get(&p, 3)->egress_reason);
 	plan_free(&p);
 	model_free(&m);
 	return 0;
 }
 
-static void add_route(struct model *m, int family, uint32_t table,
-		      uint8_t type, const char *dst, int len, int multipath,
-		      uint32_t mtu)
+static void add_route(struct model *m, int family, uint32_t table, uint8_t type,
+		      const char *dst, int len, int multipath, uint32_t mtu)
 {
-	struct route r = { .family = family, .table = table, .type = type,
-			   .dst_len = len, .multipath = multipath, .mtu = mtu };
+	struct route r = { .family = family,
+			   .table = table,
+			   .type = type,
+			   .dst_len = len,
+			   .multipath = multipath,
+			   .mtu = mtu };
 
 	inet_pton(family, dst, r.dst);
 	model_route_set(m, &r, 0);
@@ -335,10 +341,13 @@ static int t_local_addresses(void)
 
 	router(&m);
 	add_route(&m, AF_INET, RT_TABLE_LOCAL, RTN_LOCAL, "10.0.0.1", 32, 0, 0);
-	add_route(&m, AF_INET, RT_TABLE_LOCAL, RTN_BROADCAST, "10.0.0.255", 32, 0, 0);
+	add_route(&m, AF_INET, RT_TABLE_LOCAL, RTN_BROADCAST, "10.0.0.255", 32,
+		  0, 0);
 	add_route(&m, AF_INET, RT_TABLE_LOCAL, RTN_LOCAL, "127.0.0.0", 8, 0, 0);
-	add_route(&m, AF_INET6, RT_TABLE_LOCAL, RTN_LOCAL, "fd00::1", 128, 0, 0);
-	add_route(&m, AF_INET, RT_TABLE_MAIN, RTN_UNICAST, "10.9.0.0", 24, 0, 0);
+	add_route(&m, AF_INET6, RT_TABLE_LOCAL, RTN_LOCAL, "fd00::1", 128, 0,
+		  0);
+	add_route(&m, AF_INET, RT_TABLE_MAIN, RTN_UNICAST, "10.9.0.0", 24, 0,
+		  0);
 	PLAN(&m, NULL, &p);
 	CHECK(p.nr_local == 3, "3 local addresses, got %d", p.nr_local);
 	inet_pton(AF_INET, "10.0.0.255", &want);
@@ -347,7 +356,8 @@ static int t_local_addresses(void)
 	CHECK(get(&p, 2)->features & TNA_F_ROUTE4, "127/8 is no custom prefix");
 	plan_free(&p);
 	/* ip route add local 10.50.0.0/16 dev lo table local */
-	add_route(&m, AF_INET, RT_TABLE_LOCAL, RTN_LOCAL, "10.50.0.0", 16, 0, 0);
+	add_route(&m, AF_INET, RT_TABLE_LOCAL, RTN_LOCAL, "10.50.0.0", 16, 0,
+		  0);
 	PLAN(&m, NULL, &p);
 	CHECK(!(get(&p, 2)->features & TNA_F_ROUTE4) &&
 		      strstr(get(&p, 2)->family_note[0], "local route"),
@@ -363,7 +373,8 @@ static int t_multipath_hash(void)
 	struct plan p;
 
 	router(&m);
-	add_route(&m, AF_INET, RT_TABLE_MAIN, RTN_UNICAST, "10.8.0.0", 24, 1, 0);
+	add_route(&m, AF_INET, RT_TABLE_MAIN, RTN_UNICAST, "10.8.0.0", 24, 1,
+		  0);
 	m.mpath_hash4 = 1;
 	PLAN(&m, NULL, &p);
 	CHECK(get(&p, 2)->features & TNA_F_ROUTE4, "L4 hash is modelled");
@@ -384,7 +395,8 @@ static int t_route_mtu(void)
 	struct plan p;
 
 	router(&m);
-	add_route(&m, AF_INET, RT_TABLE_MAIN, RTN_UNICAST, "10.8.0.0", 24, 0, 1400);
+	add_route(&m, AF_INET, RT_TABLE_MAIN, RTN_UNICAST, "10.8.0.0", 24, 0,
+		  1400);
 	add_route(&m, AF_INET, 100, RTN_UNICAST, "10.9.0.0", 24, 0, 1300);
 	add_route(&m, AF_INET6, RT_TABLE_MAIN, RTN_UNICAST, "fd08::", 64, 0, 0);
 	PLAN(&m, NULL, &p);
@@ -401,8 +413,10 @@ static int t_model_keys(void)
 	struct neigh n = { .family = AF_INET, .ifindex = 2, .state = 2 };
 
 	router(&m);
-	add_route(&m, AF_INET, RT_TABLE_MAIN, RTN_UNICAST, "10.8.0.0", 24, 0, 0);
-	add_route(&m, AF_INET, RT_TABLE_MAIN, RTN_UNICAST, "10.8.0.0", 24, 1, 0);
+	add_route(&m, AF_INET, RT_TABLE_MAIN, RTN_UNICAST, "10.8.0.0", 24, 0,
+		  0);
+	add_route(&m, AF_INET, RT_TABLE_MAIN, RTN_UNICAST, "10.8.0.0", 24, 1,
+		  0);
 	CHECK(m.nr_routes == 1 && m.routes[0].multipath, "replace by key");
 	model_neigh_set(&m, &n, 0);
 	n.state = 4;
@@ -426,12 +440,15 @@ static const struct {
 	{ "veth peer without NAPI: not an egress", t_egress_without_xmit },
 	{ "unknown xdp features: not trusted", t_unknown_xdp_features },
 	{ "foreign XDP program left alone, own recognised", t_foreign_program },
-	{ "netfilter forward chain and legacy tables: family to Linux", t_netfilter },
+	{ "netfilter forward chain and legacy tables: family to Linux",
+	  t_netfilter },
 	{ "rp_filter max(all, iface) and iif rules", t_rp_filter_max },
 	{ "--iface and --exclude", t_select },
-	{ "bridge ports, bridges, tc ingress and shaping qdiscs", t_bridge_and_tc },
+	{ "bridge ports, bridges, tc ingress and shaping qdiscs",
+	  t_bridge_and_tc },
 	{ "down and no carrier", t_down },
-	{ "local and broadcast addresses from the local table", t_local_addresses },
+	{ "local and broadcast addresses from the local table",
+	  t_local_addresses },
 	{ "multipath hash policies", t_multipath_hash },
 	{ "route mtu caps", t_route_mtu },
 	{ "model keys: replace and delete", t_model_keys },

@@ -50,8 +50,8 @@ int main(void)
 			skel->rodata->tna_cfg.features = f;
 			skel->rodata->tna_cfg.ifindex = 1;
 			if (!tna__load(skel))
-				n = prog_insns(bpf_program__fd(
-					skel->progs.tna_xdp));
+				n = prog_insns(
+					bpf_program__fd(skel->progs.tna_xdp));
 			tna__destroy(skel);
 		}
 		if (n <= 0) {
@@ -72,7 +72,8 @@ int main(void)
 		       insns_none, insns_all);
 	else
 		printf("FAIL specialization: %d insns with no module, %d with all\n",
-		       insns_none, insns_all), failed++;
+		       insns_none, insns_all),
+			failed++;
 	{
 		struct sink *s = sink__open_and_load();
 		struct trafgen *t = trafgen__open_and_load();

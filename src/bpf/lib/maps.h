@@ -18,18 +18,26 @@ struct {
 /* Per-CPU counters, TNA_STAT_MAX rows per interface slot. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, TNA_MAX_IFACES * TNA_STAT_MAX);
+	__uint(max_entries, TNA_MAX_IFACES *TNA_STAT_MAX);
 	__type(key, __u32);
 	__type(value, struct tna_counter);
 } stats SEC(".maps");
 
-/* Local and broadcast addresses of the namespace. */
+/* Local and broadcast IPv4 addresses of the namespace (network order). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TNA_MAX_LOCAL_ADDRS);
+	__type(key, __u32);
+	__type(value, __u8);
+} local_addrs4 SEC(".maps");
+
+/* Local IPv6 addresses of the namespace. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TNA_MAX_LOCAL_ADDRS);
 	__type(key, struct tna_addr_key);
 	__type(value, __u8);
-} local_addrs SEC(".maps");
+} local_addrs6 SEC(".maps");
 
 /* Runtime switches (bypass for paired benchmarks and pausing). */
 struct {

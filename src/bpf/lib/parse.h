@@ -17,12 +17,12 @@ struct pkt {
 };
 
 /* Pointer to len bytes at off, or NULL when the packet is shorter. */
-#define PTR_AT(ctx, off, len)                                                  \
-	({                                                                     \
-		void *__d = (void *)(long)(ctx)->data;                         \
-		void *__e = (void *)(long)(ctx)->data_end;                     \
-		void *__p = __d + (off);                                       \
-		(__p + (len) > __e) ? NULL : __p;                              \
+#define PTR_AT(ctx, off, len)                              \
+	({                                                 \
+		void *__d = (void *)(long)(ctx)->data;     \
+		void *__e = (void *)(long)(ctx)->data_end; \
+		void *__p = __d + (off);                   \
+		(__p + (len) > __e) ? NULL : __p;          \
 	})
 
 static __always_inline int mac_equal(const __u8 *a, const volatile __u8 *b)

@@ -58,21 +58,25 @@ static __always_inline int fib_reason(int rc)
 	}
 }
 
-/* The egress the FIB chose must differ from the ingress (Linux sends a redirect) and take XDP frames. */
-static __always_inline int check_egress(__u32 ifindex)
+/*
+ * The egress the FIB chose must differ from the ingress (Linux sends a
+ * redirect) and take XDP frames. bpf_redirect_map() only records the
+ * target; it takes effect only if the entry point returns XDP_REDIRECT, so
+ * calling it here, before the packet is touched, costs one lookup instead
+ * of a lookup plus a redirect.
+ */
+static __always_inline int set_egress(__u32 ifindex)
 {
 	if (ifindex == CFG(ifindex))
 		return -TNA_STAT_SAME_IFACE;
-	if (!bpf_map_lookup_elem(&tx_ports, &ifindex))
+	if (bpf_redirect_map(&tx_ports, ifindex, XDP_PASS) != XDP_REDIRECT)
 		return -TNA_STAT_EGRESS_NO_XDP;
 	return 0;
 }
 
-static __always_inline int is_local_addr(__u32 a0, __u32 a1, __u32 a2, __u32 a3)
+static __always_inline int is_local6(const struct in6_addr *a)
 {
-	struct tna_addr_key k = { .addr = { a0, a1, a2, a3 } };
-
-	return bpf_map_lookup_elem(&local_addrs, &k) != NULL;
+	return bpf_map_lookup_elem(&local_addrs6, a) != NULL;
 }
 
 /* Ports feed the multipath hash (fib_multipath_hash_policy=1) exactly as Linux's flow keys. */
@@ -128,7 +132,7 @@ static __always_inline int ip4_martian(__be32 saddr, __be32 daddr)
 		return 1;
 	if ((d >> 24) == 0 || (d >> 24) == 127)
 		return 1;
-	return is_local_addr(0, 0, bpf_htonl(0xffff), saddr);
+	return bpf_map_lookup_elem(&local_addrs4, &saddr) != NULL;
 }
 
 /*
@@ -203,7 +207,7 @@ static __always_inline int route4(struct xdp_md *ctx, struct pkt *p,
 	rc = fib_reason(bpf_fib_lookup(ctx, &fib, sizeof(fib), 0));
 	if (rc < 0)
 		return rc;
-	rc = check_egress(fib.ifindex);
+	rc = set_egress(fib.ifindex);
 	if (rc < 0)
 		return rc;
 	if (HAS(TNA_F_RPF4_LOOSE) || HAS(TNA_F_RPF4_STRICT)) {
@@ -243,7 +247,8 @@ static __always_inline int ip6_special(const struct in6_addr *a)
 	if (w0 == 0 && a->in6_u.u6_addr32[1] == 0) {
 		__u32 w2 = bpf_ntohl(a->in6_u.u6_addr32[2]);
 
-		if (w2 == 0xffff || w2 == 0) /* v4-mapped, ::, ::1, v4-compatible */
+		if (w2 == 0xffff ||
+		    w2 == 0) /* v4-mapped, ::, ::1, v4-compatible */
 			return 1;
 	}
 	return 0;
@@ -273,10 +278,7 @@ static __always_inline int route6(struct xdp_md *ctx, struct pkt *p,
 	if (rt->route_mtu6 && tot_len > rt->route_mtu6)
 		return -TNA_STAT_FRAG_NEEDED;
 	if (ip6_special(&ip6h->saddr) || ip6_special(&ip6h->daddr) ||
-	    is_local_addr(ip6h->saddr.in6_u.u6_addr32[0],
-			  ip6h->saddr.in6_u.u6_addr32[1],
-			  ip6h->saddr.in6_u.u6_addr32[2],
-			  ip6h->saddr.in6_u.u6_addr32[3]))
+	    is_local6(&ip6h->saddr))
 		return -TNA_STAT_MARTIAN;
 	if (ip6h->nexthdr == IPPROTO_ICMPV6 &&
 	    icmp_is_error(ctx, p->l3_off + sizeof(*ip6h), 1))
@@ -292,7 +294,7 @@ static __always_inline int route6(struct xdp_md *ctx, struct pkt *p,
 	rc = fib_reason(bpf_fib_lookup(ctx, &fib, sizeof(fib), 0));
 	if (rc < 0)
 		return rc;
-	rc = check_egress(fib.ifindex);
+	rc = set_egress(fib.ifindex);
 	if (rc < 0)
 		return rc;
 

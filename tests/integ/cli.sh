@@ -1,0 +1,40 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Command line contract: usage errors exit 2 with a message, plan works
+# without a daemon and prints valid JSON, status without a daemon is a
+# clear runtime error (1), a second daemon in one namespace is refused.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/integ/lib.sh
+
+expect_rc() { # want name cmd...
+	local want=$1 name=$2 rc=0
+	shift 2
+	"$@" >"$T/out" 2>"$T/err" || rc=$?
+	if [ $rc = "$want" ]; then pass "$name (exit $rc)"; else fail "$name (exit $rc, want $want)"; fi
+}
+
+ip netns add "$P-c"
+nsip c link set lo up
+expect_rc 2 "no command" "$CLI"
+expect_rc 2 "unknown command" "$CLI" frobnicate
+expect_rc 2 "unknown flag" "$CLI" run --no-such-flag
+expect_rc 2 "flag of another command" "$CLI" status --iface x
+expect_rc 2 "bad --mode" "$CLI" run --mode turbo
+expect_rc 2 "bad --seconds" "$CLI" demo --seconds 0
+expect_rc 2 "stray argument" "$CLI" plan extra
+check "usage names every command" grep -q "status \[--json\]" "$T/err"
+expect_rc 0 "--help" "$CLI" --help
+check "--help documents every flag" sh -c "for f in --iface --exclude --mode --verbose --json --seconds --rounds --floor; do grep -q -- \$f '$T/out' || exit 1; done"
+expect_rc 1 "status without a daemon" nsx c "$CLI" status
+check "status without a daemon says why" grep -q "no daemon" "$T/err"
+expect_rc 0 "plan without a daemon" nsx c "$CLI" plan --json
+check "plan --json is valid JSON and lists lo as not accelerated" \
+	sh -c "jq -e '.interfaces[] | select(.name==\"lo\") | .accelerated == false' '$T/out' >/dev/null"
+tna_start c
+wait_for 5 nsx c "$CLI" status
+expect_rc 0 "status with a daemon" nsx c "$CLI" status --json
+check "status --json has the documented top-level keys" \
+	sh -c "jq -e 'has(\"version\") and has(\"running\") and has(\"interfaces\")' '$T/out' >/dev/null"
+expect_rc 1 "second daemon in the same namespace is refused" nsx c "$TNA" run
+check "daemon stops cleanly" tna_stop
+exit $FAILED
