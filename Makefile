@@ -33,6 +33,7 @@ TESTS := test_plan test_fastpath test_verify
 FORMAT_SRCS := $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
 .PHONY: all tests check format-check verify test clean
+.SECONDARY: $(patsubst %,$(B)/%.bpf.o,$(BPF_PROGS))
 all: $(B)/tna tests $(B)/tna-asan
 
 tests: $(patsubst %,$(B)/%,$(TESTS)) $(B)/test_plan-asan $(B)/tna-pktio
