@@ -56,7 +56,7 @@ struct tna_cfg {
 	X(TTL, "ttl_exceeded")                     \
 	X(IP_OPTIONS, "ip_options")                \
 	X(FRAGMENT, "fragment")                    \
-	X(ICMP_ERROR, "icmp_error")                \
+	X(ICMP_SPECIAL, "icmp_error_or_nd")        \
 	X(MARTIAN, "martian_address")              \
 	X(FAMILY_OFF, "family_not_accelerated")    \
 	X(NOT_FWDED, "local_or_no_route")          \

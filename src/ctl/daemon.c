@@ -142,7 +142,7 @@ enum { FD_SIG, FD_TIMER, FD_CTL, FD_NL };
 int daemon_run(const struct run_opts *o)
 {
 	struct daemon *d = calloc(1, sizeof(*d));
-	struct pollfd pfd[FD_NL + 3];
+	struct pollfd pfd[FD_NL + 4];
 	int lfd = -1, sfd = -1, tfd = -1, nfds, ret = 1, stop = 0;
 
 	if (!d)
@@ -181,7 +181,7 @@ int daemon_run(const struct run_opts *o)
 	pfd[FD_TIMER] = (struct pollfd){ .fd = tfd, .events = POLLIN };
 	pfd[FD_CTL] = (struct pollfd){ .fd = lfd, .events = POLLIN };
 	while (!stop) {
-		int fds[3], n = mirror_fds(&d->mi, fds, 3);
+		int fds[4], n = mirror_fds(&d->mi, fds, 4);
 
 		for (int i = 0; i < n; i++)
 			pfd[FD_NL + i] = (struct pollfd){ .fd = fds[i],

@@ -27,6 +27,7 @@
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 #include <linux/fib_rules.h>
+#include <linux/xfrm.h>
 #include "log.h"
 #include "mirror.h"
 #include "netdev.h"
@@ -581,6 +582,42 @@ static int nft_dump_chains(struct mirror *mi)
 	return nl_talk(mi, mi->nf_req, nlh, chain_cb);
 }
 
+/* --- xfrm: IPsec policies apply to forwarded packets -------------------- */
+
+static int xfrm_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct mirror *mi = data;
+
+	if (nlh->nlmsg_type == XFRM_MSG_NEWPOLICY)
+		mi->m->nr_xfrm_policies++;
+	return MNL_CB_OK;
+}
+
+static int xfrm_dump(struct mirror *mi)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+
+	mi->xfrm_stale = 0;
+	mi->m->nr_xfrm_policies = 0;
+	model_touch(mi->m);
+	if (!mi->xf_req)
+		return 0; /* no xfrm_user: nobody can have installed a policy */
+	nlh->nlmsg_type = XFRM_MSG_GETPOLICY;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	mnl_nlmsg_put_extra_header(nlh, sizeof(struct xfrm_userpolicy_id));
+	return nl_talk(mi, mi->xf_req, nlh, xfrm_cb);
+}
+
+static int xfrm_ev_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct mirror *mi = data;
+
+	(void)nlh;
+	mi->xfrm_stale = 1; /* policies have no cheap key: count them again */
+	return MNL_CB_OK;
+}
+
 /* --- what netlink does not report -------------------------------------- */
 
 static int read_int(const char *path, int dflt)
@@ -664,6 +701,7 @@ int mirror_open(struct mirror *mi, struct model *m, int events)
 		RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
 	};
 	static const unsigned int nf_groups[] = { NFNLGRP_NFTABLES };
+	static const unsigned int xf_groups[] = { XFRMNLGRP_POLICY };
 
 	memset(mi, 0, sizeof(*mi));
 	mi->m = m;
@@ -672,6 +710,7 @@ int mirror_open(struct mirror *mi, struct model *m, int events)
 	mi->nf_req = nl_open(NETLINK_NETFILTER, NULL, 0);
 	if (!mi->rt_req || !mi->gn_req || !mi->nf_req)
 		goto err;
+	mi->xf_req = nl_open(NETLINK_XFRM, NULL, 0);
 	if (netdev_resolve(mi) < 0)
 		pr_info("netdev netlink family missing: XDP features unknown\n");
 	m->has_netdev_family = mi->netdev_family != 0;
@@ -682,6 +721,11 @@ int mirror_open(struct mirror *mi, struct model *m, int events)
 	mi->nf_ev = nl_open(NETLINK_NETFILTER, nf_groups, 1);
 	if (!mi->rt_ev || !mi->nf_ev)
 		goto err;
+	if (mi->xf_req) {
+		mi->xf_ev = nl_open(NETLINK_XFRM, xf_groups, 1);
+		if (!mi->xf_ev)
+			goto err;
+	}
 	if (mi->netdev_family) {
 		mi->gn_ev = nl_open(NETLINK_GENERIC, &mi->netdev_mgmt, 1);
 		if (!mi->gn_ev)
@@ -696,14 +740,16 @@ err:
 
 void mirror_close(struct mirror *mi)
 {
-	struct mnl_socket *s[] = { mi->rt_req, mi->rt_ev,  mi->gn_req,
-				   mi->gn_ev,  mi->nf_req, mi->nf_ev };
+	struct mnl_socket *s[] = {
+		mi->rt_req, mi->rt_ev, mi->gn_req, mi->gn_ev,
+		mi->nf_req, mi->nf_ev, mi->xf_req, mi->xf_ev
+	};
 
 	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++)
 		if (s[i])
 			mnl_socket_close(s[i]);
 	mi->rt_req = mi->rt_ev = mi->gn_req = mi->gn_ev = NULL;
-	mi->nf_req = mi->nf_ev = NULL;
+	mi->nf_req = mi->nf_ev = mi->xf_req = mi->xf_ev = NULL;
 }
 
 int mirror_sync(struct mirror *mi)
@@ -726,7 +772,8 @@ int mirror_sync(struct mirror *mi)
 			   sizeof(struct ndmsg))) ||
 	    (ret = rt_dump(mi, RTM_GETQDISC, AF_UNSPEC,
 			   sizeof(struct tcmsg))) ||
-	    (ret = dump_rules(mi)) || (ret = netdev_dump(mi)))
+	    (ret = dump_rules(mi)) || (ret = netdev_dump(mi)) ||
+	    (ret = xfrm_dump(mi)))
 		goto out;
 	ret = nft_dump_chains(mi);
 	if (ret == -EPROTONOSUPPORT || ret == -ENOENT || ret == -EOPNOTSUPP)
@@ -742,7 +789,7 @@ out:
 
 int mirror_fds(const struct mirror *mi, int *fds, int max)
 {
-	struct mnl_socket *s[] = { mi->rt_ev, mi->gn_ev, mi->nf_ev };
+	struct mnl_socket *s[] = { mi->rt_ev, mi->gn_ev, mi->nf_ev, mi->xf_ev };
 	int n = 0;
 
 	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]) && n < max; i++)
@@ -774,6 +821,8 @@ int mirror_event(struct mirror *mi, int fd)
 		cb = rt_cb;
 	} else if (mi->gn_ev && fd == mnl_socket_get_fd(mi->gn_ev)) {
 		cb = netdev_cb;
+	} else if (mi->xf_ev && fd == mnl_socket_get_fd(mi->xf_ev)) {
+		cb = xfrm_ev_cb;
 	} else {
 		cb = nf_ev_cb;
 	}
@@ -793,6 +842,8 @@ int mirror_event(struct mirror *mi, int fd)
 		ret = dump_rules(mi);
 	if (!ret && mi->chains_stale)
 		ret = nft_dump_chains(mi);
+	if (!ret && mi->xfrm_stale)
+		ret = xfrm_dump(mi);
 out:
 	free(buf);
 	return ret;

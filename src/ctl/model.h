@@ -88,6 +88,7 @@ struct model {
 	struct nft_hook_note nft_fwd4, nft_fwd6; /* first chain found */
 	int nr_nft_fwd4, nr_nft_fwd6;
 	int legacy4, legacy6; /* iptables-legacy tables loaded */
+	int nr_xfrm_policies; /* IPsec policies: checked on forwarded packets */
 
 	int dirty; /* changed since the last plan */
 	unsigned long generation; /* bumped on every change */

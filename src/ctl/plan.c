@@ -157,6 +157,9 @@ static int family_blocked(const struct model *m, int v6, char *why, size_t len)
 		return snprintf(
 			why, len,
 			"iptables-legacy tables loaded: filtering not modelled");
+	if (m->nr_xfrm_policies)
+		return snprintf(why, len,
+				"IPsec (xfrm) policies present: not modelled");
 	if (hash > 1 && family_has_multipath(m, v6 ? AF_INET6 : AF_INET))
 		return snprintf(why, len,
 				"multipath hash policy %d: not modelled", hash);

@@ -205,6 +205,15 @@ t_firewall_fallback() {
 	check "rules removed: IPv4 back on the fast path" wait_for 5 has_module r0 route4
 }
 
+t_ipsec_policy() {
+	nsip r xfrm policy add src 10.20.1.0/24 dst 10.20.2.0/24 dir fwd action block
+	check "xfrm policy: IPv4 handed to Linux, reason shown" wait_for 5 v4_fallback_has r0 IPsec
+	local n=$(delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
+	check "xfrm block policy is enforced: 0/10 delivered" test "$n" = 0
+	nsip r xfrm policy flush
+	check "policy flushed: IPv4 back on the fast path" wait_for 5 has_module r0 route4
+}
+
 t_kill9() {
 	local pid=$TNA_PID
 	kill -9 "$pid"
@@ -229,6 +238,7 @@ t_neighbour
 t_ip_forward
 t_hotplug_and_foreign
 t_firewall_fallback
+t_ipsec_policy
 t_kill9
 t_sigterm
 exit $FAILED

@@ -214,6 +214,16 @@ static int t_netfilter(void)
 	      "v6 note: %s", get(&p, 2)->family_note[1]);
 	m.legacy6 = 0;
 	plan_free(&p);
+	m.nr_nft_fwd4 = 0;
+	m.nr_xfrm_policies = 1;
+	PLAN(&m, NULL, &p);
+	CHECK(!get(&p, 2)->accelerate &&
+		      strstr(get(&p, 2)->family_note[1], "IPsec"),
+	      "xfrm policy: both families to Linux (%s)",
+	      get(&p, 2)->family_note[1]);
+	m.nr_xfrm_policies = 0;
+	m.nr_nft_fwd4 = 1;
+	plan_free(&p);
 	PLAN(&m, NULL, &p);
 	CHECK(get(&p, 2)->features == TNA_F_ROUTE6, "route6 only: %llx",
 	      (unsigned long long)get(&p, 2)->features);
@@ -440,7 +450,7 @@ static const struct {
 	{ "veth peer without NAPI: not an egress", t_egress_without_xmit },
 	{ "unknown xdp features: not trusted", t_unknown_xdp_features },
 	{ "foreign XDP program left alone, own recognised", t_foreign_program },
-	{ "netfilter forward chain and legacy tables: family to Linux",
+	{ "netfilter chains, legacy tables, xfrm policies: family to Linux",
 	  t_netfilter },
 	{ "rp_filter max(all, iface) and iif rules", t_rp_filter_max },
 	{ "--iface and --exclude", t_select },

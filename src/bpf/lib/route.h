@@ -95,15 +95,19 @@ static __always_inline void fib_ports(struct xdp_md *ctx, __u32 l4_off,
 	fib->dport = ports[1];
 }
 
-/* ICMP errors are hashed on their inner header by Linux's multipath: leave them to Linux. */
-static __always_inline int icmp_is_error(struct xdp_md *ctx, __u32 off, int v6)
+/*
+ * ICMP errors are hashed on their inner header by Linux's multipath, and
+ * IPv6 neighbour discovery may be for a proxied address (proxy_ndp makes
+ * ip6_forward() deliver it locally): leave both to Linux.
+ */
+static __always_inline int icmp_special(struct xdp_md *ctx, __u32 off, int v6)
 {
 	__u8 *type = PTR_AT(ctx, off, 1);
 
 	if (!type)
 		return 1;
 	if (v6)
-		return *type < 128;
+		return *type < 128 || (*type >= 133 && *type <= 137);
 	return *type == ICMP_DEST_UNREACH || *type == ICMP_SOURCE_QUENCH ||
 	       *type == ICMP_REDIRECT || *type == ICMP_TIME_EXCEEDED ||
 	       *type == ICMP_PARAMETERPROB;
@@ -194,8 +198,8 @@ static __always_inline int route4(struct xdp_md *ctx, struct pkt *p,
 	if (ip4_martian(iph->saddr, iph->daddr))
 		return -TNA_STAT_MARTIAN;
 	if (iph->protocol == IPPROTO_ICMP &&
-	    icmp_is_error(ctx, p->l3_off + sizeof(*iph), 0))
-		return -TNA_STAT_ICMP_ERROR;
+	    icmp_special(ctx, p->l3_off + sizeof(*iph), 0))
+		return -TNA_STAT_ICMP_SPECIAL;
 
 	fib.family = AF_INET;
 	fib.tos = iph->tos;
@@ -281,8 +285,8 @@ static __always_inline int route6(struct xdp_md *ctx, struct pkt *p,
 	    is_local6(&ip6h->saddr))
 		return -TNA_STAT_MARTIAN;
 	if (ip6h->nexthdr == IPPROTO_ICMPV6 &&
-	    icmp_is_error(ctx, p->l3_off + sizeof(*ip6h), 1))
-		return -TNA_STAT_ICMP_ERROR;
+	    icmp_special(ctx, p->l3_off + sizeof(*ip6h), 1))
+		return -TNA_STAT_ICMP_SPECIAL;
 
 	fib.family = AF_INET6;
 	fib.flowinfo = *(__be32 *)ip6h & IPV6_FLOWINFO_MASK;
