@@ -155,11 +155,21 @@ static int attach(struct applier *a, struct loaded *l)
 	return 0;
 }
 
+static struct counter_history *history(struct applier *a, int ifindex,
+				       int create);
+static int slot_counters(const struct applier *a, uint32_t slot,
+			 struct tna_counter out[TNA_STAT_MAX]);
+
 static void unload(struct applier *a, struct loaded *l)
 {
+	struct counter_history *h;
+
 	if (l->link_fd >= 0)
 		close(l->link_fd);
 	tna__destroy(l->skel);
+	h = history(a, l->ifindex, 1);
+	if (h)
+		slot_counters(a, l->slot, h->c);
 	zero_slot(a, l->slot);
 	a->slot_used[l->slot] = 0;
 	pr_info("%s: fast path detached\n", l->name);
@@ -400,16 +410,15 @@ int applier_prog_ids(const struct applier *a, uint32_t *ids, int max)
 	return n;
 }
 
-int applier_counters(const struct applier *a, const struct loaded *l,
-		     struct tna_counter out[TNA_STAT_MAX])
+static int slot_counters(const struct applier *a, uint32_t slot,
+			 struct tna_counter out[TNA_STAT_MAX])
 {
 	struct tna_counter *v = calloc(a->ncpus, sizeof(*v));
 
 	if (!v)
 		return -ENOMEM;
-	memset(out, 0, TNA_STAT_MAX * sizeof(*out));
 	for (uint32_t s = 0; s < TNA_STAT_MAX; s++) {
-		uint32_t key = l->slot * TNA_STAT_MAX + s;
+		uint32_t key = slot * TNA_STAT_MAX + s;
 
 		if (bpf_map_lookup_elem(a->map_stats, &key, v))
 			continue;
@@ -419,6 +428,38 @@ int applier_counters(const struct applier *a, const struct loaded *l,
 		}
 	}
 	free(v);
+	return 0;
+}
+
+static struct counter_history *history(struct applier *a, int ifindex,
+				       int create)
+{
+	for (int i = 0; i < a->nr_hist; i++)
+		if (a->hist[i].ifindex == ifindex)
+			return &a->hist[i];
+	if (!create || a->nr_hist == TNA_MAX_IFACES)
+		return NULL;
+	memset(&a->hist[a->nr_hist], 0, sizeof(a->hist[0]));
+	a->hist[a->nr_hist].ifindex = ifindex;
+	return &a->hist[a->nr_hist++];
+}
+
+int applier_counters(const struct applier *a, int ifindex,
+		     struct tna_counter out[TNA_STAT_MAX])
+{
+	const struct loaded *l = applier_find(a, ifindex);
+	const struct counter_history *h =
+		history((struct applier *)a, ifindex, 0);
+
+	memset(out, 0, TNA_STAT_MAX * sizeof(*out));
+	if (!l && !h)
+		return -ENOENT;
+	if (l && slot_counters(a, l->slot, out))
+		return -ENOMEM;
+	for (int s = 0; h && s < TNA_STAT_MAX; s++) {
+		out[s].packets += h->c[s].packets;
+		out[s].bytes += h->c[s].bytes;
+	}
 	return 0;
 }
 

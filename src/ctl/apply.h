@@ -29,6 +29,12 @@ struct loaded {
 	unsigned int swaps; /* programs replaced in place */
 };
 
+/* Counters of programs already detached: totals survive detach/attach. */
+struct counter_history {
+	int ifindex;
+	struct tna_counter c[TNA_STAT_MAX];
+};
+
 struct apply_error {
 	int ifindex;
 	char msg[MODEL_NOTE_LEN];
@@ -45,6 +51,8 @@ struct applier {
 	struct tna_addr_key *local; /* local_addrs content */
 	int nr_local;
 	struct tna_runtime rt; /* runtime map content */
+	struct counter_history hist[TNA_MAX_IFACES];
+	int nr_hist;
 	struct apply_error errors[TNA_MAX_IFACES];
 	int nr_errors;
 	int ncpus;
@@ -58,8 +66,11 @@ int applier_apply(struct applier *a, const struct plan *p);
 const struct loaded *applier_find(const struct applier *a, int ifindex);
 const char *applier_error(const struct applier *a, int ifindex);
 int applier_prog_ids(const struct applier *a, uint32_t *ids, int max);
-/* Sum of the per-CPU counters of one interface. */
-int applier_counters(const struct applier *a, const struct loaded *l,
+/*
+ * Packets per counter on one interface since the daemon started (all CPUs,
+ * every program it had); -ENOENT if it never had a program.
+ */
+int applier_counters(const struct applier *a, int ifindex,
 		     struct tna_counter out[TNA_STAT_MAX]);
 int applier_set_bypass(struct applier *a, int on);
 

@@ -127,7 +127,8 @@ static int setup_signals(void)
 
 static int setup_timer(void)
 {
-	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
+	/* Polls what has no events (sysctls, captures opened with -p). */
+	struct itimerspec its = { { 0, 250000000 }, { 0, 250000000 } };
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 
 	if (fd >= 0 && timerfd_settime(fd, 0, &its, NULL)) {

@@ -28,6 +28,8 @@
 #include <linux/rtnetlink.h>
 #include <linux/fib_rules.h>
 #include <linux/xfrm.h>
+#include <linux/packet_diag.h>
+#include <linux/sock_diag.h>
 #include "log.h"
 #include "mirror.h"
 #include "netdev.h"
@@ -157,6 +159,7 @@ static int link_msg(struct mirror *mi, const struct nlmsghdr *nlh)
 		copy_str(l->slave_kind, sizeof(l->slave_kind),
 			 li[IFLA_INFO_SLAVE_KIND]);
 	}
+	mi->captures_stale = 1; /* tcpdump changes promiscuity: look again */
 	l->xdp_prog_id = 0;
 	if (tb[IFLA_XDP]) {
 		parse_nested(tb[IFLA_XDP], xdp, IFLA_XDP_MAX);
@@ -618,6 +621,68 @@ static int xfrm_ev_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* --- packet sockets: a capture must see every packet -------------------- */
+
+static int capture_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct packet_diag_msg *pdm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[PACKET_DIAG_MAX + 1];
+	const struct packet_diag_info *pdi;
+	struct mirror *mi = data;
+	struct link *l;
+
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*pdm)) || !pdm->pdiag_num)
+		return MNL_CB_OK; /* protocol 0: receives nothing */
+	parse_attrs(nlh, sizeof(*pdm), tb, PACKET_DIAG_MAX);
+	if (!tb[PACKET_DIAG_INFO] ||
+	    mnl_attr_get_payload_len(tb[PACKET_DIAG_INFO]) < sizeof(*pdi))
+		return MNL_CB_OK;
+	pdi = mnl_attr_get_payload(tb[PACKET_DIAG_INFO]);
+	if (!(pdi->pdi_flags & PDI_RUNNING))
+		return MNL_CB_OK;
+	if (!pdi->pdi_index) {
+		mi->m->capture_any++;
+		return MNL_CB_OK;
+	}
+	l = model_link(mi->m, pdi->pdi_index);
+	if (l)
+		l->captures_scan++;
+	return MNL_CB_OK;
+}
+
+/* Count receiving packet sockets per interface; touch the model on change. */
+static int capture_dump(struct mirror *mi)
+{
+	struct model *m = mi->m;
+	int any = m->capture_any, changed = 0, ret;
+	char buf[256];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct packet_diag_req *req;
+
+	mi->captures_stale = 0;
+	if (!mi->sd_req)
+		return 0;
+	for (int i = 0; i < m->nr_links; i++)
+		m->links[i].captures_scan = 0;
+	m->capture_any = 0;
+	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+	req->sdiag_family = AF_PACKET;
+	req->pdiag_show = PACKET_SHOW_INFO;
+	ret = nl_talk(mi, mi->sd_req, nlh, capture_cb);
+	changed = any != m->capture_any;
+	for (int i = 0; i < m->nr_links; i++) {
+		struct link *l = &m->links[i];
+
+		changed |= l->captures != l->captures_scan;
+		l->captures = l->captures_scan;
+	}
+	if (changed)
+		model_touch(m);
+	return ret;
+}
+
 /* --- what netlink does not report -------------------------------------- */
 
 static int read_int(const char *path, int dflt)
@@ -661,8 +726,9 @@ int mirror_poll(struct mirror *mi)
 		m->legacy6 = l6;
 		model_touch(m);
 	}
-	/* Backstop for veth peers changing XDP state in another namespace. */
-	return netdev_dump(mi);
+	/* Backstops: veth peers changing XDP state in another namespace,
+	 * captures opened without a promiscuity change (tcpdump -p). */
+	return capture_dump(mi) ?: netdev_dump(mi);
 }
 
 /* --- lifecycle ------------------------------------------------------------ */
@@ -711,6 +777,7 @@ int mirror_open(struct mirror *mi, struct model *m, int events)
 	if (!mi->rt_req || !mi->gn_req || !mi->nf_req)
 		goto err;
 	mi->xf_req = nl_open(NETLINK_XFRM, NULL, 0);
+	mi->sd_req = nl_open(NETLINK_SOCK_DIAG, NULL, 0);
 	if (netdev_resolve(mi) < 0)
 		pr_info("netdev netlink family missing: XDP features unknown\n");
 	m->has_netdev_family = mi->netdev_family != 0;
@@ -740,16 +807,15 @@ err:
 
 void mirror_close(struct mirror *mi)
 {
-	struct mnl_socket *s[] = {
-		mi->rt_req, mi->rt_ev, mi->gn_req, mi->gn_ev,
-		mi->nf_req, mi->nf_ev, mi->xf_req, mi->xf_ev
-	};
+	struct mnl_socket *s[] = { mi->rt_req, mi->rt_ev,  mi->gn_req,
+				   mi->gn_ev,  mi->nf_req, mi->nf_ev,
+				   mi->xf_req, mi->xf_ev,  mi->sd_req };
 
 	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++)
 		if (s[i])
 			mnl_socket_close(s[i]);
 	mi->rt_req = mi->rt_ev = mi->gn_req = mi->gn_ev = NULL;
-	mi->nf_req = mi->nf_ev = mi->xf_req = mi->xf_ev = NULL;
+	mi->nf_req = mi->nf_ev = mi->xf_req = mi->xf_ev = mi->sd_req = NULL;
 }
 
 int mirror_sync(struct mirror *mi)
@@ -844,6 +910,8 @@ int mirror_event(struct mirror *mi, int fd)
 		ret = nft_dump_chains(mi);
 	if (!ret && mi->xfrm_stale)
 		ret = xfrm_dump(mi);
+	if (!ret && mi->captures_stale)
+		ret = capture_dump(mi);
 out:
 	free(buf);
 	return ret;

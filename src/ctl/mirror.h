@@ -19,10 +19,11 @@ struct mirror {
 	struct mnl_socket *gn_req, *gn_ev;
 	struct mnl_socket *nf_req, *nf_ev;
 	struct mnl_socket *xf_req, *xf_ev; /* NULL without xfrm_user */
+	struct mnl_socket *sd_req; /* sock_diag: open packet sockets */
 	uint16_t netdev_family;
 	uint32_t netdev_mgmt;
 	unsigned int seq;
-	int rules_stale, chains_stale, xfrm_stale;
+	int rules_stale, chains_stale, xfrm_stale, captures_stale;
 	unsigned long resyncs; /* full re-dumps after lost events */
 };
 

@@ -34,6 +34,8 @@ struct link {
 	int tc_ingress; /* ingress or clsact qdisc present */
 	char root_qdisc[MODEL_KIND_LEN];
 	int nft_netdev_hooks; /* netdev-family base chains bound to it */
+	int captures; /* packet sockets (tcpdump) receiving on it */
+	int captures_scan; /* mirror's scratch while counting them */
 };
 
 struct route {
@@ -89,6 +91,7 @@ struct model {
 	int nr_nft_fwd4, nr_nft_fwd6;
 	int legacy4, legacy6; /* iptables-legacy tables loaded */
 	int nr_xfrm_policies; /* IPsec policies: checked on forwarded packets */
+	int capture_any; /* packet sockets on all interfaces (tcpdump -i any) */
 
 	int dirty; /* changed since the last plan */
 	unsigned long generation; /* bumped on every change */

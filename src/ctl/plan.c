@@ -72,6 +72,11 @@ static int link_unsupported(const struct model *m, const struct link *l,
 							    "master",
 				master ? master->name : "?");
 	}
+	if (l->captures || m->capture_any)
+		return snprintf(
+			why, len,
+			"packet capture open%s: Linux carries the traffic so the capture sees it",
+			l->captures ? "" : " on all interfaces");
 	if (l->tc_ingress)
 		return snprintf(
 			why, len,

@@ -71,24 +71,24 @@ static void render_iface_json(struct json *j, const struct plan_iface *pi,
 		json_str(j, "mode", l->generic ? "generic" : "native");
 		json_u64(j, "prog_id", l->prog_id);
 		json_u64(j, "swaps", l->swaps);
-		if (!applier_counters(a, l, c)) {
-			counters_total(c, &to_linux);
-			json_obj_open(j, "counters");
-			json_obj_open(j, "fast_path");
-			json_u64(j, "packets", c[0].packets);
-			json_u64(j, "bytes", c[0].bytes);
-			json_obj_close(j);
-			json_obj_open(j, "to_linux");
-			json_u64(j, "packets", to_linux.packets);
-			json_u64(j, "bytes", to_linux.bytes);
-			json_obj_close(j);
-			json_obj_open(j, "fallback");
-			for (int s = 1; s < TNA_STAT_MAX; s++)
-				json_u64(j, stat_names[s],
-					 (unsigned long long)c[s].packets);
-			json_obj_close(j);
-			json_obj_close(j);
-		}
+	}
+	if (a && !applier_counters(a, pi->ifindex, c)) {
+		counters_total(c, &to_linux);
+		json_obj_open(j, "counters");
+		json_obj_open(j, "fast_path");
+		json_u64(j, "packets", c[0].packets);
+		json_u64(j, "bytes", c[0].bytes);
+		json_obj_close(j);
+		json_obj_open(j, "to_linux");
+		json_u64(j, "packets", to_linux.packets);
+		json_u64(j, "bytes", to_linux.bytes);
+		json_obj_close(j);
+		json_obj_open(j, "fallback");
+		for (int s = 1; s < TNA_STAT_MAX; s++)
+			json_u64(j, stat_names[s],
+				 (unsigned long long)c[s].packets);
+		json_obj_close(j);
+		json_obj_close(j);
 	}
 	json_obj_close(j);
 }
@@ -145,7 +145,7 @@ static void render_iface_text(FILE *out, const struct plan_iface *pi,
 	}
 	if (!pi->egress)
 		fprintf(out, "%-15s   egress: %s\n", "", pi->egress_reason);
-	if (!l || applier_counters(a, l, c))
+	if (!a || applier_counters(a, pi->ifindex, c))
 		return;
 	counters_total(c, &to_linux);
 	fprintf(out,

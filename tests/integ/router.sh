@@ -214,6 +214,30 @@ t_ipsec_policy() {
 	check "policy flushed: IPv4 back on the fast path" wait_for 5 has_module r0 route4
 }
 
+t_capture() { # tcpdump on the egress (-p: no promiscuity event) and on the ingress
+	local ifc pid fp0 n
+	for ifc in "r1 -p" "r0"; do
+		set -- $ifc
+		fp0=$(fast_path r0)
+		ip netns exec "$P-r" tcpdump -Z root -U --immediate-mode -n -i "$1" ${2:-} -w "$T/cap.pcap" udp port 9 2>"$T/cap.err" &
+		pid=$!
+		# libpcap drains what arrives before its filter is set: wait until it listens
+		wait_for 5 grep -q listening "$T/cap.err"
+		check "tcpdump on $1: interface taken off the fast path" \
+			wait_for 5 reason_has "$1" capture
+		n=$(delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
+		wait_for 3 sh -c "tcpdump -n -r '$T/cap.pcap' 2>/dev/null | grep -c . | grep -qx 10"
+		kill -INT $pid
+		wait $pid
+		check "tcpdump on $1 captured $(tcpdump -n -r "$T/cap.pcap" 2>/dev/null | grep -c .)/10 (delivered $n, fast path took $(($(fast_path r0) - fp0)))" \
+			test "$(tcpdump -n -r "$T/cap.pcap" 2>/dev/null | grep -c .)" = 10 -a "$n" = 10 -a "$(fast_path r0)" = "$fp0"
+		check "tcpdump on $1 stopped: fast path resumes" wait_for 5 resumed "$1"
+		fp0=$(fast_path r0)
+		n=$(delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
+		check "after tcpdump on $1: 10/10 on the fast path (delivered $n, fast path took $(($(fast_path r0) - fp0)))" test "$n" = 10 -a $(($(fast_path r0) - fp0)) = 10
+	done
+}
+
 t_kill9() {
 	local pid=$TNA_PID
 	kill -9 "$pid"
@@ -239,6 +263,7 @@ t_ip_forward
 t_hotplug_and_foreign
 t_firewall_fallback
 t_ipsec_policy
+t_capture
 t_kill9
 t_sigterm
 exit $FAILED

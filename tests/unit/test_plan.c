@@ -309,6 +309,31 @@ static int t_bridge_and_tc(void)
 	return 0;
 }
 
+static int t_capture(void)
+{
+	struct model m;
+	struct plan p;
+
+	router(&m);
+	model_link(&m, 3)->captures = 1;
+	PLAN(&m, NULL, &p);
+	CHECK(!get(&p, 3)->accelerate && !get(&p, 3)->egress &&
+		      strstr(get(&p, 3)->reason, "capture"),
+	      "b captured: %s", get(&p, 3)->reason);
+	CHECK(!get(&p, 2)->accelerate,
+	      "a has no egress left while b is captured");
+	plan_free(&p);
+	model_link(&m, 3)->captures = 0;
+	m.capture_any = 1;
+	PLAN(&m, NULL, &p);
+	CHECK(!get(&p, 2)->accelerate &&
+		      strstr(get(&p, 2)->reason, "all interfaces"),
+	      "tcpdump -i any: %s", get(&p, 2)->reason);
+	plan_free(&p);
+	model_free(&m);
+	return 0;
+}
+
 static int t_down(void)
 {
 	struct model m;
@@ -457,6 +482,7 @@ static const struct {
 	{ "bridge ports, bridges, tc ingress and shaping qdiscs",
 	  t_bridge_and_tc },
 	{ "down and no carrier", t_down },
+	{ "packet captures: interface and any", t_capture },
 	{ "local and broadcast addresses from the local table",
 	  t_local_addresses },
 	{ "multipath hash policies", t_multipath_hash },
