@@ -51,10 +51,12 @@ wait_for() {
 	return 1
 }
 
-tna_start() { # ns; ip netns exec execs the daemon: $! is the daemon
-	ip netns exec "$P-$1" "$TNA" run -v >"$T/tna.log" 2>&1 &
+tna_start() { # ns [run options]; ip netns exec execs the daemon: $! is the daemon
+	local ns=$1
+	shift
+	ip netns exec "$P-$ns" "$TNA" run -v "$@" >"$T/tna.log" 2>&1 &
 	TNA_PID=$!
-	TNA_NS=$1
+	TNA_NS=$ns
 }
 tna_stop() { # returns the daemon's exit status
 	local rc=0

@@ -248,9 +248,14 @@ t_kill9() {
 	check "kill -9: Linux carries the traffic (10/10)" test "$n" = 10
 }
 
-t_sigterm() {
-	tna_start r
+t_sigterm() { # in generic (skb) mode this time
+	tna_start r --mode generic
 	wait_for 10 attached r0
+	check "--mode generic: attached in generic mode" test "$(iface_q r0 .mode)" = generic
+	delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 1 >/dev/null
+	local fp0=$(fast_path r0)
+	local n=$(delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
+	check "--mode generic: 10/10 forwarded by the fast path" test "$n" = 10 -a $(($(fast_path r0) - fp0)) = 10
 	check "SIGTERM: daemon exits 0 with no sanitizer report" tna_stop
 	check "SIGTERM: everything detached" no_xdp_in r
 }
