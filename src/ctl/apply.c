@@ -155,10 +155,39 @@ static int attach(struct applier *a, struct loaded *l)
 	return 0;
 }
 
-static struct counter_history *history(struct applier *a, int ifindex,
-				       int create);
 static int slot_counters(const struct applier *a, uint32_t slot,
-			 struct tna_counter out[TNA_STAT_MAX]);
+			 struct tna_counter out[TNA_STAT_MAX])
+{
+	struct tna_counter *v = calloc(a->ncpus, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	for (uint32_t s = 0; s < TNA_STAT_MAX; s++) {
+		uint32_t key = slot * TNA_STAT_MAX + s;
+
+		if (bpf_map_lookup_elem(a->map_stats, &key, v))
+			continue;
+		for (int c = 0; c < a->ncpus; c++) {
+			out[s].packets += v[c].packets;
+			out[s].bytes += v[c].bytes;
+		}
+	}
+	free(v);
+	return 0;
+}
+
+static struct counter_history *history(struct applier *a, int ifindex,
+				       int create)
+{
+	for (int i = 0; i < a->nr_hist; i++)
+		if (a->hist[i].ifindex == ifindex)
+			return &a->hist[i];
+	if (!create || a->nr_hist == TNA_MAX_IFACES)
+		return NULL;
+	memset(&a->hist[a->nr_hist], 0, sizeof(a->hist[0]));
+	a->hist[a->nr_hist].ifindex = ifindex;
+	return &a->hist[a->nr_hist++];
+}
 
 static void unload(struct applier *a, struct loaded *l)
 {
@@ -251,9 +280,15 @@ static void sync_devmap(struct applier *a, const struct plan *p)
 		struct bpf_devmap_val v = { .ifindex = p->ifaces[i].ifindex };
 		__u32 key = v.ifindex;
 
+		int present = 0;
+
 		if (!p->ifaces[i].egress)
 			continue;
 		want[nr++] = key;
+		for (int k = 0; k < a->nr_tx && !present; k++)
+			present = a->tx[k] == (int)key;
+		if (present)
+			continue;
 		if (bpf_map_update_elem(a->map_tx, &key, &v, BPF_ANY))
 			pr_warn("%s: devmap update: %s\n", p->ifaces[i].name,
 				strerror(errno));
@@ -408,40 +443,6 @@ int applier_prog_ids(const struct applier *a, uint32_t *ids, int max)
 	for (int i = 0; i < a->nr && n < max; i++)
 		ids[n++] = a->ifs[i].prog_id;
 	return n;
-}
-
-static int slot_counters(const struct applier *a, uint32_t slot,
-			 struct tna_counter out[TNA_STAT_MAX])
-{
-	struct tna_counter *v = calloc(a->ncpus, sizeof(*v));
-
-	if (!v)
-		return -ENOMEM;
-	for (uint32_t s = 0; s < TNA_STAT_MAX; s++) {
-		uint32_t key = slot * TNA_STAT_MAX + s;
-
-		if (bpf_map_lookup_elem(a->map_stats, &key, v))
-			continue;
-		for (int c = 0; c < a->ncpus; c++) {
-			out[s].packets += v[c].packets;
-			out[s].bytes += v[c].bytes;
-		}
-	}
-	free(v);
-	return 0;
-}
-
-static struct counter_history *history(struct applier *a, int ifindex,
-				       int create)
-{
-	for (int i = 0; i < a->nr_hist; i++)
-		if (a->hist[i].ifindex == ifindex)
-			return &a->hist[i];
-	if (!create || a->nr_hist == TNA_MAX_IFACES)
-		return NULL;
-	memset(&a->hist[a->nr_hist], 0, sizeof(a->hist[0]));
-	a->hist[a->nr_hist].ifindex = ifindex;
-	return &a->hist[a->nr_hist++];
 }
 
 int applier_counters(const struct applier *a, int ifindex,
