@@ -15,21 +15,31 @@
 
 #define TNA_MAX_IFACES 256
 #define TNA_MAX_LOCAL_ADDRS 4096
+#define TNA_MAX_FDB 65536 /* bridge FDB entries mirrored, all bridges */
 
 /* Modules a per-interface program may contain (struct tna_cfg.features). */
 #define TNA_F_ROUTE4 (1ULL << 0) /* IPv4 routing through bpf_fib_lookup */
 #define TNA_F_ROUTE6 (1ULL << 1) /* IPv6 routing through bpf_fib_lookup */
 #define TNA_F_RPF4_LOOSE (1ULL << 2) /* rp_filter=2 on the ingress */
 #define TNA_F_RPF4_STRICT (1ULL << 3) /* rp_filter=1 on the ingress */
-#define TNA_F_ALL \
-	(TNA_F_ROUTE4 | TNA_F_ROUTE6 | TNA_F_RPF4_LOOSE | TNA_F_RPF4_STRICT)
+#define TNA_F_BRIDGE (1ULL << 4) /* ingress is a bridge port: FDB lookup */
+#define TNA_F_BR_IP4 (1ULL << 5) /* bridge IPv4 frames between ports */
+#define TNA_F_BR_IP6 (1ULL << 6) /* bridge IPv6 frames between ports */
+#define TNA_F_BR_NF (1ULL << 7) /* br_netfilter validates bridged IP */
+#define TNA_F_ROUTE_TO_BR (1ULL << 8) /* routed egress may be a bridge */
+#define TNA_F_ALL                                                        \
+	(TNA_F_ROUTE4 | TNA_F_ROUTE6 | TNA_F_RPF4_LOOSE | TNA_F_RPF4_STRICT | \
+	 TNA_F_BRIDGE | TNA_F_BR_IP4 | TNA_F_BR_IP6 | TNA_F_BR_NF |          \
+	 TNA_F_ROUTE_TO_BR)
 
 /* Module names, indexed by bit number, for plan and status output. */
-#define TNA_FEATURE_NAMES                                       \
-	{                                                       \
-		"route4", "route6", "rpf4-loose", "rpf4-strict" \
+#define TNA_FEATURE_NAMES                                                  \
+	{                                                                  \
+		"route4", "route6", "rpf4-loose", "rpf4-strict", "bridge", \
+			"bridge-ip4", "bridge-ip6", "br-netfilter",        \
+			"route-to-bridge"                                  \
 	}
-#define TNA_NR_FEATURES 4
+#define TNA_NR_FEATURES 9
 
 /*
  * Per-interface read-only config, set between open and load. The verifier
@@ -39,17 +49,21 @@ struct tna_cfg {
 	__u64 features;
 	__u32 ifindex; /* the interface this instance is attached to */
 	__u32 slot; /* row of this interface in the stats map */
+	__u32 l3_ifindex; /* where IP lives: the bridge of a port, else ifindex */
+	__u32 bridge; /* bridge of a port (TNA_F_BRIDGE), else 0 */
 	__u8 mac[6]; /* the interface's own address (frames for us) */
 	__u8 pad[2];
 };
 
 /*
- * Counters: index 0 counts packets the fast path forwarded, every other
- * index counts packets handed to Linux for that reason. One list, so the
- * enum, the names and the stats map layout cannot drift apart.
+ * Counters: the first TNA_STAT_FIRST_FALLBACK indexes count packets the
+ * fast path carried (routed, bridged), every other index counts packets
+ * handed to Linux for that reason. One list, so the enum, the names and the
+ * stats map layout cannot drift apart.
  */
 #define TNA_STATS(X)                               \
 	X(FORWARDED, "forwarded")                  \
+	X(BRIDGED, "bridged")                      \
 	X(NOT_IP, "not_ip")                        \
 	X(NOT_FOR_US, "l2_not_for_us")             \
 	X(MALFORMED, "malformed")                  \
@@ -70,11 +84,20 @@ struct tna_cfg {
 	X(RPF, "rp_filter")                        \
 	X(SAME_IFACE, "same_interface")            \
 	X(EGRESS_NO_XDP, "egress_not_xdp_capable") \
-	X(BYPASS, "bypass")
+	X(BYPASS, "bypass")                        \
+	X(L2_FLOOD, "l2_broadcast_multicast")      \
+	X(L2_UNKNOWN, "fdb_miss")                  \
+	X(L2_SRC_UNKNOWN, "source_not_learned")    \
+	X(L2_LOCAL, "for_bridge_not_routed")       \
+	X(PORT_STATE, "port_not_forwarding")       \
+	X(SAME_PORT, "same_port")                  \
+	X(ISOLATED, "isolated_ports")              \
+	X(L2_MTU, "frame_exceeds_egress_mtu")
 
 #define TNA_STAT_ENUM(n, s) TNA_STAT_##n,
 enum tna_stat { TNA_STATS(TNA_STAT_ENUM) TNA_STAT_MAX };
 #undef TNA_STAT_ENUM
+#define TNA_STAT_FIRST_FALLBACK TNA_STAT_NOT_IP
 
 /* Value of the per-CPU stats map; key = slot * TNA_STAT_MAX + stat. */
 struct tna_counter {
@@ -105,6 +128,40 @@ struct tna_runtime {
 	__u32 route_mtu4;
 	__u32 route_mtu6;
 	__u32 pad;
+};
+
+/*
+ * Bridge FDB mirror: key (bridge, MAC, VLAN) as Linux's br_fdb_find().
+ * Without VLAN filtering Linux looks up VLAN 0 only.
+ */
+struct tna_fdb_key {
+	__u32 bridge;
+	__u8 mac[6];
+	__u16 vlan;
+};
+
+#define TNA_FDB_LOCAL (1U << 0) /* the bridge's own: deliver up, route */
+
+struct tna_fdb_val {
+	__u32 port; /* ifindex of the port; 0 for local entries */
+	__u32 flags; /* TNA_FDB_* */
+	__u32 hit; /* index in fdb_hits: source seen on the fast path */
+	__u32 pad;
+};
+
+/* Bridge ports and bridges, keyed by ifindex; changed without reloads. */
+#define TNA_PORT_IS_BRIDGE (1U << 0) /* the entry is the bridge itself */
+#define TNA_PORT_LEARNING (1U << 1) /* Linux learns source MACs here */
+#define TNA_PORT_ISOLATED (1U << 2)
+
+/* Linux's STP port states (BR_STATE_*). */
+#define TNA_BR_STATE_FORWARDING 3
+
+struct tna_port {
+	__u32 bridge; /* ifindex of the bridge */
+	__u32 state; /* BR_STATE_* (ports only) */
+	__u32 flags; /* TNA_PORT_* */
+	__u32 mtu; /* frames longer than mtu + Ethernet header: Linux drops */
 };
 
 #endif /* TNA_ABI_H */

@@ -12,7 +12,21 @@
 #include "lib/stats.h"
 #include "lib/parse.h"
 #include "lib/route.h"
+#include "lib/bridge.h"
 
+static __always_inline int route(struct xdp_md *ctx, struct pkt *p,
+				 const struct tna_runtime *rt)
+{
+	if (p->l3_proto == bpf_htons(ETH_P_IP))
+		return HAS(TNA_F_ROUTE4) ? route4(ctx, p, rt) :
+					   -TNA_STAT_FAMILY_OFF;
+	if (p->l3_proto == bpf_htons(ETH_P_IPV6))
+		return HAS(TNA_F_ROUTE6) ? route6(ctx, p, rt) :
+					   -TNA_STAT_FAMILY_OFF;
+	return -TNA_STAT_NOT_IP;
+}
+
+/* Returns the counter of a carried packet (>= 0) or a fallback reason (< 0). */
 static __always_inline int process(struct xdp_md *ctx, struct pkt *p)
 {
 	__u32 zero = 0;
@@ -21,13 +35,27 @@ static __always_inline int process(struct xdp_md *ctx, struct pkt *p)
 
 	if (!rt || rt->bypass)
 		return -TNA_STAT_BYPASS;
-	rc = parse_eth(ctx, p);
+	if (HAS(TNA_F_BRIDGE)) {
+		rc = bridge_in(ctx, p);
+		if (rc == 0) {
+			fdb_hit(p->src_hit);
+			return TNA_STAT_BRIDGED;
+		}
+		if (rc < 0)
+			return rc;
+		/* For the bridge itself: its IP stack would route it. */
+		if (!HAS(TNA_F_ROUTE4) && !HAS(TNA_F_ROUTE6))
+			return -TNA_STAT_L2_LOCAL;
+	} else {
+		rc = parse_eth(ctx, p);
+		if (rc < 0)
+			return rc;
+	}
+	rc = route(ctx, p, rt);
 	if (rc < 0)
 		return rc;
-	if (p->l3_proto == bpf_htons(ETH_P_IP))
-		return HAS(TNA_F_ROUTE4) ? route4(ctx, p, rt) :
-					   -TNA_STAT_FAMILY_OFF;
-	return HAS(TNA_F_ROUTE6) ? route6(ctx, p, rt) : -TNA_STAT_FAMILY_OFF;
+	fdb_hit(p->src_hit);
+	return TNA_STAT_FORWARDED;
 }
 
 SEC("xdp")
@@ -42,8 +70,8 @@ int tna_xdp(struct xdp_md *ctx)
 		stats_count(-rc, bytes);
 		return XDP_PASS;
 	}
-	stats_count(TNA_STAT_FORWARDED, bytes);
-	return XDP_REDIRECT; /* to the egress set_egress() recorded */
+	stats_count(rc, bytes);
+	return XDP_REDIRECT; /* to the egress the module recorded */
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

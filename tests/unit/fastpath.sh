@@ -37,4 +37,18 @@ n route add 10.12.0.0/24 via 10.2.0.2 mtu lock 200
 n route add fd03::/64 via fd02::2
 n route add fd07::/64 via fd02::3
 n route add fd12::/64 via fd02::2 mtu 1280
+# br0 with ports bp0-bp4; the test fills the bridge maps itself
+n link add br0 type bridge
+for i in 0 1 2 3 4; do
+	n link add bp$i type veth peer name bp${i}p
+	n link set bp$i master br0
+	n link set bp$i up
+	n link set bp${i}p up
+done
+n link set br0 up
+n addr add 10.20.0.1/24 dev br0
+n addr add fd20::1/64 dev br0 nodad
+n neigh add 10.20.0.2 lladdr 02:00:00:00:20:02 dev br0 nud permanent
+n neigh add 10.20.0.3 lladdr 02:00:00:00:20:03 dev br0 nud permanent
+n neigh add fd20::2 lladdr 02:00:00:00:20:02 dev br0 nud permanent
 x "$B/test_fastpath"

@@ -159,4 +159,18 @@ static inline int pkt_forwarded(uint8_t *out, const uint8_t *in, int len,
 	return n;
 }
 
+/* What a Linux bridge forwards: the frame as is, or trimmed to the IP length (br_netfilter). */
+static inline int pkt_bridged(uint8_t *out, const uint8_t *in, int len,
+			      int trim)
+{
+	const uint8_t *ip = in + 14;
+
+	memcpy(out, in, len);
+	if (!trim)
+		return len;
+	if ((ip[0] >> 4) == 6)
+		return 14 + 40 + ((ip[4] << 8) | ip[5]);
+	return 14 + ((ip[2] << 8) | ip[3]);
+}
+
 #endif /* TNA_TEST_PKT_H */

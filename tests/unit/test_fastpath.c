@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Table-driven BPF_PROG_TEST_RUN cases for the router module: input frame
- * -> verdict, the counter that must move, and the exact output bytes.
+ * Table-driven BPF_PROG_TEST_RUN cases for the router and bridge modules:
+ * input frame -> verdict, the counter that must move, the FDB hit counter
+ * that must move, and the exact output bytes.
  * Runs inside the namespace tests/unit/fastpath.sh prepares (interfaces,
  * routes, neighbours), because bpf_fib_lookup reads the real kernel FIB.
  */
@@ -25,6 +26,46 @@
 static const uint8_t NEIGH_OUT0[6] = { 2, 0, 0, 0, 2, 2 };
 static const uint8_t OTHER_MAC[6] = { 2, 0, 0, 0, 0x77, 0x77 };
 static const uint8_t BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t MCAST[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x05 };
+static const uint8_t STP[6] = { 0x01, 0x80, 0xc2, 0x00, 0x00, 0x00 };
+static const uint8_t ZERO[6];
+
+/*
+ * The bridge br0 of fastpath.sh as the controller would mirror it: ports
+ * bp0-bp4 (port flags and states below), FDB entries H0-H4 behind them,
+ * the neighbour of 10.20.0.2 behind bp1, a station that moved to bp1.
+ */
+#define BR_IP (TNA_F_BRIDGE | TNA_F_BR_IP4 | TNA_F_BR_IP6)
+static const uint8_t H0[6] = { 2, 0, 0, 0, 0xb0, 0 };
+static const uint8_t H1[6] = { 2, 0, 0, 0, 0xb1, 0 };
+static const uint8_t H2[6] = { 2, 0, 0, 0, 0xb2, 0 };
+static const uint8_t H3[6] = { 2, 0, 0, 0, 0xb3, 0 };
+static const uint8_t H4[6] = { 2, 0, 0, 0, 0xb4, 0 };
+static const uint8_t MOVED[6] = { 2, 0, 0, 0, 0xb9, 0 };
+static const uint8_t NEIGH_BR[6] = { 2, 0, 0, 0, 0x20, 2 };
+
+static const struct {
+	const char *port;
+	uint32_t state, flags, mtu;
+	int xdp; /* listed in the devmap */
+} br_ports[] = {
+	{ "bp0", 3, TNA_PORT_LEARNING | TNA_PORT_ISOLATED, 1500, 1 },
+	{ "bp1", 3, TNA_PORT_LEARNING, 1500, 1 },
+	{ "bp2", 4, TNA_PORT_LEARNING, 1500, 1 }, /* blocking */
+	{ "bp3", 3, TNA_PORT_ISOLATED, 200, 1 }, /* learning off */
+	{ "bp4", 3, TNA_PORT_LEARNING, 1500, 0 }, /* cannot take XDP frames */
+};
+
+static const struct {
+	const uint8_t *mac;
+	const char *port; /* NULL: local (the bridge's own) */
+} br_fdb[] = {
+	{ H0, "bp0" },	 { H1, "bp1" },	   { H2, "bp2" },
+	{ H3, "bp3" },	 { H4, "bp4" },	   { MOVED, "bp1" },
+	{ NEIGH_BR, "bp1" }, { NULL, "br0" }, { NULL, "bp0" },
+};
+
+enum out_kind { OUT_ROUTED, OUT_BRIDGED, OUT_BRIDGED_TRIM };
 
 struct tcase {
 	const char *name;
@@ -32,9 +73,16 @@ struct tcase {
 	uint64_t features; /* default R46 */
 	struct pkt_spec in;
 	const uint8_t *dmac; /* default: the ingress's MAC */
+	const char *dmac_of; /* or the MAC of this interface */
+	const uint8_t *smac; /* default OTHER_MAC */
+	const char *smac_of; /* or the MAC of this interface */
 	int verdict; /* XDP_PASS or XDP_REDIRECT */
 	int stat; /* counter that must move by one */
 	int bypass;
+	enum out_kind out; /* what a redirected frame must look like */
+	const uint8_t *nh; /* routed: next hop MAC, default NEIGH_OUT0 */
+	const char *via; /* routed: egress (source MAC), default out0 */
+	int hit; /* FDB hit counter that must move (index + 1), 0: none */
 };
 
 static const struct tcase cases[] = {
@@ -253,6 +301,167 @@ static const struct tcase cases[] = {
 	  .stat = STAT(RPF) },
 	{ "bypass switch on", .in = { .src = "10.1.0.5", .dst = "10.3.0.9" },
 	  .bypass = 1, .verdict = XDP_PASS, .stat = STAT(BYPASS) },
+
+	/* bridge module: frames entering port bp0 of br0 from H0 */
+	{ "bridge ipv4 to known station", .ingress = "bp0", .features = BR_IP,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6", .payload = 30 },
+	  .smac = H0, .dmac = H1, .verdict = XDP_REDIRECT,
+	  .stat = STAT(BRIDGED), .out = OUT_BRIDGED, .hit = 1 },
+	{ "bridge ipv6 to known station", .ingress = "bp0", .features = BR_IP,
+	  .in = { .v6 = 1, .src = "fd20::5", .dst = "fd20::6" }, .smac = H0,
+	  .dmac = H1, .verdict = XDP_REDIRECT, .stat = STAT(BRIDGED),
+	  .out = OUT_BRIDGED, .hit = 1 },
+	{ "bridge keeps padding without br_netfilter", .ingress = "bp0",
+	  .features = BR_IP,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6", .payload = 2, .pad = 16 },
+	  .smac = H0, .dmac = H1, .verdict = XDP_REDIRECT,
+	  .stat = STAT(BRIDGED), .out = OUT_BRIDGED, .hit = 1 },
+	{ "bridge trims padding with br_netfilter", .ingress = "bp0",
+	  .features = BR_IP | TNA_F_BR_NF,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6", .payload = 2, .pad = 16 },
+	  .smac = H0, .dmac = H1, .verdict = XDP_REDIRECT,
+	  .stat = STAT(BRIDGED), .out = OUT_BRIDGED_TRIM, .hit = 1 },
+	{ "bridge ipv6 trims padding with br_netfilter", .ingress = "bp0",
+	  .features = BR_IP | TNA_F_BR_NF,
+	  .in = { .v6 = 1, .src = "fd20::5", .dst = "fd20::6", .pad = 6 },
+	  .smac = H0, .dmac = H1, .verdict = XDP_REDIRECT,
+	  .stat = STAT(BRIDGED), .out = OUT_BRIDGED_TRIM, .hit = 1 },
+	{ "bridge forwards a bad checksum without br_netfilter",
+	  .ingress = "bp0", .features = BR_IP,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6", .bad_csum = 1 },
+	  .smac = H0, .dmac = H1, .verdict = XDP_REDIRECT,
+	  .stat = STAT(BRIDGED), .out = OUT_BRIDGED, .hit = 1 },
+	{ "br_netfilter: bad checksum to Linux", .ingress = "bp0",
+	  .features = BR_IP | TNA_F_BR_NF,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6", .bad_csum = 1 },
+	  .smac = H0, .dmac = H1, .verdict = XDP_PASS, .stat = STAT(MALFORMED) },
+	{ "br_netfilter: truncated ipv4 to Linux", .ingress = "bp0",
+	  .features = BR_IP | TNA_F_BR_NF,
+	  .in = { .src = "10.20.0.5",
+		  .dst = "10.20.0.6",
+		  .payload = 10,
+		  .truncate = 4 },
+	  .smac = H0, .dmac = H1, .verdict = XDP_PASS, .stat = STAT(MALFORMED) },
+	{ "br_netfilter: ipv4 options to Linux", .ingress = "bp0",
+	  .features = BR_IP | TNA_F_BR_NF,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6", .ihl = 6 },
+	  .smac = H0, .dmac = H1, .verdict = XDP_PASS,
+	  .stat = STAT(IP_OPTIONS) },
+	{ "br_netfilter: ipv6 hop-by-hop to Linux", .ingress = "bp0",
+	  .features = BR_IP | TNA_F_BR_NF,
+	  .in = { .v6 = 1, .src = "fd20::5", .dst = "fd20::6", .hbh = 1 },
+	  .smac = H0, .dmac = H1, .verdict = XDP_PASS,
+	  .stat = STAT(IP_OPTIONS) },
+	{ "bridge unknown destination floods via Linux", .ingress = "bp0",
+	  .features = BR_IP, .in = { .src = "10.20.0.5", .dst = "10.20.0.6" },
+	  .smac = H0, .dmac = OTHER_MAC, .verdict = XDP_PASS,
+	  .stat = STAT(L2_UNKNOWN) },
+	{ "bridge broadcast", .ingress = "bp0", .features = BR_IP,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6" }, .smac = H0,
+	  .dmac = BCAST, .verdict = XDP_PASS, .stat = STAT(L2_FLOOD) },
+	{ "bridge multicast", .ingress = "bp0", .features = BR_IP,
+	  .in = { .src = "10.20.0.5", .dst = "224.0.0.5" }, .smac = H0,
+	  .dmac = MCAST, .verdict = XDP_PASS, .stat = STAT(L2_FLOOD) },
+	{ "bridge link-local (STP group)", .ingress = "bp0", .features = BR_IP,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6", .ethertype = 0x0027 },
+	  .smac = H0, .dmac = STP, .verdict = XDP_PASS, .stat = STAT(L2_FLOOD) },
+	{ "bridge unicast arp", .ingress = "bp0", .features = BR_IP,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6", .ethertype = 0x0806 },
+	  .smac = H0, .dmac = H1, .verdict = XDP_PASS, .stat = STAT(NOT_IP) },
+	{ "bridge vlan tagged", .ingress = "bp0", .features = BR_IP,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6", .ethertype = 0x8100 },
+	  .smac = H0, .dmac = H1, .verdict = XDP_PASS, .stat = STAT(NOT_IP) },
+	{ "bridge new station: Linux learns", .ingress = "bp0",
+	  .features = BR_IP, .in = { .src = "10.20.0.5", .dst = "10.20.0.6" },
+	  .smac = OTHER_MAC, .dmac = H1, .verdict = XDP_PASS,
+	  .stat = STAT(L2_SRC_UNKNOWN) },
+	{ "bridge station moved to this port: Linux learns", .ingress = "bp0",
+	  .features = BR_IP, .in = { .src = "10.20.0.5", .dst = "10.20.0.6" },
+	  .smac = MOVED, .dmac = H1, .verdict = XDP_PASS,
+	  .stat = STAT(L2_SRC_UNKNOWN) },
+	{ "bridge own address as source", .ingress = "bp0", .features = BR_IP,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6" }, .smac_of = "bp0",
+	  .dmac = H1, .verdict = XDP_PASS, .stat = STAT(L2_SRC_UNKNOWN) },
+	{ "bridge multicast source", .ingress = "bp0", .features = BR_IP,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6" }, .smac = MCAST,
+	  .dmac = H1, .verdict = XDP_PASS, .stat = STAT(MALFORMED) },
+	{ "bridge zero source", .ingress = "bp0", .features = BR_IP,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6" }, .smac = ZERO,
+	  .dmac = H1, .verdict = XDP_PASS, .stat = STAT(MALFORMED) },
+	{ "bridge to a blocking port", .ingress = "bp0", .features = BR_IP,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6" }, .smac = H0,
+	  .dmac = H2, .verdict = XDP_PASS, .stat = STAT(PORT_STATE) },
+	{ "bridge from a blocking port", .ingress = "bp2", .features = BR_IP,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6" }, .smac = H2,
+	  .dmac = H1, .verdict = XDP_PASS, .stat = STAT(PORT_STATE) },
+	{ "bridge between isolated ports", .ingress = "bp0", .features = BR_IP,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6" }, .smac = H0,
+	  .dmac = H3, .verdict = XDP_PASS, .stat = STAT(ISOLATED) },
+	{ "bridge isolated port to plain port", .ingress = "bp3",
+	  .features = BR_IP, .in = { .src = "10.20.0.5", .dst = "10.20.0.6" },
+	  .smac = OTHER_MAC, .dmac = H1, .verdict = XDP_REDIRECT,
+	  .stat = STAT(BRIDGED), .out = OUT_BRIDGED }, /* learning off */
+	{ "bridge frame over egress port mtu", .ingress = "bp1",
+	  .features = BR_IP,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6", .payload = 180 },
+	  .smac = H1, .dmac = H3, .verdict = XDP_PASS, .stat = STAT(L2_MTU) },
+	{ "bridge frame at egress port mtu", .ingress = "bp1",
+	  .features = BR_IP,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6", .payload = 172 },
+	  .smac = H1, .dmac = H3, .verdict = XDP_REDIRECT,
+	  .stat = STAT(BRIDGED), .out = OUT_BRIDGED, .hit = 2 },
+	{ "bridge to a port without XDP transmit", .ingress = "bp0",
+	  .features = BR_IP, .in = { .src = "10.20.0.5", .dst = "10.20.0.6" },
+	  .smac = H0, .dmac = H4, .verdict = XDP_PASS,
+	  .stat = STAT(EGRESS_NO_XDP) },
+	{ "bridge back out of the ingress port", .ingress = "bp1",
+	  .features = BR_IP, .in = { .src = "10.20.0.5", .dst = "10.20.0.6" },
+	  .smac = H1, .dmac = MOVED, .verdict = XDP_PASS,
+	  .stat = STAT(SAME_PORT) },
+	{ "bridge ipv6 with only ipv4 bridged", .ingress = "bp0",
+	  .features = TNA_F_BRIDGE | TNA_F_BR_IP4,
+	  .in = { .v6 = 1, .src = "fd20::5", .dst = "fd20::6" }, .smac = H0,
+	  .dmac = H1, .verdict = XDP_PASS, .stat = STAT(FAMILY_OFF) },
+	{ "frame for the bridge, routing off", .ingress = "bp0",
+	  .features = BR_IP, .in = { .src = "10.20.0.5", .dst = "10.3.0.9" },
+	  .smac = H0, .dmac_of = "br0", .verdict = XDP_PASS,
+	  .stat = STAT(L2_LOCAL) },
+
+	/* bridge + router */
+	{ "routed from a bridge port", .ingress = "bp0",
+	  .features = BR_IP | TNA_F_ROUTE4,
+	  .in = { .src = "10.20.0.5", .dst = "10.3.0.9", .payload = 20 },
+	  .smac = H0, .dmac_of = "br0", .verdict = XDP_REDIRECT,
+	  .stat = STAT(FORWARDED), .hit = 1 },
+	{ "routed from a bridge port, to the port's own MAC", .ingress = "bp0",
+	  .features = BR_IP | TNA_F_ROUTE4,
+	  .in = { .src = "10.20.0.5", .dst = "10.3.0.9" }, .smac = H0,
+	  .dmac_of = "bp0", .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED),
+	  .hit = 1 },
+	{ "routed ipv6 from a bridge port", .ingress = "bp0",
+	  .features = BR_IP | TNA_F_ROUTE6,
+	  .in = { .v6 = 1, .src = "fd20::5", .dst = "fd03::9" }, .smac = H0,
+	  .dmac_of = "br0", .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED),
+	  .hit = 1 },
+	{ "routed back into the same bridge", .ingress = "bp0",
+	  .features = BR_IP | TNA_F_ROUTE4 | TNA_F_ROUTE_TO_BR,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.2" }, .smac = H0,
+	  .dmac_of = "br0", .verdict = XDP_PASS, .stat = STAT(SAME_IFACE) },
+	{ "routed into a bridge", .features = R46 | TNA_F_ROUTE_TO_BR,
+	  .in = { .src = "10.1.0.5", .dst = "10.20.0.2", .payload = 40 },
+	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED), .nh = NEIGH_BR,
+	  .via = "br0" },
+	{ "routed ipv6 into a bridge", .features = R46 | TNA_F_ROUTE_TO_BR,
+	  .in = { .v6 = 1, .src = "fd01::5", .dst = "fd20::2" },
+	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED), .nh = NEIGH_BR,
+	  .via = "br0" },
+	{ "routed into a bridge, neighbour not in FDB",
+	  .features = R46 | TNA_F_ROUTE_TO_BR,
+	  .in = { .src = "10.1.0.5", .dst = "10.20.0.3" }, .verdict = XDP_PASS,
+	  .stat = STAT(L2_UNKNOWN) },
+	{ "routed into a bridge without the bridge egress module",
+	  .in = { .src = "10.1.0.5", .dst = "10.20.0.2" }, .verdict = XDP_PASS,
+	  .stat = STAT(EGRESS_NO_XDP) },
 };
 
 struct instance {
@@ -293,6 +502,54 @@ static void add_local(struct tna *skel, const char *addr)
 	}
 }
 
+static void add_tx(struct tna *skel, const char *ifname)
+{
+	__u32 key = if_nametoindex(ifname);
+	struct bpf_devmap_val v = { .ifindex = key };
+
+	bpf_map_update_elem(bpf_map__fd(skel->maps.tx_ports), &key, &v,
+			    BPF_ANY);
+}
+
+/* The bridge maps as the controller fills them (br_ports, br_fdb). */
+static int add_bridge(struct tna *skel)
+{
+	struct tna_port br = { .flags = TNA_PORT_IS_BRIDGE };
+	__u32 key = if_nametoindex("br0");
+	int err = 0;
+
+	br.bridge = key;
+	err |= bpf_map_update_elem(bpf_map__fd(skel->maps.ports), &key, &br,
+				   BPF_ANY);
+	for (size_t i = 0; i < sizeof(br_ports) / sizeof(br_ports[0]); i++) {
+		struct tna_port v = { .bridge = br.bridge,
+				      .state = br_ports[i].state,
+				      .flags = br_ports[i].flags,
+				      .mtu = br_ports[i].mtu };
+
+		key = if_nametoindex(br_ports[i].port);
+		err |= bpf_map_update_elem(bpf_map__fd(skel->maps.ports), &key,
+					   &v, BPF_ANY);
+		if (br_ports[i].xdp)
+			add_tx(skel, br_ports[i].port);
+	}
+	for (size_t i = 0; i < sizeof(br_fdb) / sizeof(br_fdb[0]); i++) {
+		struct tna_fdb_key k = { .bridge = br.bridge };
+		struct tna_fdb_val v = { .hit = i };
+
+		if (br_fdb[i].mac) {
+			memcpy(k.mac, br_fdb[i].mac, 6);
+			v.port = if_nametoindex(br_fdb[i].port);
+		} else {
+			err |= mac_of(br_fdb[i].port, k.mac);
+			v.flags = TNA_FDB_LOCAL;
+		}
+		err |= bpf_map_update_elem(bpf_map__fd(skel->maps.fdb), &k, &v,
+					   BPF_ANY);
+	}
+	return err;
+}
+
 /* One loaded object per (ingress, features), with the maps a controller would fill. */
 static struct tna *instance(const char *ingress, uint64_t features)
 {
@@ -312,20 +569,22 @@ static struct tna *instance(const char *ingress, uint64_t features)
 	skel->rodata->tna_cfg.features = features;
 	skel->rodata->tna_cfg.ifindex = if_nametoindex(ingress);
 	memcpy((void *)skel->rodata->tna_cfg.mac, mac, 6);
+	if (!strncmp(ingress, "bp", 2)) {
+		skel->rodata->tna_cfg.bridge = if_nametoindex("br0");
+		skel->rodata->tna_cfg.l3_ifindex = if_nametoindex("br0");
+	}
 	if (tna__load(skel)) {
 		tna__destroy(skel);
 		return NULL;
 	}
 	/* out0 takes XDP frames; out1 deliberately not listed. */
-	{
-		__u32 key = if_nametoindex("out0");
-		struct bpf_devmap_val v = { .ifindex = key };
-
-		bpf_map_update_elem(bpf_map__fd(skel->maps.tx_ports), &key, &v,
-				    BPF_ANY);
-	}
+	add_tx(skel, "out0");
 	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++)
 		add_local(skel, local[i]);
+	if (add_bridge(skel)) {
+		tna__destroy(skel);
+		return NULL;
+	}
 	insts[nr_insts++] = (struct instance){ ingress, features, skel };
 	return skel;
 }
@@ -343,6 +602,20 @@ static uint64_t counter(struct tna *skel, int stat)
 		sum += v[i].packets;
 	return sum;
 }
+
+static uint64_t fdb_hits(struct tna *skel, __u32 idx)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t v[ncpus], sum = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.fdb_hits), &idx, v))
+		return 0;
+	for (int i = 0; i < ncpus; i++)
+		sum += v[i];
+	return sum;
+}
+
+#define NR_FDB ((int)(sizeof(br_fdb) / sizeof(br_fdb[0])))
 
 /* The controller's runtime values for this namespace (fd12::/64 has mtu 1280). */
 static void set_bypass(struct tna *skel, int on)
@@ -365,23 +638,45 @@ static void hexdiff(const uint8_t *a, int alen, const uint8_t *b, int blen)
 	fprintf(stderr, "\n");
 }
 
+static int expected(const struct tcase *c, const uint8_t *in, int len,
+		    uint8_t *want)
+{
+	uint8_t via[6];
+
+	if (c->verdict != XDP_REDIRECT) {
+		memcpy(want, in, len); /* handed to Linux untouched */
+		return len;
+	}
+	if (c->out != OUT_ROUTED)
+		return pkt_bridged(want, in, len, c->out == OUT_BRIDGED_TRIM);
+	if (mac_of(c->via ? c->via : "out0", via))
+		return -1;
+	return pkt_forwarded(want, in, len, c->nh ? c->nh : NEIGH_OUT0, via);
+}
+
 static int run_case(const struct tcase *c)
 {
 	const char *ingress = c->ingress ? c->ingress : "in0";
 	uint64_t features = c->features ? c->features : R46;
-	uint8_t in[PKT_MAX], out[PKT_MAX], want[PKT_MAX], mac[6], out0mac[6];
+	uint8_t in[PKT_MAX], out[PKT_MAX], want[PKT_MAX], mac[6], dmac[6],
+		smac[6];
 	struct tna *skel = instance(ingress, features);
-	uint64_t before[TNA_STAT_MAX];
-	int len, want_len, moved = -1;
+	uint64_t before[TNA_STAT_MAX], hits[NR_FDB];
+	int len, want_len, moved = -1, hit_moved = 0;
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 
-	if (!skel || mac_of(ingress, mac) || mac_of("out0", out0mac)) {
+	if (!skel || mac_of(ingress, mac) ||
+	    mac_of(c->dmac_of ? c->dmac_of : ingress, dmac) ||
+	    mac_of(c->smac_of ? c->smac_of : ingress, smac)) {
 		printf("FAIL %s: cannot load or find interfaces\n", c->name);
 		return 1;
 	}
-	len = pkt_build(in, &c->in, c->dmac ? c->dmac : mac, OTHER_MAC);
+	len = pkt_build(in, &c->in, c->dmac ? c->dmac : dmac,
+			c->smac_of ? smac : c->smac ? c->smac : OTHER_MAC);
 	for (int s = 0; s < TNA_STAT_MAX; s++)
 		before[s] = counter(skel, s);
+	for (int i = 0; i < NR_FDB; i++)
+		hits[i] = fdb_hits(skel, i);
 	set_bypass(skel, c->bypass);
 	opts.data_in = in;
 	opts.data_size_in = len;
@@ -401,18 +696,26 @@ static int run_case(const struct tcase *c)
 		else if (d)
 			moved = -2; /* more than one counter, or by more than one */
 	}
-	if (c->verdict == XDP_REDIRECT) {
-		want_len = pkt_forwarded(want, in, len, NEIGH_OUT0, out0mac);
-	} else {
-		memcpy(want, in, len); /* handed to Linux untouched */
-		want_len = len;
+	for (int i = 0; i < NR_FDB; i++) {
+		uint64_t d = fdb_hits(skel, i) - hits[i];
+
+		if (d == 1 && !hit_moved)
+			hit_moved = i + 1;
+		else if (d)
+			hit_moved = -1;
 	}
+	want_len = expected(c, in, len, want);
 	if ((int)opts.retval != c->verdict || moved != c->stat) {
 		printf("FAIL %s: verdict %u (want %d), counter %d (want %d)\n",
 		       c->name, opts.retval, c->verdict, moved, c->stat);
 		return 1;
 	}
-	if ((int)opts.data_size_out != want_len ||
+	if (hit_moved != c->hit) {
+		printf("FAIL %s: FDB hit counter %d moved (want %d)\n", c->name,
+		       hit_moved, c->hit);
+		return 1;
+	}
+	if (want_len < 0 || (int)opts.data_size_out != want_len ||
 	    memcmp(out, want, want_len)) {
 		printf("FAIL %s: output bytes differ\n", c->name);
 		hexdiff(want, want_len, out, opts.data_size_out);

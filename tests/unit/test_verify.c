@@ -30,6 +30,24 @@ static int libbpf_quiet(enum libbpf_print_level l, const char *f, va_list ap)
 	return 0;
 }
 
+/* Feature sets the planner can produce: sub-modules only with their module. */
+static int plannable(uint64_t f)
+{
+	uint64_t route = TNA_F_ROUTE4 | TNA_F_ROUTE6;
+	uint64_t br = TNA_F_BR_IP4 | TNA_F_BR_IP6 | TNA_F_BR_NF;
+
+	if ((f & br) && !(f & TNA_F_BRIDGE))
+		return 0;
+	if ((f & (TNA_F_RPF4_LOOSE | TNA_F_RPF4_STRICT)) &&
+	    !(f & TNA_F_ROUTE4))
+		return 0;
+	if ((f & TNA_F_RPF4_LOOSE) && (f & TNA_F_RPF4_STRICT))
+		return 0;
+	if ((f & TNA_F_ROUTE_TO_BR) && !(f & route))
+		return 0;
+	return 1;
+}
+
 int main(void)
 {
 	static const char *const names[] = TNA_FEATURE_NAMES;
@@ -40,6 +58,9 @@ int main(void)
 		struct tna *skel = tna__open();
 		char mods[128] = "";
 		int n = -1;
+
+		if (!plannable(f) && f != TNA_F_ALL)
+			continue;
 
 		for (int i = 0; i < TNA_NR_FEATURES; i++)
 			if (f & (1ULL << i))

@@ -39,6 +39,34 @@ struct {
 	__type(value, __u8);
 } local_addrs6 SEC(".maps");
 
+/* Bridge FDB mirrored from netlink (AF_BRIDGE neighbours), all bridges. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TNA_MAX_FDB);
+	__type(key, struct tna_fdb_key);
+	__type(value, struct tna_fdb_val);
+} fdb SEC(".maps");
+
+/*
+ * Per-CPU count of frames the fast path bridged per source FDB entry: the
+ * controller refreshes active entries in Linux's FDB from it, so stations
+ * whose traffic Linux no longer sees do not age out.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TNA_MAX_FDB);
+	__type(key, __u32);
+	__type(value, __u64);
+} fdb_hits SEC(".maps");
+
+/* Bridge ports (STP state, flags, MTU) and bridges, keyed by ifindex. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TNA_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, struct tna_port);
+} ports SEC(".maps");
+
 /* Runtime switches (bypass for paired benchmarks and pausing). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -14,6 +14,7 @@ struct pkt {
 	__u16 l3_proto; /* network byte order */
 	__u32 l3_off;
 	__u32 egress;
+	__u32 src_hit; /* fdb_hits index + 1 of the source, 0: none */
 };
 
 /* Pointer to len bytes at off, or NULL when the packet is shorter. */

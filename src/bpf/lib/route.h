@@ -15,6 +15,7 @@
 #include <linux/udp.h>
 #include "parse.h"
 #include "maps.h"
+#include "fdb.h"
 
 #ifndef AF_INET
 #define AF_INET 2
@@ -60,17 +61,32 @@ static __always_inline int fib_reason(int rc)
 
 /*
  * The egress the FIB chose must differ from the ingress (Linux sends a
- * redirect) and take XDP frames. bpf_redirect_map() only records the
- * target; it takes effect only if the entry point returns XDP_REDIRECT, so
- * calling it here, before the packet is touched, costs one lookup instead
- * of a lookup plus a redirect.
+ * redirect) and take XDP frames. A bridge as egress (a gateway address on
+ * it) is resolved to its port through the FDB, as br_dev_xmit() does.
  */
-static __always_inline int set_egress(__u32 ifindex)
+static __always_inline int route_egress(const struct bpf_fib_lookup *fib,
+					__u32 frame_len, struct pkt *p)
 {
-	if (ifindex == CFG(ifindex))
+	__u32 out = fib->ifindex, flags;
+	int rc;
+
+	if (out == L3_IFINDEX)
 		return -TNA_STAT_SAME_IFACE;
-	if (bpf_redirect_map(&tx_ports, ifindex, XDP_PASS) != XDP_REDIRECT)
-		return -TNA_STAT_EGRESS_NO_XDP;
+	if (HAS(TNA_F_ROUTE_TO_BR)) {
+		struct tna_port *br = bpf_map_lookup_elem(&ports, &out);
+
+		if (br && (br->flags & TNA_PORT_IS_BRIDGE)) {
+			rc = fdb_out(out, fib->dmac, frame_len, &out, &flags);
+			if (rc == TNA_L2_UP)
+				return -TNA_STAT_UNSUPP_ROUTE;
+			if (rc < 0)
+				return rc;
+		}
+	}
+	rc = set_egress(out);
+	if (rc < 0)
+		return rc;
+	p->egress = out;
 	return 0;
 }
 
@@ -153,11 +169,11 @@ static __always_inline int ip4_rpf(struct xdp_md *ctx, struct iphdr *iph)
 	fib.tos = iph->tos;
 	fib.ipv4_src = iph->daddr;
 	fib.ipv4_dst = iph->saddr;
-	fib.ifindex = CFG(ifindex);
+	fib.ifindex = L3_IFINDEX;
 	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
 		return -TNA_STAT_RPF;
-	if (HAS(TNA_F_RPF4_STRICT) && fib.ifindex != CFG(ifindex))
+	if (HAS(TNA_F_RPF4_STRICT) && fib.ifindex != L3_IFINDEX)
 		return -TNA_STAT_RPF;
 	return 0;
 }
@@ -206,12 +222,12 @@ static __always_inline int route4(struct xdp_md *ctx, struct pkt *p,
 	fib.tot_len = tot_len;
 	fib.ipv4_src = iph->saddr;
 	fib.ipv4_dst = iph->daddr;
-	fib.ifindex = CFG(ifindex);
+	fib.ifindex = L3_IFINDEX;
 	fib_ports(ctx, p->l3_off + sizeof(*iph), iph->protocol, &fib);
 	rc = fib_reason(bpf_fib_lookup(ctx, &fib, sizeof(fib), 0));
 	if (rc < 0)
 		return rc;
-	rc = set_egress(fib.ifindex);
+	rc = route_egress(&fib, p->l3_off + tot_len, p);
 	if (rc < 0)
 		return rc;
 	if (HAS(TNA_F_RPF4_LOOSE) || HAS(TNA_F_RPF4_STRICT)) {
@@ -237,7 +253,6 @@ static __always_inline int route4(struct xdp_md *ctx, struct pkt *p,
 	iph->check = (__u16)(check + (check >= 0xFFFF));
 	iph->ttl--;
 	rewrite_macs(eth, &fib);
-	p->egress = fib.ifindex;
 	return 0;
 }
 
@@ -293,12 +308,12 @@ static __always_inline int route6(struct xdp_md *ctx, struct pkt *p,
 	fib.tot_len = tot_len;
 	__builtin_memcpy(fib.ipv6_src, &ip6h->saddr, sizeof(fib.ipv6_src));
 	__builtin_memcpy(fib.ipv6_dst, &ip6h->daddr, sizeof(fib.ipv6_dst));
-	fib.ifindex = CFG(ifindex);
+	fib.ifindex = L3_IFINDEX;
 	fib_ports(ctx, p->l3_off + sizeof(*ip6h), ip6h->nexthdr, &fib);
 	rc = fib_reason(bpf_fib_lookup(ctx, &fib, sizeof(fib), 0));
 	if (rc < 0)
 		return rc;
-	rc = set_egress(fib.ifindex);
+	rc = route_egress(&fib, p->l3_off + tot_len, p);
 	if (rc < 0)
 		return rc;
 
@@ -311,7 +326,6 @@ static __always_inline int route6(struct xdp_md *ctx, struct pkt *p,
 	ip6h = (void *)(eth + 1);
 	ip6h->hop_limit--;
 	rewrite_macs(eth, &fib);
-	p->egress = fib.ifindex;
 	return 0;
 }
 

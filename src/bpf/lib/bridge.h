@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * This file contains the bridge module: a frame entering a bridge port is
+ * forwarded to the port the mirrored FDB names, as br_handle_frame() would,
+ * or continues into the router when it is for the bridge itself. Floods,
+ * learning, station moves, STP and anything else special go to Linux.
+ */
+#ifndef TNA_BPF_BRIDGE_H
+#define TNA_BPF_BRIDGE_H
+
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/in.h>
+#include "parse.h"
+#include "fdb.h"
+#include "route.h"
+
+static __always_inline int mac_zero(const __u8 *a)
+{
+	return (a[0] | a[1] | a[2] | a[3] | a[4] | a[5]) == 0;
+}
+
+/*
+ * Linux learns the source of every frame on a learning port. A source not
+ * known on this very port is a new station or a move: Linux must see it.
+ */
+static __always_inline int source_known(const __u8 *mac,
+					const struct tna_port *in,
+					struct pkt *p)
+{
+	struct tna_fdb_key k = { .bridge = CFG(bridge) };
+	struct tna_fdb_val *v;
+
+	if (!(in->flags & TNA_PORT_LEARNING))
+		return 0;
+	__builtin_memcpy(k.mac, mac, ETH_ALEN);
+	v = bpf_map_lookup_elem(&fdb, &k);
+	if (!v || (v->flags & TNA_FDB_LOCAL) || v->port != CFG(ifindex))
+		return -TNA_STAT_L2_SRC_UNKNOWN;
+	p->src_hit = v->hit + 1;
+	return 0;
+}
+
+/*
+ * With br_netfilter on, bridged IP passes br_validate_ipv4/6() first:
+ * malformed headers are dropped and Ethernet padding is trimmed. Returns
+ * the frame length the bridge would forward.
+ */
+static __always_inline int br_nf_len(struct xdp_md *ctx, struct pkt *p,
+				     __u32 *len)
+{
+	__u32 have = ctx->data_end - ctx->data, want;
+
+	if (p->l3_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *iph = PTR_AT(ctx, p->l3_off, sizeof(*iph));
+
+		if (!iph || iph->version != 4 || iph->ihl < 5)
+			return -TNA_STAT_MALFORMED;
+		if (iph->ihl != 5)
+			return -TNA_STAT_IP_OPTIONS;
+		if (!ip4_csum_ok(iph))
+			return -TNA_STAT_MALFORMED;
+		want = bpf_ntohs(iph->tot_len);
+		if (want < sizeof(*iph))
+			return -TNA_STAT_MALFORMED;
+	} else {
+		struct ipv6hdr *ip6h = PTR_AT(ctx, p->l3_off, sizeof(*ip6h));
+
+		if (!ip6h || ip6h->version != 6)
+			return -TNA_STAT_MALFORMED;
+		if (ip6h->nexthdr == IPPROTO_HOPOPTS)
+			return -TNA_STAT_IP_OPTIONS;
+		want = sizeof(*ip6h) + bpf_ntohs(ip6h->payload_len);
+	}
+	want += p->l3_off;
+	if (want > have)
+		return -TNA_STAT_MALFORMED;
+	*len = want;
+	return 0;
+}
+
+/* 0: bridged (egress recorded); TNA_L2_UP: for the bridge, route it; < 0: reason. */
+static __always_inline int bridge_in(struct xdp_md *ctx, struct pkt *p)
+{
+	struct ethhdr *eth = PTR_AT(ctx, 0, sizeof(*eth));
+	__u32 ifindex = CFG(ifindex), len, port = 0, flags = 0;
+	struct tna_port *in;
+	int rc;
+
+	if (!eth)
+		return -TNA_STAT_MALFORMED;
+	p->l3_proto = eth->h_proto;
+	p->l3_off = sizeof(*eth);
+	len = ctx->data_end - ctx->data;
+	/* Broadcast, multicast, link-local (STP, LLDP): floods and protocols. */
+	if (eth->h_dest[0] & 1)
+		return -TNA_STAT_L2_FLOOD;
+	/* Linux drops these (!is_valid_ether_addr); let it. */
+	if ((eth->h_source[0] & 1) || mac_zero(eth->h_source))
+		return -TNA_STAT_MALFORMED;
+	in = bpf_map_lookup_elem(&ports, &ifindex);
+	if (!in || in->bridge != CFG(bridge) ||
+	    in->state != TNA_BR_STATE_FORWARDING)
+		return -TNA_STAT_PORT_STATE;
+	if (p->l3_proto != bpf_htons(ETH_P_IP) &&
+	    p->l3_proto != bpf_htons(ETH_P_IPV6))
+		return -TNA_STAT_NOT_IP;
+	rc = source_known(eth->h_source, in, p);
+	if (rc < 0)
+		return rc;
+	if (HAS(TNA_F_BR_NF)) {
+		rc = br_nf_len(ctx, p, &len);
+		if (rc < 0)
+			return rc;
+		eth = PTR_AT(ctx, 0, sizeof(*eth));
+		if (!eth)
+			return -TNA_STAT_MALFORMED;
+	}
+	rc = fdb_out(CFG(bridge), eth->h_dest, len, &port, &flags);
+	if (rc)
+		return rc; /* TNA_L2_UP or a reason */
+	if (p->l3_proto == bpf_htons(ETH_P_IP) ? !HAS(TNA_F_BR_IP4) :
+						 !HAS(TNA_F_BR_IP6))
+		return -TNA_STAT_FAMILY_OFF;
+	if (port == ifindex)
+		return -TNA_STAT_SAME_PORT; /* dropped, or hairpin: Linux decides */
+	if ((in->flags & TNA_PORT_ISOLATED) && (flags & TNA_PORT_ISOLATED))
+		return -TNA_STAT_ISOLATED;
+	rc = set_egress(port);
+	if (rc < 0)
+		return rc;
+	/* Decided. */
+	rc = trim_to(ctx, len);
+	if (rc < 0)
+		return rc;
+	p->egress = port;
+	return 0;
+}
+
+#endif /* TNA_BPF_BRIDGE_H */

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * This file contains the lookups in the mirrored bridge FDB shared by the
+ * bridge module (frames entering a port) and the router (packets routed
+ * out through a bridge), and the egress recording both end with.
+ */
+#ifndef TNA_BPF_FDB_H
+#define TNA_BPF_FDB_H
+
+#include <linux/if_ether.h>
+#include "maps.h"
+
+/* fdb_out(): the destination is the bridge itself (local delivery). */
+#define TNA_L2_UP 1
+
+/* Where Linux's IP layer sees this interface's packets: its bridge, or itself. */
+#define L3_IFINDEX (CFG(l3_ifindex) ?: CFG(ifindex))
+
+/*
+ * The port a frame to mac leaves bridge br through, as br_forward() would
+ * pick it: known in the FDB, port forwarding in STP terms, frame no longer
+ * than the port's MTU allows (Linux drops it otherwise).
+ */
+static __always_inline int fdb_out(__u32 br, const __u8 *mac, __u32 frame_len,
+				   __u32 *port, __u32 *flags)
+{
+	struct tna_fdb_key k = { .bridge = br };
+	struct tna_fdb_val *v;
+	struct tna_port *out;
+
+	__builtin_memcpy(k.mac, mac, ETH_ALEN);
+	v = bpf_map_lookup_elem(&fdb, &k);
+	if (!v)
+		return -TNA_STAT_L2_UNKNOWN;
+	if (v->flags & TNA_FDB_LOCAL)
+		return TNA_L2_UP;
+	out = bpf_map_lookup_elem(&ports, &v->port);
+	if (!out || out->bridge != br ||
+	    out->state != TNA_BR_STATE_FORWARDING)
+		return -TNA_STAT_PORT_STATE;
+	if (frame_len > out->mtu + ETH_HLEN)
+		return -TNA_STAT_L2_MTU;
+	*port = v->port;
+	*flags = out->flags;
+	return 0;
+}
+
+/*
+ * Record the egress. bpf_redirect_map() only records the target; it takes
+ * effect only if the entry point returns XDP_REDIRECT, so calling it before
+ * the packet is touched costs one lookup instead of a lookup plus a
+ * redirect. The devmap lists only devices that can take XDP frames.
+ */
+static __always_inline int set_egress(__u32 ifindex)
+{
+	if (bpf_redirect_map(&tx_ports, ifindex, XDP_PASS) != XDP_REDIRECT)
+		return -TNA_STAT_EGRESS_NO_XDP;
+	return 0;
+}
+
+/* A frame the fast path carried refreshes its source's FDB entry (fdb_hits). */
+static __always_inline void fdb_hit(__u32 hit)
+{
+	__u64 *h;
+
+	if (!hit--)
+		return;
+	h = bpf_map_lookup_elem(&fdb_hits, &hit);
+	if (h)
+		(*h)++;
+}
+
+#endif /* TNA_BPF_FDB_H */
