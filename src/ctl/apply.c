@@ -32,7 +32,7 @@ int applier_init(struct applier *a, enum xdp_mode_pref mode)
 
 	memset(a, 0, sizeof(*a));
 	a->map_tx = a->map_stats = a->map_local4 = a->map_local6 = -1;
-	a->map_runtime = -1;
+	a->map_runtime = a->map_fdb = a->map_fdb_hits = a->map_ports = -1;
 	a->mode = mode;
 	a->ncpus = libbpf_num_possible_cpus();
 	if (a->ncpus <= 0)
@@ -46,8 +46,13 @@ int applier_init(struct applier *a, enum xdp_mode_pref mode)
 	a->map_local4 = shared_map(skel->maps.local_addrs4);
 	a->map_local6 = shared_map(skel->maps.local_addrs6);
 	a->map_runtime = shared_map(skel->maps.runtime);
+	a->map_fdb = shared_map(skel->maps.fdb);
+	a->map_fdb_hits = shared_map(skel->maps.fdb_hits);
+	a->map_ports = shared_map(skel->maps.ports);
+	a->hit_used = calloc(TNA_MAX_FDB, 1);
 	if (a->map_tx < 0 || a->map_stats < 0 || a->map_local4 < 0 ||
-	    a->map_local6 < 0 || a->map_runtime < 0) {
+	    a->map_local6 < 0 || a->map_runtime < 0 || a->map_fdb < 0 ||
+	    a->map_fdb_hits < 0 || a->map_ports < 0 || !a->hit_used) {
 		ret = -errno;
 		pr_warn("creating maps: %s\n", strerror(errno));
 		applier_free(a);
@@ -111,8 +116,13 @@ static struct tna *load_object(struct applier *a, const struct plan_iface *pi,
 	skel->rodata->tna_cfg.features = pi->features;
 	skel->rodata->tna_cfg.ifindex = pi->ifindex;
 	skel->rodata->tna_cfg.slot = slot;
+	skel->rodata->tna_cfg.bridge = pi->bridge;
+	skel->rodata->tna_cfg.l3_ifindex = pi->l3_ifindex;
 	memcpy((void *)skel->rodata->tna_cfg.mac, pi->mac, 6);
 	if ((err = bpf_map__reuse_fd(skel->maps.tx_ports, a->map_tx)) ||
+	    (err = bpf_map__reuse_fd(skel->maps.fdb, a->map_fdb)) ||
+	    (err = bpf_map__reuse_fd(skel->maps.fdb_hits, a->map_fdb_hits)) ||
+	    (err = bpf_map__reuse_fd(skel->maps.ports, a->map_ports)) ||
 	    (err = bpf_map__reuse_fd(skel->maps.stats, a->map_stats)) ||
 	    (err = bpf_map__reuse_fd(skel->maps.local_addrs4, a->map_local4)) ||
 	    (err = bpf_map__reuse_fd(skel->maps.local_addrs6, a->map_local6)) ||
@@ -236,6 +246,8 @@ static int iface_start(struct applier *a, const struct plan_iface *pi)
 		return err;
 	}
 	l->features = pi->features;
+	l->bridge = pi->bridge;
+	l->l3_ifindex = pi->l3_ifindex;
 	memcpy(l->mac, pi->mac, 6);
 	a->slot_used[slot] = 1;
 	a->nr++;
@@ -263,6 +275,8 @@ static int iface_swap(struct applier *a, struct loaded *l,
 	tna__destroy(l->skel);
 	l->skel = skel;
 	l->features = pi->features;
+	l->bridge = pi->bridge;
+	l->l3_ifindex = pi->l3_ifindex;
 	l->prog_id = prog_id(prog_fd);
 	memcpy(l->mac, pi->mac, 6);
 	l->swaps++;
@@ -352,6 +366,160 @@ static void sync_local(struct applier *a, const struct plan *p)
 	a->nr_local = p->nr_local;
 }
 
+static void sync_ports(struct applier *a, const struct plan *p)
+{
+	int nr = 0;
+
+	for (int i = 0; i < a->nr_ports; i++) {
+		const struct plan_iface *pi = plan_find(p, a->ports[i].ifindex);
+		__u32 key = a->ports[i].ifindex;
+
+		if (!pi || !pi->has_port)
+			bpf_map_delete_elem(a->map_ports, &key);
+	}
+	for (int i = 0; i < p->nr && nr < TNA_MAX_IFACES; i++) {
+		const struct plan_iface *pi = &p->ifaces[i];
+		__u32 key = pi->ifindex;
+		int k;
+
+		if (!pi->has_port)
+			continue;
+		for (k = 0; k < a->nr_ports; k++)
+			if (a->ports[k].ifindex == pi->ifindex)
+				break;
+		if ((k == a->nr_ports ||
+		     memcmp(&a->ports[k].port, &pi->port, sizeof(pi->port))) &&
+		    bpf_map_update_elem(a->map_ports, &key, &pi->port, BPF_ANY))
+			pr_warn("%s: ports map: %s\n", pi->name, strerror(errno));
+		a->ports[nr].ifindex = pi->ifindex;
+		a->ports[nr++].port = pi->port;
+	}
+	a->nr_ports = nr;
+}
+
+static void zero_hits(struct applier *a, __u32 idx)
+{
+	uint64_t *zero = calloc(a->ncpus, sizeof(*zero));
+
+	if (zero)
+		bpf_map_update_elem(a->map_fdb_hits, &idx, zero, BPF_ANY);
+	free(zero);
+}
+
+static int alloc_hit(struct applier *a)
+{
+	for (int n = 0; n < TNA_MAX_FDB; n++) {
+		uint32_t idx = a->next_hit;
+
+		a->next_hit = (a->next_hit + 1) % TNA_MAX_FDB;
+		if (!a->hit_used[idx]) {
+			a->hit_used[idx] = 1;
+			return idx;
+		}
+	}
+	return -1;
+}
+
+/* New entry: a fresh hit counter, then the map entry that points at it. */
+static int fdb_add(struct applier *a, const struct plan_fdb *e,
+		   struct fdb_slot *out)
+{
+	int idx = alloc_hit(a);
+
+	if (idx < 0)
+		return -ENOSPC;
+	zero_hits(a, idx);
+	out->key = e->key;
+	out->val = e->val;
+	out->val.hit = idx;
+	out->dynamic = e->dynamic;
+	out->hits = 0;
+	if (bpf_map_update_elem(a->map_fdb, &out->key, &out->val, BPF_ANY)) {
+		a->hit_used[idx] = 0;
+		return -errno;
+	}
+	return 0;
+}
+
+/* Merge the plan's sorted FDB with the installed one: map writes only for what changed. */
+static void sync_fdb(struct applier *a, const struct plan *p)
+{
+	struct fdb_slot *next = calloc(p->nr_fdb + 1, sizeof(*next));
+	int i = 0, j = 0, nr = 0;
+
+	if (!next)
+		return;
+	a->fdb_full = 0;
+	while (i < a->nr_fdb || j < p->nr_fdb) {
+		struct fdb_slot *o = i < a->nr_fdb ? &a->fdb[i] : NULL;
+		const struct plan_fdb *e = j < p->nr_fdb ? &p->fdb[j] : NULL;
+		int cmp = !o ? 1 : !e ? -1 : memcmp(&o->key, &e->key, sizeof(o->key));
+
+		if (cmp < 0) { /* gone */
+			bpf_map_delete_elem(a->map_fdb, &o->key);
+			a->hit_used[o->val.hit] = 0;
+			i++;
+			continue;
+		}
+		if (cmp > 0) { /* new */
+			if (fdb_add(a, e, &next[nr]))
+				a->fdb_full++;
+			else
+				nr++;
+			j++;
+			continue;
+		}
+		next[nr] = *o;
+		next[nr].dynamic = e->dynamic;
+		if (o->val.port != e->val.port || o->val.flags != e->val.flags) {
+			next[nr].val.port = e->val.port;
+			next[nr].val.flags = e->val.flags;
+			if (bpf_map_update_elem(a->map_fdb, &next[nr].key,
+						&next[nr].val, BPF_ANY))
+				pr_warn("fdb map: %s\n", strerror(errno));
+		}
+		nr++;
+		i++;
+		j++;
+	}
+	if (a->fdb_full)
+		pr_warn("fdb map full: %lu entries left to Linux\n", a->fdb_full);
+	free(a->fdb);
+	a->fdb = next;
+	a->nr_fdb = nr;
+}
+
+static uint64_t hits_of(const struct applier *a, __u32 idx)
+{
+	uint64_t v[a->ncpus], sum = 0;
+
+	if (bpf_map_lookup_elem(a->map_fdb_hits, &idx, v))
+		return 0;
+	for (int c = 0; c < a->ncpus; c++)
+		sum += v[c];
+	return sum;
+}
+
+int applier_fdb_active(struct applier *a, int br, struct fdb_slot *out,
+		       int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < a->nr_fdb && n < max; i++) {
+		struct fdb_slot *f = &a->fdb[i];
+		uint64_t h;
+
+		if ((int)f->key.bridge != br || !f->dynamic)
+			continue;
+		h = hits_of(a, f->val.hit);
+		if (h == f->hits)
+			continue;
+		f->hits = h;
+		out[n++] = *f;
+	}
+	return n;
+}
+
 static int sync_runtime(struct applier *a)
 {
 	__u32 zero = 0;
@@ -373,6 +541,8 @@ int applier_apply(struct applier *a, const struct plan *p)
 	/* Egresses first: a program may redirect only into a listed device. */
 	sync_devmap(a, p);
 	sync_local(a, p);
+	sync_ports(a, p);
+	sync_fdb(a, p);
 	for (int i = a->nr - 1; i >= 0; i--) {
 		const struct plan_iface *pi = plan_find(p, a->ifs[i].ifindex);
 
@@ -392,7 +562,8 @@ int applier_apply(struct applier *a, const struct plan *p)
 		if (!l)
 			err = iface_start(a, pi);
 		else if (l->features != pi->features ||
-			 memcmp(l->mac, pi->mac, 6))
+			 memcmp(l->mac, pi->mac, 6) || l->bridge != pi->bridge ||
+			 l->l3_ifindex != pi->l3_ifindex)
 			err = iface_swap(a, l, pi);
 		if (err) {
 			set_error(a, pi->ifindex, "attach failed: %s", err);
@@ -420,12 +591,23 @@ void applier_free(struct applier *a)
 		close(a->map_local6);
 	if (a->map_runtime >= 0)
 		close(a->map_runtime);
+	if (a->map_fdb >= 0)
+		close(a->map_fdb);
+	if (a->map_fdb_hits >= 0)
+		close(a->map_fdb_hits);
+	if (a->map_ports >= 0)
+		close(a->map_ports);
 	free(a->tx);
 	free(a->local);
+	free(a->fdb);
+	free(a->hit_used);
 	a->tx = NULL;
 	a->local = NULL;
+	a->fdb = NULL;
+	a->hit_used = NULL;
+	a->nr_fdb = a->nr_ports = 0;
 	a->map_tx = a->map_stats = a->map_local4 = a->map_local6 = -1;
-	a->map_runtime = -1;
+	a->map_runtime = a->map_fdb = a->map_fdb_hits = a->map_ports = -1;
 }
 
 const struct loaded *applier_find(const struct applier *a, int ifindex)

@@ -24,6 +24,7 @@ struct loaded {
 	uint64_t features;
 	unsigned char mac[6];
 	uint32_t slot;
+	int bridge, l3_ifindex; /* specialization besides features and MAC */
 	uint32_t prog_id;
 	int generic; /* attached in generic (skb) mode */
 	unsigned int swaps; /* programs replaced in place */
@@ -35,6 +36,19 @@ struct counter_history {
 	struct tna_counter c[TNA_STAT_MAX];
 };
 
+/* An installed FDB entry and the hit count seen at the last refresh. */
+struct fdb_slot {
+	struct tna_fdb_key key;
+	struct tna_fdb_val val;
+	int dynamic;
+	uint64_t hits;
+};
+
+struct port_slot {
+	int ifindex;
+	struct tna_port port;
+};
+
 struct apply_error {
 	int ifindex;
 	char msg[MODEL_NOTE_LEN];
@@ -42,6 +56,7 @@ struct apply_error {
 
 struct applier {
 	int map_tx, map_stats, map_local4, map_local6, map_runtime;
+	int map_fdb, map_fdb_hits, map_ports;
 	struct loaded ifs[TNA_MAX_IFACES];
 	int nr;
 	uint8_t slot_used[TNA_MAX_IFACES];
@@ -51,6 +66,13 @@ struct applier {
 	struct tna_addr_key *local; /* local_addrs content */
 	int nr_local;
 	struct tna_runtime rt; /* runtime map content */
+	struct fdb_slot *fdb; /* fdb map content, sorted by key */
+	int nr_fdb;
+	uint8_t *hit_used; /* fdb_hits indexes in use */
+	uint32_t next_hit;
+	unsigned long fdb_full; /* entries that did not fit, last sync */
+	struct port_slot ports[TNA_MAX_IFACES]; /* ports map content */
+	int nr_ports;
 	struct counter_history hist[TNA_MAX_IFACES];
 	int nr_hist;
 	struct apply_error errors[TNA_MAX_IFACES];
@@ -73,5 +95,11 @@ int applier_prog_ids(const struct applier *a, uint32_t *ids, int max);
 int applier_counters(const struct applier *a, int ifindex,
 		     struct tna_counter out[TNA_STAT_MAX]);
 int applier_set_bypass(struct applier *a, int on);
+/*
+ * Learned FDB entries of bridge br whose source the fast path carried
+ * since the last call: at most max are written to out.
+ */
+int applier_fdb_active(struct applier *a, int br, struct fdb_slot *out,
+		       int max);
 
 #endif /* TNA_APPLY_H */

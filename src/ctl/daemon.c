@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <bpf/bpf.h>
@@ -31,7 +32,66 @@ struct daemon {
 	uint32_t own[OWN_IDS];
 	int nr_own;
 	int bypass;
+	/* FDB refresh: when each bridge (by ifindex) was last looked at. */
+	struct {
+		int ifindex;
+		uint64_t at_ms;
+	} refreshed[TNA_MAX_IFACES];
+	unsigned long fdb_refreshes;
+	struct fdb_slot *active; /* scratch: TNA_MAX_FDB entries */
 };
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Keep Linux's FDB from ageing out stations whose frames only the fast
+ * path sees: every quarter of ageing_time, entries whose source the fast
+ * path carried since the last look get a silent NTF_USE refresh. Idle
+ * stations are left alone and age out on Linux's schedule.
+ */
+static void fdb_refresh(struct daemon *d)
+{
+	uint64_t now = now_ms();
+	struct fdb_slot *act = d->active;
+
+	for (int b = 0; b < d->plan.nr_bridges && b < TNA_MAX_IFACES; b++) {
+		const struct plan_bridge *br = &d->plan.bridges[b];
+		uint64_t period = br->ageing_cs * 10ULL / 4;
+		int n;
+
+		if (!br->accelerate)
+			continue;
+		if (period < 250)
+			period = 250;
+		if (period > 30000)
+			period = 30000;
+		if (d->refreshed[b].ifindex == br->ifindex &&
+		    now < d->refreshed[b].at_ms + period)
+			continue;
+		d->refreshed[b].ifindex = br->ifindex;
+		d->refreshed[b].at_ms = now;
+		n = applier_fdb_active(&d->a, br->ifindex, act, TNA_MAX_FDB);
+		for (int i = 0; i < n; i++) {
+			int err = mirror_fdb_use(&d->mi, act[i].val.port,
+						 act[i].key.mac);
+
+			if (err)
+				pr_debug("%s: fdb refresh: %s\n", br->name,
+					 strerror(-err));
+			else
+				d->fdb_refreshes++;
+		}
+		if (n)
+			pr_debug("%s: refreshed %d active FDB entries\n",
+				 br->name, n);
+	}
+}
 
 static void remember_own(struct daemon *d)
 {
@@ -79,7 +139,8 @@ static int replan(struct daemon *d)
 
 static void serve(struct daemon *d, int lfd)
 {
-	struct status_extra x = { d->m.generation, d->mi.resyncs, d->bypass };
+	struct status_extra x = { d->m.generation, d->mi.resyncs, d->bypass,
+				  d->fdb_refreshes };
 	char req[128];
 	FILE *out;
 	int fd = ctl_accept(lfd, req, sizeof(req));
@@ -149,6 +210,9 @@ int daemon_run(const struct run_opts *o)
 	if (!d)
 		return 1;
 	d->o = o;
+	d->active = calloc(TNA_MAX_FDB, sizeof(*d->active));
+	if (!d->active)
+		goto out_free;
 	model_init(&d->m);
 	lfd = ctl_listen();
 	if (lfd == -EADDRINUSE) {
@@ -182,7 +246,7 @@ int daemon_run(const struct run_opts *o)
 	pfd[FD_TIMER] = (struct pollfd){ .fd = tfd, .events = POLLIN };
 	pfd[FD_CTL] = (struct pollfd){ .fd = lfd, .events = POLLIN };
 	while (!stop) {
-		int fds[4], n = mirror_fds(&d->mi, fds, 4);
+		int fds[4], n = mirror_fds(&d->mi, fds, 4), tick = 0;
 
 		for (int i = 0; i < n; i++)
 			pfd[FD_NL + i] = (struct pollfd){ .fd = fds[i],
@@ -212,12 +276,16 @@ int daemon_run(const struct run_opts *o)
 			if (read(tfd, &ticks, sizeof(ticks)) < 0)
 				pr_debug("timer read: %s\n", strerror(errno));
 			mirror_poll(&d->mi);
+			tick = 1;
 		}
 		for (int i = FD_NL; i < nfds; i++)
 			if (pfd[i].revents)
 				mirror_event(&d->mi, pfd[i].fd);
 		if (d->m.dirty && !stop)
 			replan(d);
+		/* After the events: a station that moved is not refreshed back. */
+		if (tick && !stop)
+			fdb_refresh(d);
 		if (pfd[FD_CTL].revents)
 			serve(d, lfd);
 	}
@@ -235,6 +303,7 @@ out_close:
 out_free:
 	plan_free(&d->plan);
 	model_free(&d->m);
+	free(d->active);
 	free(d);
 	return ret;
 }

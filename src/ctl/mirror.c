@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
+#include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <linux/neighbour.h>
 #include <linux/netconf.h>
@@ -126,6 +127,77 @@ static struct nlmsghdr *dump_req(char *buf, uint16_t type, uint8_t family,
 
 /* --- rtnetlink handlers -------------------------------------------------- */
 
+static int attr_u8(const struct nlattr *a, int dflt)
+{
+	return a ? mnl_attr_get_u8(a) : dflt;
+}
+
+/* IFLA_BRPORT_* from IFLA_INFO_SLAVE_DATA or an AF_BRIDGE IFLA_PROTINFO. */
+static void bridge_port_attrs(struct link *l, const struct nlattr *nest)
+{
+	const struct nlattr *bp[IFLA_BRPORT_MAX + 1];
+	static const struct {
+		int attr;
+		unsigned int flag;
+	} flags[] = {
+		{ IFLA_BRPORT_LEARNING, PORT_LEARNING },
+		{ IFLA_BRPORT_ISOLATED, PORT_ISOLATED },
+		{ IFLA_BRPORT_LOCKED, PORT_LOCKED }, /* MAB needs it too */
+		{ IFLA_BRPORT_NEIGH_SUPPRESS, PORT_NEIGH_SUPPRESS },
+		{ IFLA_BRPORT_MODE, PORT_HAIRPIN },
+	};
+
+	parse_nested(nest, bp, IFLA_BRPORT_MAX);
+	if (bp[IFLA_BRPORT_STATE])
+		l->port_state = mnl_attr_get_u8(bp[IFLA_BRPORT_STATE]);
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		if (!bp[flags[i].attr])
+			continue;
+		if (mnl_attr_get_u8(bp[flags[i].attr]))
+			l->port_flags |= flags[i].flag;
+		else
+			l->port_flags &= ~flags[i].flag;
+	}
+	if (bp[IFLA_BRPORT_BACKUP_PORT] &&
+	    mnl_attr_get_u32(bp[IFLA_BRPORT_BACKUP_PORT]))
+		l->port_flags |= PORT_BACKUP;
+	else if (bp[IFLA_BRPORT_STATE])
+		l->port_flags &= ~PORT_BACKUP; /* full dump without one */
+}
+
+static void bridge_attrs(struct link *l, const struct nlattr *nest)
+{
+	const struct nlattr *br[IFLA_BR_MAX + 1];
+
+	parse_nested(nest, br, IFLA_BR_MAX);
+	l->br_vlan_filtering = attr_u8(br[IFLA_BR_VLAN_FILTERING],
+				       l->br_vlan_filtering);
+	l->br_nf_call4 = attr_u8(br[IFLA_BR_NF_CALL_IPTABLES], l->br_nf_call4);
+	l->br_nf_call6 =
+		attr_u8(br[IFLA_BR_NF_CALL_IP6TABLES], l->br_nf_call6);
+	if (br[IFLA_BR_AGEING_TIME])
+		l->br_ageing = mnl_attr_get_u32(br[IFLA_BR_AGEING_TIME]);
+}
+
+/*
+ * AF_BRIDGE link messages describe a bridge port (STP state changes and
+ * `bridge link set` arrive only this way). A DELLINK means the device left
+ * its bridge, not that it is gone.
+ */
+static int bridge_link_msg(struct mirror *mi, const struct nlmsghdr *nlh)
+{
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[IFLA_MAX + 1];
+	struct link *l = model_link(mi->m, ifi->ifi_index);
+
+	if (!l || nlh->nlmsg_type == RTM_DELLINK)
+		return 0;
+	parse_attrs(nlh, sizeof(*ifi), tb, IFLA_MAX);
+	if (tb[IFLA_PROTINFO])
+		bridge_port_attrs(l, tb[IFLA_PROTINFO]);
+	return 0;
+}
+
 static int link_msg(struct mirror *mi, const struct nlmsghdr *nlh)
 {
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
@@ -135,6 +207,8 @@ static int link_msg(struct mirror *mi, const struct nlmsghdr *nlh)
 
 	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
 		return -EINVAL;
+	if (ifi->ifi_family == AF_BRIDGE)
+		return bridge_link_msg(mi, nlh);
 	if (nlh->nlmsg_type == RTM_DELLINK) {
 		model_link_del(mi->m, ifi->ifi_index);
 		return 0;
@@ -158,6 +232,11 @@ static int link_msg(struct mirror *mi, const struct nlmsghdr *nlh)
 		copy_str(l->kind, sizeof(l->kind), li[IFLA_INFO_KIND]);
 		copy_str(l->slave_kind, sizeof(l->slave_kind),
 			 li[IFLA_INFO_SLAVE_KIND]);
+		if (!strcmp(l->kind, "bridge") && li[IFLA_INFO_DATA])
+			bridge_attrs(l, li[IFLA_INFO_DATA]);
+		if (!strcmp(l->slave_kind, "bridge") &&
+		    li[IFLA_INFO_SLAVE_DATA])
+			bridge_port_attrs(l, li[IFLA_INFO_SLAVE_DATA]);
 	}
 	mi->captures_stale = 1; /* tcpdump changes promiscuity: look again */
 	l->xdp_prog_id = 0;
@@ -209,6 +288,33 @@ static int route_msg(struct mirror *mi, const struct nlmsghdr *nlh)
 	return 0;
 }
 
+/*
+ * Bridge FDB entries carry NDA_MASTER; the device's own address lists
+ * (NTF_SELF, no master) are not the bridge's. Without VLAN filtering the
+ * bridge looks up VLAN 0 only, so tagged entries are not mirrored.
+ */
+static int fdb_msg(struct mirror *mi, const struct nlmsghdr *nlh)
+{
+	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[NDA_MAX + 1];
+	struct fdb f = { 0 };
+
+	parse_attrs(nlh, sizeof(*ndm), tb, NDA_MAX);
+	if (!tb[NDA_MASTER] || !tb[NDA_LLADDR] ||
+	    mnl_attr_get_payload_len(tb[NDA_LLADDR]) != 6)
+		return 0;
+	if (tb[NDA_VLAN] && mnl_attr_get_u16(tb[NDA_VLAN]))
+		return 0;
+	f.bridge = mnl_attr_get_u32(tb[NDA_MASTER]);
+	f.port = ndm->ndm_ifindex;
+	f.state = ndm->ndm_state;
+	f.flags = ndm->ndm_flags;
+	memcpy(f.mac, mnl_attr_get_payload(tb[NDA_LLADDR]), 6);
+	model_fdb_set(mi->m, &f, nlh->nlmsg_type == RTM_DELNEIGH);
+	model_touch(mi->m);
+	return 0;
+}
+
 static int neigh_msg(struct mirror *mi, const struct nlmsghdr *nlh)
 {
 	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
@@ -217,8 +323,10 @@ static int neigh_msg(struct mirror *mi, const struct nlmsghdr *nlh)
 
 	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ndm)))
 		return -EINVAL;
+	if (ndm->ndm_family == AF_BRIDGE)
+		return fdb_msg(mi, nlh);
 	if (ndm->ndm_family != AF_INET && ndm->ndm_family != AF_INET6)
-		return 0; /* bridge FDB: the bridge module's business */
+		return 0;
 	parse_attrs(nlh, sizeof(*ndm), tb, NDA_MAX);
 	if (!tb[NDA_DST])
 		return 0;
@@ -539,6 +647,19 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 		chain_devices(mi, hk);
 		return MNL_CB_OK;
 	}
+	if (family == NFPROTO_BRIDGE) {
+		if (m->nr_nft_bridge++ == 0)
+			snprintf(m->nft_bridge.what, sizeof(m->nft_bridge.what),
+				 "bridge %s %s hook %s",
+				 tb[NFTA_CHAIN_TABLE] ?
+					 mnl_attr_get_str(tb[NFTA_CHAIN_TABLE]) :
+					 "?",
+				 tb[NFTA_CHAIN_NAME] ?
+					 mnl_attr_get_str(tb[NFTA_CHAIN_NAME]) :
+					 "?",
+				 hook_name(family, hook));
+		return MNL_CB_OK;
+	}
 	if (hook != NF_INET_PRE_ROUTING && hook != NF_INET_FORWARD &&
 	    hook != NF_INET_POST_ROUTING)
 		return MNL_CB_OK;
@@ -572,7 +693,7 @@ static int nft_dump_chains(struct mirror *mi)
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct nfgenmsg *nfg;
 
-	mi->m->nr_nft_fwd4 = mi->m->nr_nft_fwd6 = 0;
+	mi->m->nr_nft_fwd4 = mi->m->nr_nft_fwd6 = mi->m->nr_nft_bridge = 0;
 	for (int i = 0; i < mi->m->nr_links; i++)
 		mi->m->links[i].nft_netdev_hooks = 0;
 	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETCHAIN;
@@ -717,13 +838,18 @@ int mirror_poll(struct mirror *mi)
 	int h6 = read_int("/proc/sys/net/ipv6/fib_multipath_hash_policy", 0);
 	int l4 = file_nonempty("/proc/net/ip_tables_names");
 	int l6 = file_nonempty("/proc/net/ip6_tables_names");
+	/* br_netfilter's switches; absent while the module is not loaded. */
+	int b4 = read_int("/proc/sys/net/bridge/bridge-nf-call-iptables", 0);
+	int b6 = read_int("/proc/sys/net/bridge/bridge-nf-call-ip6tables", 0);
 
 	if (h4 != m->mpath_hash4 || h6 != m->mpath_hash6 || l4 != m->legacy4 ||
-	    l6 != m->legacy6) {
+	    l6 != m->legacy6 || b4 != m->brnf4 || b6 != m->brnf6) {
 		m->mpath_hash4 = h4;
 		m->mpath_hash6 = h6;
 		m->legacy4 = l4;
 		m->legacy6 = l6;
+		m->brnf4 = b4;
+		m->brnf6 = b6;
 		model_touch(m);
 	}
 	/* Backstops: veth peers changing XDP state in another namespace,
@@ -836,6 +962,8 @@ int mirror_sync(struct mirror *mi)
 	    (ret = rt_dump(mi, RTM_GETROUTE, AF_INET6, sizeof(struct rtmsg))) ||
 	    (ret = rt_dump(mi, RTM_GETNEIGH, AF_UNSPEC,
 			   sizeof(struct ndmsg))) ||
+	    (ret = rt_dump(mi, RTM_GETNEIGH, AF_BRIDGE,
+			   sizeof(struct ndmsg))) ||
 	    (ret = rt_dump(mi, RTM_GETQDISC, AF_UNSPEC,
 			   sizeof(struct tcmsg))) ||
 	    (ret = dump_rules(mi)) || (ret = netdev_dump(mi)) ||
@@ -851,6 +979,24 @@ out:
 		pr_warn("netlink dump: %s\n", strerror(-ret));
 	model_touch(m);
 	return ret;
+}
+
+int mirror_fdb_use(struct mirror *mi, int port, const unsigned char *mac)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ndmsg *ndm;
+
+	nlh->nlmsg_type = RTM_NEWNEIGH;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE |
+			   NLM_F_REPLACE;
+	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	ndm->ndm_family = AF_BRIDGE;
+	ndm->ndm_ifindex = port;
+	ndm->ndm_state = NUD_REACHABLE;
+	ndm->ndm_flags = NTF_MASTER | NTF_USE;
+	mnl_attr_put(nlh, NDA_LLADDR, 6, mac);
+	return nl_talk(mi, mi->rt_req, nlh, NULL);
 }
 
 int mirror_fds(const struct mirror *mi, int *fds, int max)

@@ -37,6 +37,11 @@ int mirror_sync(struct mirror *mi) __attribute__((warn_unused_result));
 int mirror_fds(const struct mirror *mi, int *fds, int max);
 /* Read and apply pending events on fd; re-dumps on ENOBUFS. */
 int mirror_event(struct mirror *mi, int fd);
+/*
+ * Tell the bridge a station behind port is active (`bridge fdb replace MAC
+ * dev PORT master use`): refreshes the entry like a received frame would.
+ */
+int mirror_fdb_use(struct mirror *mi, int port, const unsigned char *mac);
 /* Re-read what has no events: sysctls, legacy tables, XDP features. */
 int mirror_poll(struct mirror *mi);
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Containers of the mirrored model: links, routes, neighbours, rules. */
+/* Containers of the mirrored model: links, routes, neighbours, FDB, rules. */
 #include <stdlib.h>
 #include <string.h>
 #include "model.h"
@@ -31,6 +31,7 @@ void model_free(struct model *m)
 	free(m->routes);
 	free(m->neighs);
 	free(m->rules);
+	free(m->fdb);
 	model_init(m);
 }
 
@@ -118,6 +119,26 @@ void model_neigh_set(struct model *m, const struct neigh *n, int del)
 		return;
 	GROW(m->neighs, m->nr_neighs, m->cap_neighs);
 	m->neighs[m->nr_neighs++] = *n;
+}
+
+void model_fdb_set(struct model *m, const struct fdb *f, int del)
+{
+	for (int i = 0; i < m->nr_fdb; i++) {
+		struct fdb *o = &m->fdb[i];
+
+		if (o->bridge != f->bridge || memcmp(o->mac, f->mac, 6))
+			continue;
+		/* A move arrives as a new entry; a delete names the old port. */
+		if (del && o->port == f->port)
+			*o = m->fdb[--m->nr_fdb];
+		else if (!del)
+			*o = *f;
+		return;
+	}
+	if (del)
+		return;
+	GROW(m->fdb, m->nr_fdb, m->cap_fdb);
+	m->fdb[m->nr_fdb++] = *f;
 }
 
 void model_rule_add(struct model *m, const struct rule *r)

@@ -36,7 +36,24 @@ struct link {
 	int nft_netdev_hooks; /* netdev-family base chains bound to it */
 	int captures; /* packet sockets (tcpdump) receiving on it */
 	int captures_scan; /* mirror's scratch while counting them */
+
+	/* A bridge (kind "bridge"): IFLA_BR_* */
+	int br_vlan_filtering;
+	uint32_t br_ageing; /* ageing_time, centiseconds */
+	int br_nf_call4, br_nf_call6; /* per-bridge nf_call_ip(6)tables */
+
+	/* A bridge port (slave kind "bridge"): IFLA_BRPORT_* */
+	int port_state; /* BR_STATE_* */
+	unsigned int port_flags; /* PORT_* */
 };
+
+/* Bridge port options, as far as the planner cares. */
+#define PORT_LEARNING (1U << 0)
+#define PORT_ISOLATED (1U << 1)
+#define PORT_LOCKED (1U << 2)
+#define PORT_NEIGH_SUPPRESS (1U << 4)
+#define PORT_BACKUP (1U << 5)
+#define PORT_HAIRPIN (1U << 6)
 
 struct route {
 	int family;
@@ -55,6 +72,15 @@ struct neigh {
 	unsigned char dst[16];
 	unsigned char lladdr[6];
 	uint16_t state;
+};
+
+/* Bridge FDB entry (AF_BRIDGE neighbour with NDA_MASTER), VLAN 0 only. */
+struct fdb {
+	int bridge;
+	int port; /* ndm_ifindex: a port, or the bridge itself */
+	unsigned char mac[6];
+	uint16_t state; /* NUD_PERMANENT local, NUD_NOARP static, else learned */
+	uint8_t flags; /* NTF_* */
 };
 
 struct rule {
@@ -79,6 +105,8 @@ struct model {
 	int nr_neighs, cap_neighs;
 	struct rule *rules;
 	int nr_rules, cap_rules;
+	struct fdb *fdb;
+	int nr_fdb, cap_fdb;
 
 	/* Global settings (sysctls, netconf "all") */
 	int fwd6_all; /* net.ipv6.conf.all.forwarding */
@@ -89,6 +117,9 @@ struct model {
 	/* Netfilter on the forwarding path */
 	struct nft_hook_note nft_fwd4, nft_fwd6; /* first chain found */
 	int nr_nft_fwd4, nr_nft_fwd6;
+	struct nft_hook_note nft_bridge; /* bridge-family base chain */
+	int nr_nft_bridge;
+	int brnf4, brnf6; /* bridge-nf-call-ip(6)tables, 0 if not loaded */
 	int legacy4, legacy6; /* iptables-legacy tables loaded */
 	int nr_xfrm_policies; /* IPsec policies: checked on forwarded packets */
 	int capture_any; /* packet sockets on all interfaces (tcpdump -i any) */
@@ -109,6 +140,7 @@ void model_link_del(struct model *m, int ifindex);
 /* Routes, neighbours and rules: replace the entry with the same key, or delete it. */
 void model_route_set(struct model *m, const struct route *r, int del);
 void model_neigh_set(struct model *m, const struct neigh *n, int del);
+void model_fdb_set(struct model *m, const struct fdb *f, int del);
 void model_rule_add(struct model *m, const struct rule *r);
 void model_rules_clear(struct model *m, int family);
 

@@ -12,6 +12,8 @@
 #include <net/if.h>
 #include <sys/socket.h>
 #include <linux/if_arp.h>
+#include <linux/if_bridge.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include "plan.h"
 #include "netdev.h"
@@ -47,6 +49,55 @@ static int qdisc_plain(const char *kind)
 	return 0;
 }
 
+static int is_bridge(const struct link *l)
+{
+	return l && !strcmp(l->kind, "bridge");
+}
+
+/* Whole-bridge reasons: every port of the bridge falls back. */
+static int bridge_blocked(const struct model *m, const struct link *br,
+			  char *why, size_t len)
+{
+	if (!(br->flags & IFF_UP))
+		return snprintf(why, len, "bridge %s down", br->name);
+	if (br->br_vlan_filtering)
+		return snprintf(
+			why, len,
+			"bridge %s: VLAN filtering not modelled (no 802.1Q in this kernel)",
+			br->name);
+	if (m->nr_nft_bridge)
+		return snprintf(why, len,
+				"bridge-family nft chain (%s): not modelled",
+				m->nft_bridge.what);
+	if (br->captures)
+		return snprintf(
+			why, len,
+			"packet capture open on bridge %s: Linux carries the traffic so the capture sees it",
+			br->name);
+	if (br->tc_ingress || br->nft_netdev_hooks)
+		return snprintf(why, len,
+				"bridge %s has tc or netdev-family filters",
+				br->name);
+	if (br->xdp_prog_id)
+		return snprintf(why, len,
+				"bridge %s has an XDP program of its own",
+				br->name);
+	return 0;
+}
+
+static int port_unsupported(const struct link *l, char *why, size_t len)
+{
+	if (l->port_flags & PORT_LOCKED)
+		return snprintf(why, len,
+				"locked bridge port (802.1X): not modelled");
+	if (l->port_flags & PORT_NEIGH_SUPPRESS)
+		return snprintf(why, len,
+				"neighbour suppression on the port: not modelled");
+	if (l->port_flags & PORT_BACKUP)
+		return snprintf(why, len, "backup port set: not modelled");
+	return 0;
+}
+
 /* Checks shared by both directions; returns 0 or writes why the device is out of scope. */
 static int link_unsupported(const struct model *m, const struct link *l,
 			    char *why, size_t len)
@@ -61,16 +112,25 @@ static int link_unsupported(const struct model *m, const struct link *l,
 		return snprintf(why, len, "link down");
 	if (!(l->flags & IFF_RUNNING))
 		return snprintf(why, len, "no carrier");
-	if (!strcmp(l->kind, "bridge") || !strcmp(l->kind, "bond") ||
-	    !strcmp(l->kind, "team") || !strcmp(l->kind, "vrf"))
+	if (is_bridge(l))
+		return snprintf(why, len,
+				"bridge device: its ports carry the fast path");
+	if (!strcmp(l->kind, "bond") || !strcmp(l->kind, "team") ||
+	    !strcmp(l->kind, "vrf"))
 		return snprintf(why, len, "%s device: not modelled yet",
 				l->kind);
 	if (l->master) {
 		master = model_link_c(m, l->master);
-		return snprintf(why, len, "port of %s %s: not modelled yet",
-				master && master->kind[0] ? master->kind :
-							    "master",
-				master ? master->name : "?");
+		if (!is_bridge(master) || strcmp(l->slave_kind, "bridge"))
+			return snprintf(why, len,
+					"port of %s %s: not modelled yet",
+					master && master->kind[0] ?
+						master->kind :
+						"master",
+					master ? master->name : "?");
+		if (bridge_blocked(m, master, why, len) ||
+		    port_unsupported(l, why, len))
+			return 1;
 	}
 	if (l->captures || m->capture_any)
 		return snprintf(
@@ -174,10 +234,73 @@ static int family_blocked(const struct model *m, int v6, char *why, size_t len)
 	return 0;
 }
 
+/* Route modules of an interface whose IP lives on l3 (itself, or its bridge). */
+static void plan_route(const struct model *m, const struct link *l3,
+		       struct plan_iface *pi)
+{
+	int rpf;
+
+	if (l3->fwd4 != 1)
+		NOTE(pi->family_note[0], "forwarding disabled");
+	else if (!family_blocked(m, 0, pi->family_note[0],
+				 sizeof(pi->family_note[0])))
+		pi->features |= TNA_F_ROUTE4;
+	if (l3->fwd6 != 1 || m->fwd6_all != 1)
+		NOTE(pi->family_note[1], "forwarding disabled");
+	else if (!family_blocked(m, 1, pi->family_note[1],
+				 sizeof(pi->family_note[1])))
+		pi->features |= TNA_F_ROUTE6;
+
+	rpf = l3->rpf4 > m->rpf4_all ? l3->rpf4 : m->rpf4_all;
+	if ((pi->features & TNA_F_ROUTE4) && rpf > 0) {
+		if (family_has_iif_rules(m, AF_INET)) {
+			pi->features &= ~TNA_F_ROUTE4;
+			NOTE(pi->family_note[0],
+			     "rp_filter with iif/oif policy rules: not modelled");
+		} else {
+			pi->features |= rpf == 1 ? TNA_F_RPF4_STRICT :
+						   TNA_F_RPF4_LOOSE;
+		}
+	}
+}
+
+/*
+ * Bridging between ports. With br_netfilter on, bridged IP goes through
+ * the ip/ip6/inet hooks: any chain there (or a legacy table) keeps that
+ * family on Linux; with none, only br_netfilter's header validation and
+ * padding trim remain, which the module reproduces.
+ */
+static void plan_bridging(const struct model *m, const struct link *br,
+			  struct plan_iface *pi, char notes[2][MODEL_NOTE_LEN])
+{
+	int nf4 = m->brnf4 || br->br_nf_call4, nf6 = m->brnf6 || br->br_nf_call6;
+
+	pi->features |= TNA_F_BRIDGE;
+	if (nf4 && (m->nr_nft_fwd4 || m->legacy4))
+		NOTE(notes[0],
+		     "br_netfilter passes bridged IPv4 to netfilter (%.60s)",
+		     m->nr_nft_fwd4 ? m->nft_fwd4.what : "iptables-legacy");
+	else if (nf6 && !nf4)
+		NOTE(notes[0], "br_netfilter on for IPv6 only: not modelled");
+	else
+		pi->features |= TNA_F_BR_IP4;
+	if (nf6 && (m->nr_nft_fwd6 || m->legacy6))
+		NOTE(notes[1],
+		     "br_netfilter passes bridged IPv6 to netfilter (%.60s)",
+		     m->nr_nft_fwd6 ? m->nft_fwd6.what : "ip6tables-legacy");
+	else if (nf4 && !nf6)
+		NOTE(notes[1], "br_netfilter on for IPv4 only: not modelled");
+	else
+		pi->features |= TNA_F_BR_IP6;
+	if ((nf4 || nf6) && (pi->features & (TNA_F_BR_IP4 | TNA_F_BR_IP6)))
+		pi->features |= TNA_F_BR_NF;
+}
+
 static void plan_ingress(const struct model *m, const struct plan_opts *o,
 			 const struct link *l, struct plan_iface *pi)
 {
-	int rpf;
+	const struct link *br = l->master ? model_link_c(m, l->master) : NULL;
+	char br_notes[2][MODEL_NOTE_LEN] = { "", "" };
 
 	if (o->nr_include && !name_in(l->name, o->include, o->nr_include)) {
 		NOTE(pi->reason, "not selected (--iface)");
@@ -195,36 +318,125 @@ static void plan_ingress(const struct model *m, const struct plan_opts *o,
 		     l->xdp_prog_id);
 		return;
 	}
-
-	if (l->fwd4 != 1)
-		NOTE(pi->family_note[0], "forwarding disabled");
-	else if (!family_blocked(m, 0, pi->family_note[0],
-				 sizeof(pi->family_note[0])))
-		pi->features |= TNA_F_ROUTE4;
-	if (l->fwd6 != 1 || m->fwd6_all != 1)
-		NOTE(pi->family_note[1], "forwarding disabled");
-	else if (!family_blocked(m, 1, pi->family_note[1],
-				 sizeof(pi->family_note[1])))
-		pi->features |= TNA_F_ROUTE6;
-
-	rpf = l->rpf4 > m->rpf4_all ? l->rpf4 : m->rpf4_all;
-	if ((pi->features & TNA_F_ROUTE4) && rpf > 0) {
-		if (family_has_iif_rules(m, AF_INET)) {
-			pi->features &= ~TNA_F_ROUTE4;
-			NOTE(pi->family_note[0],
-			     "rp_filter with iif/oif policy rules: not modelled");
-		} else {
-			pi->features |= rpf == 1 ? TNA_F_RPF4_STRICT :
-						   TNA_F_RPF4_LOOSE;
-		}
+	if (br) { /* a port of a bridge link_unsupported() accepted */
+		pi->bridge = pi->l3_ifindex = br->ifindex;
+		plan_bridging(m, br, pi, br_notes);
 	}
-	if (!(pi->features & (TNA_F_ROUTE4 | TNA_F_ROUTE6))) {
-		NOTE(pi->reason, "ipv4: %.50s; ipv6: %.50s", pi->family_note[0],
-		     pi->family_note[1]);
+	plan_route(m, br ? br : l, pi);
+	if (!(pi->features &
+	      (TNA_F_ROUTE4 | TNA_F_ROUTE6 | TNA_F_BR_IP4 | TNA_F_BR_IP6))) {
+		if (br)
+			NOTE(pi->reason, "bridging: %.30s, %.30s; routing: %.30s",
+			     br_notes[0], br_notes[1], pi->family_note[0]);
+		else
+			NOTE(pi->reason, "ipv4: %.50s; ipv6: %.50s",
+			     pi->family_note[0], pi->family_note[1]);
 		pi->features = 0;
 		return;
 	}
+	/* Notes say what stays on Linux: for a port, bridged or routed traffic. */
+	for (int f = 0; br && f < 2; f++) {
+		char routed[MODEL_NOTE_LEN];
+
+		if (br_notes[f][0]) {
+			NOTE(pi->family_note[f], "%.120s", br_notes[f]);
+		} else if (pi->family_note[f][0]) {
+			NOTE(routed, "%s", pi->family_note[f]);
+			NOTE(pi->family_note[f], "routed: %.100s", routed);
+		}
+	}
 	pi->accelerate = 1;
+}
+
+/* Ports-map entries: bridges, and ports of bridges the fast path models. */
+static void plan_port(const struct model *m, const struct link *l,
+		      struct plan_iface *pi)
+{
+	const struct link *br = l->master ? model_link_c(m, l->master) : NULL;
+	char why[MODEL_NOTE_LEN];
+
+	if (is_bridge(l) && !bridge_blocked(m, l, why, sizeof(why))) {
+		pi->has_port = 1;
+		pi->port.bridge = l->ifindex;
+		pi->port.flags = TNA_PORT_IS_BRIDGE;
+		return;
+	}
+	if (!is_bridge(br) || strcmp(l->slave_kind, "bridge") ||
+	    bridge_blocked(m, br, why, sizeof(why)))
+		return;
+	pi->has_port = 1;
+	pi->port.bridge = br->ifindex;
+	pi->port.state = l->port_state;
+	pi->port.mtu = l->mtu;
+	if (l->port_flags & PORT_LEARNING)
+		pi->port.flags |= TNA_PORT_LEARNING;
+	if (l->port_flags & PORT_ISOLATED)
+		pi->port.flags |= TNA_PORT_ISOLATED;
+}
+
+int plan_fdb_cmp(const void *a, const void *b)
+{
+	return memcmp(&((const struct plan_fdb *)a)->key,
+		      &((const struct plan_fdb *)b)->key,
+		      sizeof(struct tna_fdb_key));
+}
+
+/* Entries of modelled bridges whose port is the bridge or one of its ports. */
+static int plan_fdb(const struct model *m, struct plan *p)
+{
+	p->fdb = calloc(m->nr_fdb + 1, sizeof(*p->fdb));
+	if (!p->fdb)
+		return -ENOMEM;
+	for (int i = 0; i < m->nr_fdb; i++) {
+		const struct fdb *f = &m->fdb[i];
+		const struct plan_iface *br = plan_find(p, f->bridge);
+		const struct link *port = model_link_c(m, f->port);
+		struct plan_fdb *e = &p->fdb[p->nr_fdb];
+
+		if (!br || !br->has_port ||
+		    !(br->port.flags & TNA_PORT_IS_BRIDGE) || !port ||
+		    (port->ifindex != f->bridge && port->master != f->bridge))
+			continue;
+		e->key.bridge = f->bridge;
+		memcpy(e->key.mac, f->mac, 6);
+		if (f->state & NUD_PERMANENT) {
+			e->val.flags = TNA_FDB_LOCAL;
+		} else {
+			if (port->ifindex == f->bridge)
+				continue; /* not local, yet on the bridge: odd */
+			e->val.port = f->port;
+			e->dynamic = !(f->state & NUD_NOARP) &&
+				     !(f->flags & NTF_EXT_LEARNED);
+		}
+		p->nr_fdb++;
+	}
+	qsort(p->fdb, p->nr_fdb, sizeof(*p->fdb), plan_fdb_cmp);
+	return 0;
+}
+
+static int plan_bridges(const struct model *m, struct plan *p)
+{
+	p->bridges = calloc(m->nr_links + 1, sizeof(*p->bridges));
+	if (!p->bridges)
+		return -ENOMEM;
+	for (int i = 0; i < p->nr; i++) {
+		const struct link *l = model_link_c(m, p->ifaces[i].ifindex);
+		struct plan_bridge *b = &p->bridges[p->nr_bridges];
+
+		if (!is_bridge(l))
+			continue;
+		p->nr_bridges++;
+		b->ifindex = l->ifindex;
+		snprintf(b->name, sizeof(b->name), "%s", l->name);
+		b->ageing_cs = l->br_ageing;
+		b->accelerate = !bridge_blocked(m, l, b->reason,
+						sizeof(b->reason));
+		for (int k = 0; k < m->nr_links; k++)
+			b->nr_ports += m->links[k].master == l->ifindex;
+		for (int k = 0; k < p->nr_fdb; k++)
+			b->nr_fdb += (int)p->fdb[k].key.bridge == l->ifindex;
+	}
+	return 0;
 }
 
 static void plan_local_addrs(const struct model *m, struct plan *p)
@@ -273,7 +485,7 @@ static int iface_cmp(const void *a, const void *b)
 int plan_build(const struct model *m, const struct plan_opts *o, struct plan *p)
 {
 	static const struct plan_opts none;
-	int nr_egress = 0;
+	int nr_egress = 0, br_egress = 0;
 
 	if (!o)
 		o = &none;
@@ -285,14 +497,22 @@ int plan_build(const struct model *m, const struct plan_opts *o, struct plan *p)
 		const struct link *l = &m->links[i];
 		struct plan_iface *pi = &p->ifaces[p->nr++];
 
-		pi->ifindex = l->ifindex;
+		pi->ifindex = pi->l3_ifindex = l->ifindex;
 		snprintf(pi->name, sizeof(pi->name), "%s", l->name);
 		memcpy(pi->mac, l->mac, sizeof(pi->mac));
 		plan_egress(m, l, pi);
 		plan_ingress(m, o, l, pi);
+		plan_port(m, l, pi);
 		nr_egress += pi->egress;
+		if (pi->egress && pi->has_port)
+			br_egress = 1;
 	}
 	qsort(p->ifaces, p->nr, sizeof(*p->ifaces), iface_cmp);
+
+	/* Routing may end in a bridge port once any bridge is modelled. */
+	for (int i = 0; i < p->nr && br_egress; i++)
+		if (p->ifaces[i].features & (TNA_F_ROUTE4 | TNA_F_ROUTE6))
+			p->ifaces[i].features |= TNA_F_ROUTE_TO_BR;
 
 	/* A program is worth attaching only if it can send somewhere else. */
 	for (int i = 0; i < p->nr; i++) {
@@ -306,7 +526,7 @@ int plan_build(const struct model *m, const struct plan_opts *o, struct plan *p)
 	}
 	plan_route_mtu(m, p);
 	plan_local_addrs(m, p);
-	if (!p->local) {
+	if (!p->local || plan_fdb(m, p) || plan_bridges(m, p)) {
 		plan_free(p);
 		return -ENOMEM;
 	}
@@ -319,6 +539,8 @@ void plan_free(struct plan *p)
 		return;
 	free(p->ifaces);
 	free(p->local);
+	free(p->fdb);
+	free(p->bridges);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -327,6 +549,14 @@ const struct plan_iface *plan_find(const struct plan *p, int ifindex)
 	for (int i = 0; i < p->nr; i++)
 		if (p->ifaces[i].ifindex == ifindex)
 			return &p->ifaces[i];
+	return NULL;
+}
+
+const struct plan_bridge *plan_bridge_find(const struct plan *p, int ifindex)
+{
+	for (int i = 0; i < p->nr_bridges; i++)
+		if (p->bridges[i].ifindex == ifindex)
+			return &p->bridges[i];
 	return NULL;
 }
 

@@ -31,6 +31,26 @@ struct plan_iface {
 			[MODEL_NOTE_LEN]; /* why IPv4 [0] / IPv6 [1] fall back */
 	int egress; /* may receive redirected XDP frames */
 	char egress_reason[MODEL_NOTE_LEN];
+	int bridge; /* a bridge port: ifindex of its bridge */
+	int l3_ifindex; /* where its IP lives: the bridge, or itself */
+	int has_port; /* port (or bridge) entry for the ports map */
+	struct tna_port port;
+};
+
+/* One FDB entry for the fdb map; the applier assigns the hit counter. */
+struct plan_fdb {
+	struct tna_fdb_key key;
+	struct tna_fdb_val val;
+	int dynamic; /* learned: ages out unless refreshed */
+};
+
+struct plan_bridge {
+	int ifindex;
+	char name[IF_NAMESIZE];
+	int accelerate; /* its ports get the bridge module */
+	char reason[MODEL_NOTE_LEN]; /* why not */
+	uint32_t ageing_cs; /* ageing_time, centiseconds */
+	int nr_ports, nr_fdb;
 };
 
 struct plan {
@@ -40,12 +60,18 @@ struct plan {
 	int nr_local;
 	uint32_t route_mtu4,
 		route_mtu6; /* smallest route MTU metric, 0: none */
+	struct plan_fdb *fdb; /* sorted by key */
+	int nr_fdb;
+	struct plan_bridge *bridges;
+	int nr_bridges;
 };
 
 int plan_build(const struct model *m, const struct plan_opts *o, struct plan *p)
 	__attribute__((warn_unused_result));
 void plan_free(struct plan *p);
 const struct plan_iface *plan_find(const struct plan *p, int ifindex);
+const struct plan_bridge *plan_bridge_find(const struct plan *p, int ifindex);
+int plan_fdb_cmp(const void *a, const void *b);
 /* Comma-separated module names of a feature set, into buf. */
 const char *plan_modules(uint64_t features, char *buf, size_t len);
 

@@ -8,14 +8,26 @@
 static const char *const stat_names[] = { TNA_STATS(STAT_NAME) };
 #undef STAT_NAME
 
+/* Totals of what the fast path carried and what it handed to Linux. */
 static void counters_total(const struct tna_counter *c,
-			   struct tna_counter *linux_total)
+			   struct tna_counter *fast, struct tna_counter *linux_)
 {
-	memset(linux_total, 0, sizeof(*linux_total));
-	for (int s = 1; s < TNA_STAT_MAX; s++) {
-		linux_total->packets += c[s].packets;
-		linux_total->bytes += c[s].bytes;
+	memset(fast, 0, sizeof(*fast));
+	memset(linux_, 0, sizeof(*linux_));
+	for (int s = 0; s < TNA_STAT_MAX; s++) {
+		struct tna_counter *t = s < TNA_STAT_FIRST_FALLBACK ? fast :
+								       linux_;
+
+		t->packets += c[s].packets;
+		t->bytes += c[s].bytes;
 	}
+}
+
+static const char *bridge_name(const struct plan *p, int ifindex)
+{
+	const struct plan_bridge *b = plan_bridge_find(p, ifindex);
+
+	return b ? b->name : "?";
 }
 
 static void render_modules_json(struct json *j, uint64_t features)
@@ -29,12 +41,13 @@ static void render_modules_json(struct json *j, uint64_t features)
 	json_arr_close(j);
 }
 
-static void render_iface_json(struct json *j, const struct plan_iface *pi,
+static void render_iface_json(struct json *j, const struct plan *p,
+			      const struct plan_iface *pi,
 			      const struct applier *a)
 {
 	const struct loaded *l = a ? applier_find(a, pi->ifindex) : NULL;
 	const char *err = a ? applier_error(a, pi->ifindex) : NULL;
-	struct tna_counter c[TNA_STAT_MAX], to_linux;
+	struct tna_counter c[TNA_STAT_MAX], fast, to_linux;
 
 	json_obj_open(j, NULL);
 	json_str(j, "name", pi->name);
@@ -45,6 +58,10 @@ static void render_iface_json(struct json *j, const struct plan_iface *pi,
 	else
 		json_str(j, "reason", pi->reason);
 	render_modules_json(j, pi->features);
+	if (pi->bridge)
+		json_str(j, "bridge", bridge_name(p, pi->bridge));
+	else
+		json_null(j, "bridge");
 	json_obj_open(j, "family_fallback");
 	for (int f = 0; f < 2; f++) {
 		const char *k = f ? "ipv6" : "ipv4";
@@ -73,18 +90,20 @@ static void render_iface_json(struct json *j, const struct plan_iface *pi,
 		json_u64(j, "swaps", l->swaps);
 	}
 	if (a && !applier_counters(a, pi->ifindex, c)) {
-		counters_total(c, &to_linux);
+		counters_total(c, &fast, &to_linux);
 		json_obj_open(j, "counters");
 		json_obj_open(j, "fast_path");
-		json_u64(j, "packets", c[0].packets);
-		json_u64(j, "bytes", c[0].bytes);
+		json_u64(j, "packets", fast.packets);
+		json_u64(j, "bytes", fast.bytes);
+		json_u64(j, "routed", c[TNA_STAT_FORWARDED].packets);
+		json_u64(j, "bridged", c[TNA_STAT_BRIDGED].packets);
 		json_obj_close(j);
 		json_obj_open(j, "to_linux");
 		json_u64(j, "packets", to_linux.packets);
 		json_u64(j, "bytes", to_linux.bytes);
 		json_obj_close(j);
 		json_obj_open(j, "fallback");
-		for (int s = 1; s < TNA_STAT_MAX; s++)
+		for (int s = TNA_STAT_FIRST_FALLBACK; s < TNA_STAT_MAX; s++)
 			json_u64(j, stat_names[s],
 				 (unsigned long long)c[s].packets);
 		json_obj_close(j);
@@ -108,21 +127,44 @@ static void render_json(FILE *out, const struct plan *p,
 		json_bool(&j, "bypass", x->bypass);
 	}
 	json_u64(&j, "local_addresses", p->nr_local);
+	if (x)
+		json_u64(&j, "fdb_refreshes", x->fdb_refreshes);
+	if (a)
+		json_u64(&j, "fdb_not_mirrored", a->fdb_full);
+	json_arr_open(&j, "bridges");
+	for (int i = 0; i < p->nr_bridges; i++) {
+		const struct plan_bridge *b = &p->bridges[i];
+
+		json_obj_open(&j, NULL);
+		json_str(&j, "name", b->name);
+		json_int(&j, "ifindex", b->ifindex);
+		json_bool(&j, "accelerated", b->accelerate);
+		if (b->accelerate)
+			json_null(&j, "reason");
+		else
+			json_str(&j, "reason", b->reason);
+		json_u64(&j, "ageing_time_cs", b->ageing_cs);
+		json_int(&j, "ports", b->nr_ports);
+		json_int(&j, "fdb_entries", b->nr_fdb);
+		json_obj_close(&j);
+	}
+	json_arr_close(&j);
 	json_arr_open(&j, "interfaces");
 	for (int i = 0; i < p->nr; i++)
-		render_iface_json(&j, &p->ifaces[i], a);
+		render_iface_json(&j, p, &p->ifaces[i], a);
 	json_arr_close(&j);
 	json_obj_close(&j);
 	fputc('\n', out);
 }
 
-static void render_iface_text(FILE *out, const struct plan_iface *pi,
+static void render_iface_text(FILE *out, const struct plan *p,
+			      const struct plan_iface *pi,
 			      const struct applier *a)
 {
 	const struct loaded *l = a ? applier_find(a, pi->ifindex) : NULL;
 	const char *err = a ? applier_error(a, pi->ifindex) : NULL;
-	struct tna_counter c[TNA_STAT_MAX], to_linux;
-	char mods[64];
+	struct tna_counter c[TNA_STAT_MAX], fast, to_linux;
+	char mods[128];
 
 	if (!pi->accelerate) {
 		fprintf(out, "%-15s not accelerated: %s\n", pi->name,
@@ -143,17 +185,22 @@ static void render_iface_text(FILE *out, const struct plan_iface *pi,
 					pi->family_note[f]);
 		fputc('\n', out);
 	}
+	if (pi->bridge)
+		fprintf(out, "%-15s   port of bridge %s\n", "",
+			bridge_name(p, pi->bridge));
 	if (!pi->egress)
 		fprintf(out, "%-15s   egress: %s\n", "", pi->egress_reason);
 	if (!a || applier_counters(a, pi->ifindex, c))
 		return;
-	counters_total(c, &to_linux);
+	counters_total(c, &fast, &to_linux);
 	fprintf(out,
-		"%-15s   fast path %llu pkts %llu bytes, to Linux %llu pkts\n",
-		"", (unsigned long long)c[0].packets,
-		(unsigned long long)c[0].bytes,
+		"%-15s   fast path %llu pkts %llu bytes (routed %llu, bridged %llu), to Linux %llu pkts\n",
+		"", (unsigned long long)fast.packets,
+		(unsigned long long)fast.bytes,
+		(unsigned long long)c[TNA_STAT_FORWARDED].packets,
+		(unsigned long long)c[TNA_STAT_BRIDGED].packets,
 		(unsigned long long)to_linux.packets);
-	for (int s = 1; s < TNA_STAT_MAX; s++)
+	for (int s = TNA_STAT_FIRST_FALLBACK; s < TNA_STAT_MAX; s++)
 		if (c[s].packets)
 			fprintf(out, "%-15s     %-24s %llu\n", "",
 				stat_names[s],
@@ -170,6 +217,23 @@ void status_render(FILE *out, const struct plan *p, const struct applier *a,
 	fprintf(out, "%s\n", a ? "tna status" : "tna plan (nothing attached)");
 	if (x && x->bypass)
 		fprintf(out, "bypass on: every packet is handed to Linux\n");
+	for (int i = 0; i < p->nr_bridges; i++) {
+		const struct plan_bridge *b = &p->bridges[i];
+
+		if (b->accelerate)
+			fprintf(out,
+				"bridge %s: %d ports, %d FDB entries mirrored, ageing %u.%02u s\n",
+				b->name, b->nr_ports, b->nr_fdb,
+				b->ageing_cs / 100, b->ageing_cs % 100);
+		else
+			fprintf(out, "bridge %s: not accelerated: %s\n",
+				b->name, b->reason);
+	}
+	if (x && p->nr_bridges)
+		fprintf(out, "FDB refreshes sent: %lu\n", x->fdb_refreshes);
+	if (a && a->fdb_full)
+		fprintf(out, "FDB map full: %lu entries left to Linux\n",
+			a->fdb_full);
 	for (int i = 0; i < p->nr; i++)
-		render_iface_text(out, &p->ifaces[i], a);
+		render_iface_text(out, p, &p->ifaces[i], a);
 }

@@ -11,6 +11,7 @@ struct status_extra {
 	unsigned long generation; /* model changes seen */
 	unsigned long resyncs; /* full netlink re-dumps */
 	int bypass;
+	unsigned long fdb_refreshes; /* NTF_USE refreshes sent */
 };
 
 /* a == NULL renders a plan only (tna plan): no counters, nothing attached. */
