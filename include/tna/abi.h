@@ -27,9 +27,9 @@
 #define TNA_F_BR_IP6 (1ULL << 6) /* bridge IPv6 frames between ports */
 #define TNA_F_BR_NF (1ULL << 7) /* br_netfilter validates bridged IP */
 #define TNA_F_ROUTE_TO_BR (1ULL << 8) /* routed egress may be a bridge */
-#define TNA_F_ALL                                                        \
+#define TNA_F_ALL                                                             \
 	(TNA_F_ROUTE4 | TNA_F_ROUTE6 | TNA_F_RPF4_LOOSE | TNA_F_RPF4_STRICT | \
-	 TNA_F_BRIDGE | TNA_F_BR_IP4 | TNA_F_BR_IP6 | TNA_F_BR_NF |          \
+	 TNA_F_BRIDGE | TNA_F_BR_IP4 | TNA_F_BR_IP6 | TNA_F_BR_NF |           \
 	 TNA_F_ROUTE_TO_BR)
 
 /* Module names, indexed by bit number, for plan and status output. */

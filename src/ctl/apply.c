@@ -390,7 +390,8 @@ static void sync_ports(struct applier *a, const struct plan *p)
 		if ((k == a->nr_ports ||
 		     memcmp(&a->ports[k].port, &pi->port, sizeof(pi->port))) &&
 		    bpf_map_update_elem(a->map_ports, &key, &pi->port, BPF_ANY))
-			pr_warn("%s: ports map: %s\n", pi->name, strerror(errno));
+			pr_warn("%s: ports map: %s\n", pi->name,
+				strerror(errno));
 		a->ports[nr].ifindex = pi->ifindex;
 		a->ports[nr++].port = pi->port;
 	}
@@ -453,7 +454,9 @@ static void sync_fdb(struct applier *a, const struct plan *p)
 	while (i < a->nr_fdb || j < p->nr_fdb) {
 		struct fdb_slot *o = i < a->nr_fdb ? &a->fdb[i] : NULL;
 		const struct plan_fdb *e = j < p->nr_fdb ? &p->fdb[j] : NULL;
-		int cmp = !o ? 1 : !e ? -1 : memcmp(&o->key, &e->key, sizeof(o->key));
+		int cmp = !o ? 1 :
+			  !e ? -1 :
+			       memcmp(&o->key, &e->key, sizeof(o->key));
 
 		if (cmp < 0) { /* gone */
 			bpf_map_delete_elem(a->map_fdb, &o->key);
@@ -471,7 +474,8 @@ static void sync_fdb(struct applier *a, const struct plan *p)
 		}
 		next[nr] = *o;
 		next[nr].dynamic = e->dynamic;
-		if (o->val.port != e->val.port || o->val.flags != e->val.flags) {
+		if (o->val.port != e->val.port ||
+		    o->val.flags != e->val.flags) {
 			next[nr].val.port = e->val.port;
 			next[nr].val.flags = e->val.flags;
 			if (bpf_map_update_elem(a->map_fdb, &next[nr].key,
@@ -483,7 +487,8 @@ static void sync_fdb(struct applier *a, const struct plan *p)
 		j++;
 	}
 	if (a->fdb_full)
-		pr_warn("fdb map full: %lu entries left to Linux\n", a->fdb_full);
+		pr_warn("fdb map full: %lu entries left to Linux\n",
+			a->fdb_full);
 	free(a->fdb);
 	a->fdb = next;
 	a->nr_fdb = nr;
@@ -500,8 +505,7 @@ static uint64_t hits_of(const struct applier *a, __u32 idx)
 	return sum;
 }
 
-int applier_fdb_active(struct applier *a, int br, struct fdb_slot *out,
-		       int max)
+int applier_fdb_active(struct applier *a, int br, struct fdb_slot *out, int max)
 {
 	int n = 0;
 
@@ -562,7 +566,8 @@ int applier_apply(struct applier *a, const struct plan *p)
 		if (!l)
 			err = iface_start(a, pi);
 		else if (l->features != pi->features ||
-			 memcmp(l->mac, pi->mac, 6) || l->bridge != pi->bridge ||
+			 memcmp(l->mac, pi->mac, 6) ||
+			 l->bridge != pi->bridge ||
 			 l->l3_ifindex != pi->l3_ifindex)
 			err = iface_swap(a, l, pi);
 		if (err) {

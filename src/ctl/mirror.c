@@ -170,11 +170,10 @@ static void bridge_attrs(struct link *l, const struct nlattr *nest)
 	const struct nlattr *br[IFLA_BR_MAX + 1];
 
 	parse_nested(nest, br, IFLA_BR_MAX);
-	l->br_vlan_filtering = attr_u8(br[IFLA_BR_VLAN_FILTERING],
-				       l->br_vlan_filtering);
+	l->br_vlan_filtering =
+		attr_u8(br[IFLA_BR_VLAN_FILTERING], l->br_vlan_filtering);
 	l->br_nf_call4 = attr_u8(br[IFLA_BR_NF_CALL_IPTABLES], l->br_nf_call4);
-	l->br_nf_call6 =
-		attr_u8(br[IFLA_BR_NF_CALL_IP6TABLES], l->br_nf_call6);
+	l->br_nf_call6 = attr_u8(br[IFLA_BR_NF_CALL_IP6TABLES], l->br_nf_call6);
 	if (br[IFLA_BR_AGEING_TIME])
 		l->br_ageing = mnl_attr_get_u32(br[IFLA_BR_AGEING_TIME]);
 }
@@ -649,15 +648,16 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	if (family == NFPROTO_BRIDGE) {
 		if (m->nr_nft_bridge++ == 0)
-			snprintf(m->nft_bridge.what, sizeof(m->nft_bridge.what),
-				 "bridge %s %s hook %s",
-				 tb[NFTA_CHAIN_TABLE] ?
-					 mnl_attr_get_str(tb[NFTA_CHAIN_TABLE]) :
-					 "?",
-				 tb[NFTA_CHAIN_NAME] ?
-					 mnl_attr_get_str(tb[NFTA_CHAIN_NAME]) :
-					 "?",
-				 hook_name(family, hook));
+			snprintf(
+				m->nft_bridge.what, sizeof(m->nft_bridge.what),
+				"bridge %s %s hook %s",
+				tb[NFTA_CHAIN_TABLE] ?
+					mnl_attr_get_str(tb[NFTA_CHAIN_TABLE]) :
+					"?",
+				tb[NFTA_CHAIN_NAME] ?
+					mnl_attr_get_str(tb[NFTA_CHAIN_NAME]) :
+					"?",
+				hook_name(family, hook));
 		return MNL_CB_OK;
 	}
 	if (hook != NF_INET_PRE_ROUTING && hook != NF_INET_FORWARD &&

@@ -91,8 +91,9 @@ static int port_unsupported(const struct link *l, char *why, size_t len)
 		return snprintf(why, len,
 				"locked bridge port (802.1X): not modelled");
 	if (l->port_flags & PORT_NEIGH_SUPPRESS)
-		return snprintf(why, len,
-				"neighbour suppression on the port: not modelled");
+		return snprintf(
+			why, len,
+			"neighbour suppression on the port: not modelled");
 	if (l->port_flags & PORT_BACKUP)
 		return snprintf(why, len, "backup port set: not modelled");
 	return 0;
@@ -273,7 +274,8 @@ static void plan_route(const struct model *m, const struct link *l3,
 static void plan_bridging(const struct model *m, const struct link *br,
 			  struct plan_iface *pi, char notes[2][MODEL_NOTE_LEN])
 {
-	int nf4 = m->brnf4 || br->br_nf_call4, nf6 = m->brnf6 || br->br_nf_call6;
+	int nf4 = m->brnf4 || br->br_nf_call4,
+	    nf6 = m->brnf6 || br->br_nf_call6;
 
 	pi->features |= TNA_F_BRIDGE;
 	if (nf4 && (m->nr_nft_fwd4 || m->legacy4))
@@ -326,7 +328,8 @@ static void plan_ingress(const struct model *m, const struct plan_opts *o,
 	if (!(pi->features &
 	      (TNA_F_ROUTE4 | TNA_F_ROUTE6 | TNA_F_BR_IP4 | TNA_F_BR_IP6))) {
 		if (br)
-			NOTE(pi->reason, "bridging: %.30s, %.30s; routing: %.30s",
+			NOTE(pi->reason,
+			     "bridging: %.30s, %.30s; routing: %.30s",
 			     br_notes[0], br_notes[1], pi->family_note[0]);
 		else
 			NOTE(pi->reason, "ipv4: %.50s; ipv6: %.50s",
@@ -429,8 +432,8 @@ static int plan_bridges(const struct model *m, struct plan *p)
 		b->ifindex = l->ifindex;
 		snprintf(b->name, sizeof(b->name), "%s", l->name);
 		b->ageing_cs = l->br_ageing;
-		b->accelerate = !bridge_blocked(m, l, b->reason,
-						sizeof(b->reason));
+		b->accelerate =
+			!bridge_blocked(m, l, b->reason, sizeof(b->reason));
 		for (int k = 0; k < m->nr_links; k++)
 			b->nr_ports += m->links[k].master == l->ifindex;
 		for (int k = 0; k < p->nr_fdb; k++)

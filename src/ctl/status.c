@@ -16,11 +16,20 @@ static void counters_total(const struct tna_counter *c,
 	memset(linux_, 0, sizeof(*linux_));
 	for (int s = 0; s < TNA_STAT_MAX; s++) {
 		struct tna_counter *t = s < TNA_STAT_FIRST_FALLBACK ? fast :
-								       linux_;
+								      linux_;
 
 		t->packets += c[s].packets;
 		t->bytes += c[s].bytes;
 	}
+}
+
+static const char *stp_state_name(uint32_t state)
+{
+	static const char *const names[] = { "disabled", "listening",
+					     "learning", "forwarding",
+					     "blocking" };
+
+	return state < 5 ? names[state] : "?";
 }
 
 static const char *bridge_name(const struct plan *p, int ifindex)
@@ -62,6 +71,10 @@ static void render_iface_json(struct json *j, const struct plan *p,
 		json_str(j, "bridge", bridge_name(p, pi->bridge));
 	else
 		json_null(j, "bridge");
+	if (pi->has_port && !(pi->port.flags & TNA_PORT_IS_BRIDGE))
+		json_int(j, "port_state", pi->port.state);
+	else
+		json_null(j, "port_state");
 	json_obj_open(j, "family_fallback");
 	for (int f = 0; f < 2; f++) {
 		const char *k = f ? "ipv6" : "ipv4";
@@ -185,9 +198,10 @@ static void render_iface_text(FILE *out, const struct plan *p,
 					pi->family_note[f]);
 		fputc('\n', out);
 	}
-	if (pi->bridge)
-		fprintf(out, "%-15s   port of bridge %s\n", "",
-			bridge_name(p, pi->bridge));
+	if (pi->has_port && !(pi->port.flags & TNA_PORT_IS_BRIDGE))
+		fprintf(out, "%-15s   port of bridge %s, STP state %s\n", "",
+			bridge_name(p, pi->port.bridge),
+			stp_state_name(pi->port.state));
 	if (!pi->egress)
 		fprintf(out, "%-15s   egress: %s\n", "", pi->egress_reason);
 	if (!a || applier_counters(a, pi->ifindex, c))

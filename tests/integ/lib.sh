@@ -95,3 +95,76 @@ capture_wait() {
 	CAP_PIDS=
 }
 lines() { grep -c . "$1" || true; }
+
+run_case() { # phase case
+	local phase=$1 spec=$2 name caps args k=0
+	IFS='|' read -r name caps args _ <<<"$spec"
+	for c in $caps; do
+		IFS=':' read -r ns ifc filt <<<"$c"
+		capture "$ns" "$ifc" "$T/$phase.$CASE_ID.$k" --seconds 1 ${filt:+${filt/=/ }}
+		k=$((k + 1))
+	done
+	# shellcheck disable=SC2086
+	send $args
+	capture_wait
+}
+
+# differential: CASES run with Linux alone, then with tna in $DUT (attached
+# on $DUT_IFACE at least); send() is the test's. What arrives must be
+# byte-identical and the fast path of the ingress (the case's fifth field,
+# default $DUT_IFACE) must carry it.
+differential() {
+	local id
+	# Prime neighbour caches with one Linux-only pass, then measure both.
+	for phase in warm linux; do
+		id=0
+		for spec in "${CASES[@]}"; do CASE_ID=$id run_case $phase "$spec"; id=$((id + 1)); done
+	done
+	tna_start "$DUT"
+	if ! wait_for 10 attached "$DUT_IFACE"; then
+		fail "tna run attaches to $DUT_IFACE"
+		sed 's/^/    /' "$T/tna.log"
+		return
+	fi
+	pass "tna run attaches to $DUT_IFACE ($(iface_q "$DUT_IFACE" .mode), modules $(iface_q "$DUT_IFACE" '.modules | join(",")'))"
+	id=0
+	for spec in "${CASES[@]}"; do
+		local name args mode ing fp0 fp1 same=1 total=0 k=0
+		IFS='|' read -r name _ args mode ing <<<"$spec"
+		ing=${ing:-$DUT_IFACE}
+		fp0=$(fast_path "$ing")
+		CASE_ID=$id run_case tna "$spec"
+		fp1=$(fast_path "$ing")
+		for f in "$T"/linux.$id.*; do
+			[ "${f##*.}" = ready ] && continue
+			local g=$T/tna.$id.${f##*.}
+			total=$((total + $(lines "$f")))
+			if [ "$mode" = bytes ]; then
+				cmp -s "$f" "$g" || same=0
+			else
+				[ "$(lines "$f")" = "$(lines "$g")" ] || same=0
+			fi
+		done
+		local sent=$(sed -n 's/.*--count \([0-9]*\).*/\1/p' <<<"$args")
+		if [ "$mode" = bytes ]; then
+			# Every packet arrived, identical to Linux's, and the fast path carried each one.
+			if [ $same = 1 ] && [ "$total" = "$sent" ] && [ $((fp1 - fp0)) = "$sent" ]; then
+				pass "differential: $name ($sent packets byte-identical, all via fast path)"
+			else
+				fail "differential: $name (identical=$same arrived=$total/$sent fast-path=$((fp1 - fp0)))"
+				for f in "$T"/linux.$id.*; do
+					[ "${f##*.}" = ready ] && continue
+					diff <(cut -c1-200 "$f") <(cut -c1-200 "$T/tna.$id.${f##*.}") | head -6 | sed 's/^/    /'
+				done
+			fi
+		else
+			if [ $same = 1 ] && [ $((fp1 - fp0)) = 0 ] && [ "$(lines "$T/tna.$id.0")" = "$sent" ] &&
+				[ "$(lines "$T/linux.$id.0")" = "$sent" ]; then
+				pass "differential: $name (Linux answered all $sent, fast path took none)"
+			else
+				fail "differential: $name (same=$same fast-path=$((fp1 - fp0)) answers=$(lines "$T/tna.$id.0")/$sent)"
+			fi
+		fi
+		id=$((id + 1))
+	done
+}

@@ -60,74 +60,6 @@ CASES=(
 	"ipv6 hop limit 1: time exceeded from Linux|h1:h1:--icmp-type=3|--v6 --src fd20:1::2 --dst fd20:2::2 --ttl 1 --count 5|count"
 )
 
-run_case() { # phase case
-	local phase=$1 spec=$2 name caps args k=0
-	IFS='|' read -r name caps args _ <<<"$spec"
-	for c in $caps; do
-		IFS=':' read -r ns ifc filt <<<"$c"
-		capture "$ns" "$ifc" "$T/$phase.$CASE_ID.$k" --seconds 1 ${filt:+${filt/=/ }}
-		k=$((k + 1))
-	done
-	# shellcheck disable=SC2086
-	send $args
-	capture_wait
-}
-
-differential() {
-	local id
-	# Prime neighbour caches with one Linux-only pass, then measure both.
-	for phase in warm linux; do
-		id=0
-		for spec in "${CASES[@]}"; do CASE_ID=$id run_case $phase "$spec"; id=$((id + 1)); done
-	done
-	tna_start r
-	if ! wait_for 10 attached r0; then
-		fail "tna run attaches to r0"
-		sed 's/^/    /' "$T/tna.log"
-		return
-	fi
-	pass "tna run attaches to r0 ($(iface_q r0 .mode), modules $(iface_q r0 '.modules | join(",")'))"
-	id=0
-	for spec in "${CASES[@]}"; do
-		local name args mode fp0 fp1 same=1 total=0 k=0
-		IFS='|' read -r name _ args mode <<<"$spec"
-		fp0=$(fast_path r0)
-		CASE_ID=$id run_case tna "$spec"
-		fp1=$(fast_path r0)
-		for f in "$T"/linux.$id.*; do
-			[ "${f##*.}" = ready ] && continue
-			local g=$T/tna.$id.${f##*.}
-			total=$((total + $(lines "$f")))
-			if [ "$mode" = bytes ]; then
-				cmp -s "$f" "$g" || same=0
-			else
-				[ "$(lines "$f")" = "$(lines "$g")" ] || same=0
-			fi
-		done
-		local sent=$(sed -n 's/.*--count \([0-9]*\).*/\1/p' <<<"$args")
-		if [ "$mode" = bytes ]; then
-			# Every packet arrived, identical to Linux's, and the fast path carried each one.
-			if [ $same = 1 ] && [ "$total" = "$sent" ] && [ $((fp1 - fp0)) = "$sent" ]; then
-				pass "differential: $name ($sent packets byte-identical, all via fast path)"
-			else
-				fail "differential: $name (identical=$same arrived=$total/$sent fast-path=$((fp1 - fp0)))"
-				for f in "$T"/linux.$id.*; do
-					[ "${f##*.}" = ready ] && continue
-					diff <(cut -c1-200 "$f") <(cut -c1-200 "$T/tna.$id.${f##*.}") | head -6 | sed 's/^/    /'
-				done
-			fi
-		else
-			if [ $same = 1 ] && [ $((fp1 - fp0)) = 0 ] && [ "$(lines "$T/tna.$id.0")" = "$sent" ] &&
-				[ "$(lines "$T/linux.$id.0")" = "$sent" ]; then
-				pass "differential: $name (Linux answered all $sent, fast path took none)"
-			else
-				fail "differential: $name (same=$same fast-path=$((fp1 - fp0)) answers=$(lines "$T/tna.$id.0")/$sent)"
-			fi
-		fi
-		id=$((id + 1))
-	done
-}
-
 delivered() { # ns iface send-args... -> number of udp/9 packets arriving
 	local ns=$1 ifc=$2
 	shift 2
@@ -261,7 +193,7 @@ t_sigterm() { # in generic (skb) mode this time
 }
 
 setup
-differential
+DUT=r DUT_IFACE=r0 differential
 t_route_changes
 t_neighbour
 t_ip_forward

@@ -60,8 +60,8 @@ static const struct {
 	const uint8_t *mac;
 	const char *port; /* NULL: local (the bridge's own) */
 } br_fdb[] = {
-	{ H0, "bp0" },	 { H1, "bp1" },	   { H2, "bp2" },
-	{ H3, "bp3" },	 { H4, "bp4" },	   { MOVED, "bp1" },
+	{ H0, "bp0" },	     { H1, "bp1" },   { H2, "bp2" },
+	{ H3, "bp3" },	     { H4, "bp4" },   { MOVED, "bp1" },
 	{ NEIGH_BR, "bp1" }, { NULL, "br0" }, { NULL, "bp0" },
 };
 
@@ -313,12 +313,18 @@ static const struct tcase cases[] = {
 	  .out = OUT_BRIDGED, .hit = 1 },
 	{ "bridge keeps padding without br_netfilter", .ingress = "bp0",
 	  .features = BR_IP,
-	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6", .payload = 2, .pad = 16 },
+	  .in = { .src = "10.20.0.5",
+		  .dst = "10.20.0.6",
+		  .payload = 2,
+		  .pad = 16 },
 	  .smac = H0, .dmac = H1, .verdict = XDP_REDIRECT,
 	  .stat = STAT(BRIDGED), .out = OUT_BRIDGED, .hit = 1 },
 	{ "bridge trims padding with br_netfilter", .ingress = "bp0",
 	  .features = BR_IP | TNA_F_BR_NF,
-	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6", .payload = 2, .pad = 16 },
+	  .in = { .src = "10.20.0.5",
+		  .dst = "10.20.0.6",
+		  .payload = 2,
+		  .pad = 16 },
 	  .smac = H0, .dmac = H1, .verdict = XDP_REDIRECT,
 	  .stat = STAT(BRIDGED), .out = OUT_BRIDGED_TRIM, .hit = 1 },
 	{ "bridge ipv6 trims padding with br_netfilter", .ingress = "bp0",
@@ -334,14 +340,16 @@ static const struct tcase cases[] = {
 	{ "br_netfilter: bad checksum to Linux", .ingress = "bp0",
 	  .features = BR_IP | TNA_F_BR_NF,
 	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6", .bad_csum = 1 },
-	  .smac = H0, .dmac = H1, .verdict = XDP_PASS, .stat = STAT(MALFORMED) },
+	  .smac = H0, .dmac = H1, .verdict = XDP_PASS,
+	  .stat = STAT(MALFORMED) },
 	{ "br_netfilter: truncated ipv4 to Linux", .ingress = "bp0",
 	  .features = BR_IP | TNA_F_BR_NF,
 	  .in = { .src = "10.20.0.5",
 		  .dst = "10.20.0.6",
 		  .payload = 10,
 		  .truncate = 4 },
-	  .smac = H0, .dmac = H1, .verdict = XDP_PASS, .stat = STAT(MALFORMED) },
+	  .smac = H0, .dmac = H1, .verdict = XDP_PASS,
+	  .stat = STAT(MALFORMED) },
 	{ "br_netfilter: ipv4 options to Linux", .ingress = "bp0",
 	  .features = BR_IP | TNA_F_BR_NF,
 	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6", .ihl = 6 },
@@ -364,7 +372,8 @@ static const struct tcase cases[] = {
 	  .dmac = MCAST, .verdict = XDP_PASS, .stat = STAT(L2_FLOOD) },
 	{ "bridge link-local (STP group)", .ingress = "bp0", .features = BR_IP,
 	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6", .ethertype = 0x0027 },
-	  .smac = H0, .dmac = STP, .verdict = XDP_PASS, .stat = STAT(L2_FLOOD) },
+	  .smac = H0, .dmac = STP, .verdict = XDP_PASS,
+	  .stat = STAT(L2_FLOOD) },
 	{ "bridge unicast arp", .ingress = "bp0", .features = BR_IP,
 	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6", .ethertype = 0x0806 },
 	  .smac = H0, .dmac = H1, .verdict = XDP_PASS, .stat = STAT(NOT_IP) },
@@ -672,7 +681,9 @@ static int run_case(const struct tcase *c)
 		return 1;
 	}
 	len = pkt_build(in, &c->in, c->dmac ? c->dmac : dmac,
-			c->smac_of ? smac : c->smac ? c->smac : OTHER_MAC);
+			c->smac_of ? smac :
+			c->smac	   ? c->smac :
+				     OTHER_MAC);
 	for (int s = 0; s < TNA_STAT_MAX; s++)
 		before[s] = counter(skel, s);
 	for (int i = 0; i < NR_FDB; i++)

@@ -38,8 +38,7 @@ static int plannable(uint64_t f)
 
 	if ((f & br) && !(f & TNA_F_BRIDGE))
 		return 0;
-	if ((f & (TNA_F_RPF4_LOOSE | TNA_F_RPF4_STRICT)) &&
-	    !(f & TNA_F_ROUTE4))
+	if ((f & (TNA_F_RPF4_LOOSE | TNA_F_RPF4_STRICT)) && !(f & TNA_F_ROUTE4))
 		return 0;
 	if ((f & TNA_F_RPF4_LOOSE) && (f & TNA_F_RPF4_STRICT))
 		return 0;

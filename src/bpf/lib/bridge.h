@@ -24,9 +24,8 @@ static __always_inline int mac_zero(const __u8 *a)
  * Linux learns the source of every frame on a learning port. A source not
  * known on this very port is a new station or a move: Linux must see it.
  */
-static __always_inline int source_known(const __u8 *mac,
-					const struct tna_port *in,
-					struct pkt *p)
+static __always_inline int
+source_known(const __u8 *mac, const struct tna_port *in, struct pkt *p)
 {
 	struct tna_fdb_key k = { .bridge = CFG(bridge) };
 	struct tna_fdb_val *v;

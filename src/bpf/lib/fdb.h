@@ -35,8 +35,7 @@ static __always_inline int fdb_out(__u32 br, const __u8 *mac, __u32 frame_len,
 	if (v->flags & TNA_FDB_LOCAL)
 		return TNA_L2_UP;
 	out = bpf_map_lookup_elem(&ports, &v->port);
-	if (!out || out->bridge != br ||
-	    out->state != TNA_BR_STATE_FORWARDING)
+	if (!out || out->bridge != br || out->state != TNA_BR_STATE_FORWARDING)
 		return -TNA_STAT_PORT_STATE;
 	if (frame_len > out->mtu + ETH_HLEN)
 		return -TNA_STAT_L2_MTU;
