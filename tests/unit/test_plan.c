@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <linux/if_arp.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include "netdev.h"
 #include "plan.h"
@@ -289,23 +290,247 @@ static int t_bridge_and_tc(void)
 
 	router(&m);
 	veth(&m, 4, "c");
-	br = veth(&m, 5, "br0");
-	snprintf(br->kind, sizeof(br->kind), "bridge");
+	br = veth(&m, 5, "bond0");
+	snprintf(br->kind, sizeof(br->kind), "bond");
 	model_link(&m, 4)->master = 5;
+	snprintf(model_link(&m, 4)->slave_kind, MODEL_KIND_LEN, "bond");
 	model_link(&m, 2)->tc_ingress = 1;
 	snprintf(model_link(&m, 3)->root_qdisc, MODEL_KIND_LEN, "tbf");
 	PLAN(&m, NULL, &p);
 	CHECK(!get(&p, 4)->accelerate &&
-		      strstr(get(&p, 4)->reason, "port of bridge br0"),
+		      strstr(get(&p, 4)->reason, "port of bond bond0"),
 	      "c: %s", get(&p, 4)->reason);
-	CHECK(!get(&p, 5)->accelerate && strstr(get(&p, 5)->reason, "bridge"),
-	      "br0: %s", get(&p, 5)->reason);
+	CHECK(!get(&p, 5)->accelerate && strstr(get(&p, 5)->reason, "bond"),
+	      "bond0: %s", get(&p, 5)->reason);
 	CHECK(!get(&p, 2)->accelerate && strstr(get(&p, 2)->reason, "clsact"),
 	      "a: %s", get(&p, 2)->reason);
 	CHECK(!get(&p, 3)->egress && strstr(get(&p, 3)->egress_reason, "tbf"),
 	      "b egress: %s", get(&p, 3)->egress_reason);
 	plan_free(&p);
 	model_free(&m);
+	return 0;
+}
+
+/* router() plus br0 (5) with ports c (4) and d (6), forwarding, learning. */
+static void bridged(struct model *m)
+{
+	struct link *br;
+
+	router(m);
+	br = veth(m, 5, "br0");
+	snprintf(br->kind, sizeof(br->kind), "bridge");
+	br->br_ageing = 30000;
+	for (int i = 4; i <= 6; i += 2) {
+		struct link *l = veth(m, i, i == 4 ? "c" : "d");
+
+		l->master = 5;
+		snprintf(l->slave_kind, sizeof(l->slave_kind), "bridge");
+		l->port_state = 3;
+		l->port_flags = PORT_LEARNING;
+		l->fwd4 = l->fwd6 = 0; /* ports have no IP of their own */
+	}
+}
+
+static void add_fdb(struct model *m, int br, int port, int last, uint16_t state,
+		    uint8_t flags)
+{
+	struct fdb f = { .bridge = br, .port = port, .state = state };
+
+	f.mac[0] = 2;
+	f.mac[5] = last;
+	f.flags = flags;
+	model_fdb_set(m, &f, 0);
+}
+
+static int t_bridge_ports(void)
+{
+	uint64_t want = TNA_F_BRIDGE | TNA_F_BR_IP4 | TNA_F_BR_IP6 | R46 |
+			TNA_F_ROUTE_TO_BR;
+	struct model m;
+	struct plan p;
+
+	bridged(&m);
+	model_link(&m, 6)->port_flags |= PORT_ISOLATED;
+	add_fdb(&m, 5, 5, 0x50, NUD_PERMANENT, NTF_MASTER); /* the bridge's */
+	add_fdb(&m, 5, 4, 0x41, NUD_REACHABLE, NTF_MASTER); /* learned */
+	add_fdb(&m, 5, 6, 0x61, NUD_NOARP, NTF_MASTER); /* static */
+	add_fdb(&m, 5, 4, 0x42, NUD_REACHABLE, NTF_MASTER | NTF_EXT_LEARNED);
+	add_fdb(&m, 5, 2, 0x21, NUD_REACHABLE, NTF_MASTER); /* not a port */
+	add_fdb(&m, 9, 4, 0x91, NUD_REACHABLE, NTF_MASTER); /* no such bridge */
+	add_fdb(&m, 5, 6, 0x41, NUD_REACHABLE, NTF_MASTER); /* 0x41 moved */
+	PLAN(&m, NULL, &p);
+	for (int i = 4; i <= 6; i += 2) {
+		const struct plan_iface *pi = get(&p, i);
+
+		CHECK(pi->accelerate && pi->features == want &&
+			      pi->bridge == 5 && pi->l3_ifindex == 5 &&
+			      pi->egress,
+		      "%s: accelerate %d features %llx bridge %d l3 %d",
+		      pi->name, pi->accelerate,
+		      (unsigned long long)pi->features, pi->bridge,
+		      pi->l3_ifindex);
+		CHECK(pi->has_port && pi->port.bridge == 5 &&
+			      pi->port.state == 3 && pi->port.mtu == 0 &&
+			      (pi->port.flags & TNA_PORT_LEARNING),
+		      "%s: port entry", pi->name);
+	}
+	CHECK(get(&p, 6)->port.flags & TNA_PORT_ISOLATED, "d isolated");
+	CHECK(!get(&p, 5)->accelerate && !get(&p, 5)->egress &&
+		      get(&p, 5)->has_port &&
+		      get(&p, 5)->port.flags == TNA_PORT_IS_BRIDGE,
+	      "br0: not attached, not an egress, ports entry as a bridge");
+	CHECK(get(&p, 2)->features == (R46 | TNA_F_ROUTE_TO_BR),
+	      "a routes into bridges: %llx",
+	      (unsigned long long)get(&p, 2)->features);
+	CHECK(p.nr_fdb == 4, "4 FDB entries planned, got %d", p.nr_fdb);
+	for (int i = 0; i < p.nr_fdb; i++) {
+		const struct plan_fdb *f = &p.fdb[i];
+
+		CHECK(i == 0 || plan_fdb_cmp(&p.fdb[i - 1], f) < 0, "sorted");
+		switch (f->key.mac[5]) {
+		case 0x50:
+			CHECK(f->val.flags == TNA_FDB_LOCAL && !f->val.port &&
+				      !f->dynamic,
+			      "local entry");
+			break;
+		case 0x41:
+			CHECK(f->val.port == 6 && f->dynamic, "moved entry");
+			break;
+		case 0x61:
+			CHECK(f->val.port == 6 && !f->dynamic, "static entry");
+			break;
+		case 0x42:
+			CHECK(f->val.port == 4 && !f->dynamic,
+			      "extern-learned entry does not age");
+			break;
+		default:
+			CHECK(0, "unexpected entry %02x", f->key.mac[5]);
+		}
+	}
+	CHECK(p.nr_bridges == 1 && p.bridges[0].accelerate &&
+		      p.bridges[0].nr_ports == 2 && p.bridges[0].nr_fdb == 4 &&
+		      p.bridges[0].ageing_cs == 30000,
+	      "bridge summary");
+	plan_free(&p);
+	model_free(&m);
+	return 0;
+}
+
+/* Every whole-bridge reason: ports fall back, no FDB, nothing routes into it. */
+static int t_bridge_blocked(void)
+{
+	static const char *const why[] = { "VLAN filtering", "down",
+					   "bridge-family nft",
+					   "packet capture open on bridge",
+					   "tc or netdev" };
+
+	for (int k = 0; k < 5; k++) {
+		struct model m;
+		struct plan p;
+		struct link *br;
+
+		bridged(&m);
+		br = model_link(&m, 5);
+		add_fdb(&m, 5, 4, 0x41, NUD_REACHABLE, NTF_MASTER);
+		if (k == 0)
+			br->br_vlan_filtering = 1;
+		if (k == 1)
+			br->flags &= ~IFF_UP;
+		if (k == 2) {
+			m.nr_nft_bridge = 1;
+			snprintf(m.nft_bridge.what, MODEL_NOTE_LEN,
+				 "bridge t f");
+		}
+		if (k == 3)
+			br->captures = 1;
+		if (k == 4)
+			br->tc_ingress = 1;
+		PLAN(&m, NULL, &p);
+		CHECK(!get(&p, 4)->accelerate &&
+			      strstr(get(&p, 4)->reason, why[k]) &&
+			      !get(&p, 4)->egress && !get(&p, 4)->has_port,
+		      "%s: c: %s", why[k], get(&p, 4)->reason);
+		CHECK(p.nr_fdb == 0 && !p.bridges[0].accelerate &&
+			      strstr(p.bridges[0].reason, why[k]),
+		      "%s: no FDB, bridge reason %s", why[k],
+		      p.bridges[0].reason);
+		CHECK(!(get(&p, 2)->features & TNA_F_ROUTE_TO_BR),
+		      "%s: nothing routes into a bridge", why[k]);
+		plan_free(&p);
+		model_free(&m);
+	}
+	return 0;
+}
+
+static int t_bridge_netfilter(void)
+{
+	uint64_t br_all = TNA_F_BRIDGE | TNA_F_BR_IP4 | TNA_F_BR_IP6;
+	struct model m;
+	struct plan p;
+
+	bridged(&m);
+	m.brnf4 = m.brnf6 = 1; /* br_netfilter loaded, Debian's default */
+	PLAN(&m, NULL, &p);
+	CHECK((get(&p, 4)->features & (br_all | TNA_F_BR_NF)) ==
+		      (br_all | TNA_F_BR_NF),
+	      "no rules: bridged with br_netfilter validation %llx",
+	      (unsigned long long)get(&p, 4)->features);
+	plan_free(&p);
+
+	m.nr_nft_fwd4 = 1;
+	snprintf(m.nft_fwd4.what, MODEL_NOTE_LEN, "ip t fw hook forward");
+	PLAN(&m, NULL, &p);
+	CHECK(!(get(&p, 4)->features & TNA_F_BR_IP4) &&
+		      (get(&p, 4)->features & TNA_F_BR_IP6) &&
+		      strstr(get(&p, 4)->family_note[0], "br_netfilter"),
+	      "ip forward chain: bridged IPv4 to Linux: %s",
+	      get(&p, 4)->family_note[0]);
+	plan_free(&p);
+
+	m.nr_nft_fwd4 = 0;
+	m.brnf6 = 0;
+	PLAN(&m, NULL, &p);
+	CHECK((get(&p, 4)->features & TNA_F_BR_IP4) &&
+		      !(get(&p, 4)->features & TNA_F_BR_IP6) &&
+		      strstr(get(&p, 4)->family_note[1], "IPv4 only"),
+	      "br_netfilter for one family: the other to Linux: %s",
+	      get(&p, 4)->family_note[1]);
+	plan_free(&p);
+
+	m.brnf4 = 0;
+	model_link(&m, 5)->br_nf_call6 = 1; /* per-bridge nf_call_ip6tables */
+	m.nr_nft_fwd6 = 1;
+	PLAN(&m, NULL, &p);
+	CHECK(!(get(&p, 4)->features & TNA_F_BR_IP6),
+	      "per-bridge nf_call_ip6tables with ip6 rules: IPv6 to Linux");
+	plan_free(&p);
+	model_free(&m);
+	return 0;
+}
+
+static int t_bridge_port_options(void)
+{
+	static const struct {
+		unsigned int flag;
+		const char *why;
+	} opts[] = { { PORT_LOCKED, "locked" },
+		     { PORT_NEIGH_SUPPRESS, "neighbour suppression" },
+		     { PORT_BACKUP, "backup port" } };
+
+	for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
+		struct model m;
+		struct plan p;
+
+		bridged(&m);
+		model_link(&m, 4)->port_flags |= opts[k].flag;
+		PLAN(&m, NULL, &p);
+		CHECK(!get(&p, 4)->accelerate &&
+			      strstr(get(&p, 4)->reason, opts[k].why),
+		      "%s: %s", opts[k].why, get(&p, 4)->reason);
+		CHECK(get(&p, 6)->accelerate, "other port unaffected");
+		plan_free(&p);
+		model_free(&m);
+	}
 	return 0;
 }
 
@@ -459,6 +684,20 @@ static int t_model_keys(void)
 	CHECK(m.nr_neighs == 1 && m.neighs[0].state == 4, "neigh replace");
 	model_neigh_set(&m, &n, 1);
 	CHECK(m.nr_neighs == 0, "neigh delete");
+	{
+		struct fdb f = { .bridge = 5, .port = 4, .mac = { 2 } };
+
+		model_fdb_set(&m, &f, 0);
+		f.port = 6;
+		model_fdb_set(&m, &f, 0); /* moved */
+		CHECK(m.nr_fdb == 1 && m.fdb[0].port == 6, "fdb move replaces");
+		f.port = 4;
+		model_fdb_set(&m, &f, 1); /* late delete naming the old port */
+		CHECK(m.nr_fdb == 1, "stale fdb delete ignored");
+		f.port = 6;
+		model_fdb_set(&m, &f, 1);
+		CHECK(m.nr_fdb == 0, "fdb delete");
+	}
 	model_link_del(&m, 2);
 	CHECK(m.nr_links == 2 && !model_link(&m, 2), "link delete");
 	model_free(&m);
@@ -479,8 +718,13 @@ static const struct {
 	  t_netfilter },
 	{ "rp_filter max(all, iface) and iif rules", t_rp_filter_max },
 	{ "--iface and --exclude", t_select },
-	{ "bridge ports, bridges, tc ingress and shaping qdiscs",
-	  t_bridge_and_tc },
+	{ "bond ports, tc ingress and shaping qdiscs", t_bridge_and_tc },
+	{ "bridge ports: modules, ports map, FDB entries", t_bridge_ports },
+	{ "whole-bridge fallbacks: vlan filtering, down, nft, capture, tc",
+	  t_bridge_blocked },
+	{ "br_netfilter: validation, rules, one family", t_bridge_netfilter },
+	{ "bridge port options: locked, neigh_suppress, backup",
+	  t_bridge_port_options },
 	{ "down and no carrier", t_down },
 	{ "packet captures: interface and any", t_capture },
 	{ "local and broadcast addresses from the local table",
