@@ -25,21 +25,22 @@
 #define TNA_F_BRIDGE (1ULL << 4) /* ingress is a bridge port: FDB lookup */
 #define TNA_F_BR_IP4 (1ULL << 5) /* bridge IPv4 frames between ports */
 #define TNA_F_BR_IP6 (1ULL << 6) /* bridge IPv6 frames between ports */
-#define TNA_F_BR_NF (1ULL << 7) /* br_netfilter validates bridged IP */
+#define TNA_F_BR_NF4 (1ULL << 7) /* br_netfilter validates bridged IPv4 */
 #define TNA_F_ROUTE_TO_BR (1ULL << 8) /* routed egress may be a bridge */
+#define TNA_F_BR_NF6 (1ULL << 9) /* br_netfilter validates bridged IPv6 */
 #define TNA_F_ALL                                                             \
 	(TNA_F_ROUTE4 | TNA_F_ROUTE6 | TNA_F_RPF4_LOOSE | TNA_F_RPF4_STRICT | \
-	 TNA_F_BRIDGE | TNA_F_BR_IP4 | TNA_F_BR_IP6 | TNA_F_BR_NF |           \
-	 TNA_F_ROUTE_TO_BR)
+	 TNA_F_BRIDGE | TNA_F_BR_IP4 | TNA_F_BR_IP6 | TNA_F_BR_NF4 |          \
+	 TNA_F_ROUTE_TO_BR | TNA_F_BR_NF6)
 
 /* Module names, indexed by bit number, for plan and status output. */
 #define TNA_FEATURE_NAMES                                                  \
 	{                                                                  \
 		"route4", "route6", "rpf4-loose", "rpf4-strict", "bridge", \
-			"bridge-ip4", "bridge-ip6", "br-netfilter",        \
-			"route-to-bridge"                                  \
+			"bridge-ip4", "bridge-ip6", "br-netfilter4",       \
+			"route-to-bridge", "br-netfilter6"                 \
 	}
-#define TNA_NR_FEATURES 9
+#define TNA_NR_FEATURES 10
 
 /*
  * Per-interface read-only config, set between open and load. The verifier

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * `tna demo`: gen ns --veth-- dut ns (the router) --veth-- sink ns. Routes
- * are configured with plain `ip`. Phases, interleaved per round:
- *   linux: the router forwards with Linux alone;
+ * `tna demo`: gen ns --veth-- dut ns (a router, or with --topology bridge
+ * a Linux bridge) --veth-- sink ns, configured with plain `ip`. Phases,
+ * interleaved per round:
+ *   linux: the DUT forwards with Linux alone;
  *   tna:   `tna run` is active in the router namespace;
  *   floor: (--floor) the router's ingress drops in XDP, measuring what the
  *          generator and receive cost alone, so forwarding ns/packet =
@@ -29,11 +30,14 @@ static const char *const phase_name[] = { "linux", "tna", "floor" };
 
 struct demo {
 	char ns[3][48]; /* gen, dut, sink */
+	const struct demo_opts *o;
 	const char *argv0;
 	pid_t daemon;
 	struct sink_handle sink;
 	unsigned char frame[FRAME_LEN];
+	unsigned char announce[FRAME_LEN]; /* bridge: the sink says where it is */
 	int created;
+	int br_netfilter; /* bridge: bridge-nf-call-iptables in the DUT */
 };
 
 static volatile int stop;
@@ -93,10 +97,54 @@ static void teardown(struct demo *d)
 	d->created = 0;
 }
 
+static int setup_router(struct demo *d)
+{
+	const char *g = d->ns[0], *r = d->ns[1], *s = d->ns[2];
+
+	if (sh("ip -n %s addr add 10.10.1.1/24 dev gen0 && ip -n %s addr add 10.10.2.1/24 dev sink0",
+	       g, s) ||
+	    sh("ip -n %s addr add 10.10.1.254/24 dev r0 && ip -n %s addr add 10.10.2.254/24 dev r1",
+	       r, r) ||
+	    sh("ip -n %s route add default via 10.10.1.254 && ip -n %s route add default via 10.10.2.254",
+	       g, s))
+		return -1;
+	return in_ns_write(r, "/proc/sys/net/ipv4/ip_forward", "1");
+}
+
+/* br0 with ports r0 and r1; br_netfilter as asked, or as the kernel has it. */
+static int setup_bridge(struct demo *d)
+{
+	const char *g = d->ns[0], *r = d->ns[1], *s = d->ns[2];
+	const char *nf = "/proc/sys/net/bridge/bridge-nf-call-iptables";
+	const char *nf6 = "/proc/sys/net/bridge/bridge-nf-call-ip6tables";
+	int saved;
+
+	if (sh("ip -n %s addr add 10.10.1.1/24 dev gen0 && ip -n %s addr add 10.10.1.2/24 dev sink0",
+	       g, s) ||
+	    sh("ip -n %s link add br0 type bridge && ip -n %s link set r0 master br0 && ip -n %s link set r1 master br0 && ip -n %s link set br0 up",
+	       r, r, r, r))
+		return -1;
+	if (d->o->br_netfilter >= 0 &&
+	    (in_ns_write(r, nf, d->o->br_netfilter ? "1" : "0") ||
+	     in_ns_write(r, nf6, d->o->br_netfilter ? "1" : "0"))) {
+		fprintf(stderr, "tna demo: br_netfilter %s: %s\n",
+			d->o->br_netfilter ? "on" : "off",
+			d->o->br_netfilter ? "module not loaded" :
+					     "cannot write the sysctl");
+		return -1;
+	}
+	if (netns_enter(r, &saved))
+		return -1;
+	d->br_netfilter = read_int_file(nf) == 1;
+	netns_leave(saved);
+	return 0;
+}
+
 static int setup(struct demo *d)
 {
 	const char *g = d->ns[0], *r = d->ns[1], *s = d->ns[2];
-	unsigned char gmac[6], rmac[6];
+	unsigned char gmac[6], rmac[6], smac[6];
+	unsigned char bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	int saved, ret;
 
 	d->created = 1;
@@ -106,25 +154,20 @@ static int setup(struct demo *d)
 	       r) ||
 	    sh("ip -n %s link add r1 type veth peer name sink0 netns %s", r,
 	       s) ||
-	    sh("ip -n %s addr add 10.10.1.1/24 dev gen0 && ip -n %s link set gen0 up && ip -n %s link set lo up",
-	       g, g, g) ||
-	    sh("ip -n %s addr add 10.10.1.254/24 dev r0 && ip -n %s addr add 10.10.2.254/24 dev r1",
-	       r, r) ||
+	    (d->o->bridge ? setup_bridge(d) : setup_router(d)) ||
+	    sh("ip -n %s link set gen0 up && ip -n %s link set lo up", g, g) ||
 	    sh("ip -n %s link set r0 up && ip -n %s link set r1 up && ip -n %s link set lo up",
 	       r, r, r) ||
-	    sh("ip -n %s addr add 10.10.2.1/24 dev sink0 && ip -n %s link set sink0 up && ip -n %s link set lo up",
-	       s, s, s) ||
-	    sh("ip -n %s route add default via 10.10.1.254 && ip -n %s route add default via 10.10.2.254",
-	       g, s) ||
+	    sh("ip -n %s link set sink0 up && ip -n %s link set lo up", s, s) ||
 	    /* frames the generator sends need NAPI on the receiving veth */
 	    sh("ip netns exec %s ethtool -K r0 gro on >/dev/null", r))
-		return -1;
-	if (in_ns_write(r, "/proc/sys/net/ipv4/ip_forward", "1"))
 		return -1;
 
 	ret = netns_enter(s, &saved);
 	if (!ret)
 		ret = sink_attach("sink0", &d->sink);
+	if (!ret)
+		ret = if_mac("sink0", smac);
 	netns_leave(saved);
 	if (ret) {
 		fprintf(stderr, "tna demo: sink: %s\n", strerror(-ret));
@@ -140,9 +183,32 @@ static int setup(struct demo *d)
 	netns_leave(saved);
 	if (ret)
 		return -1;
-	frame_udp4(d->frame, rmac, gmac, inet_addr("10.10.1.1"),
-		   inet_addr("10.10.2.1"));
+	if (d->o->bridge) {
+		frame_udp4(d->frame, smac, gmac, inet_addr("10.10.1.1"),
+			   inet_addr("10.10.1.2"));
+		frame_udp4(d->announce, bcast, smac, inet_addr("10.10.1.2"),
+			   inet_addr("10.10.1.255"));
+	} else {
+		frame_udp4(d->frame, rmac, gmac, inet_addr("10.10.1.1"),
+			   inet_addr("10.10.2.1"));
+	}
 	return 0;
+}
+
+/* Bridge: the sink sends one broadcast so Linux (re)learns where it is. */
+static int announce_sink(struct demo *d)
+{
+	int saved, ret;
+
+	if (!d->o->bridge)
+		return 0;
+	ret = netns_enter(d->ns[2], &saved);
+	if (!ret)
+		ret = raw_send("sink0", d->announce, FRAME_LEN);
+	netns_leave(saved);
+	if (ret)
+		fprintf(stderr, "tna demo: announce: %s\n", strerror(-ret));
+	return ret;
 }
 
 /* Ask the daemon in the router namespace; -1 when none answers. */
@@ -257,8 +323,10 @@ static int run_phase(struct demo *d, enum phase ph, double seconds,
 		if (ret)
 			return -1;
 	}
-	ret = measure(d, seconds, ph == PH_FLOOR ? &floor_sink : &d->sink, mpps,
-		      &received);
+	ret = announce_sink(d) ?:
+				 measure(d, seconds,
+				 ph == PH_FLOOR ? &floor_sink : &d->sink, mpps,
+					 &received);
 	if (ph == PH_TNA) {
 		fp1 = fast_path_packets(d);
 		if (fp0 >= 0 && fp1 >= 0 && received)
@@ -304,9 +372,10 @@ static double maximum(const double *v, int n)
 	return m;
 }
 
-static void report(const struct demo_opts *o, double r[PH_MAX][100],
+static void report(const struct demo *d, double r[PH_MAX][100],
 		   double share[100])
 {
+	const struct demo_opts *o = d->o;
 	int n = o->rounds;
 	double ml = median(r[PH_LINUX], n), mt = median(r[PH_TNA], n);
 	double mf = o->floor ? median(r[PH_FLOOR], n) : 0;
@@ -317,7 +386,11 @@ static void report(const struct demo_opts *o, double r[PH_MAX][100],
 		ct = 1e3 / mt - 1e3 / mf;
 	}
 	if (o->json) {
-		printf("{\"rounds\":%d,\"seconds\":%d", n, o->seconds);
+		printf("{\"topology\":\"%s\",\"rounds\":%d,\"seconds\":%d",
+		       o->bridge ? "bridge" : "router", n, o->seconds);
+		if (o->bridge)
+			printf(",\"br_netfilter\":%s",
+			       d->br_netfilter ? "true" : "false");
 		for (int ph = 0; ph < PH_MAX; ph++) {
 			if (ph == PH_FLOOR && !o->floor)
 				continue;
@@ -354,7 +427,7 @@ static void report(const struct demo_opts *o, double r[PH_MAX][100],
 int demo_run(const struct demo_opts *o, const char *argv0)
 {
 	static double r[PH_MAX][100], share[100];
-	struct demo d = { .argv0 = argv0, .sink = { NULL, -1 } };
+	struct demo d = { .o = o, .argv0 = argv0, .sink = { NULL, -1 } };
 	struct sigaction sa = { .sa_handler = on_signal };
 	cpu_set_t cpus;
 	int ret = 1;
@@ -374,18 +447,23 @@ int demo_run(const struct demo_opts *o, const char *argv0)
 	CPU_SET(0, &cpus);
 	sched_setaffinity(0, sizeof(cpus), &cpus);
 
-	if (!o->json)
-		printf("tna demo: %s --veth-- %s (router) --veth-- %s\n"
-		       "64-byte UDP frames 10.10.1.1 -> 10.10.2.1, %d s per phase, %d round(s), all on CPU 0\n",
-		       d.ns[0], d.ns[1], d.ns[2], o->seconds, o->rounds);
 	if (setup(&d))
 		goto out;
+	if (!o->json)
+		printf("tna demo: %s --veth-- %s (%s) --veth-- %s\n"
+		       "64-byte UDP frames 10.10.1.1 -> %s, %d s per phase, %d round(s), all on CPU 0\n",
+		       d.ns[0], d.ns[1],
+		       !o->bridge     ? "router" :
+		       d.br_netfilter ? "bridge, br_netfilter on" :
+					"bridge, br_netfilter off",
+		       d.ns[2], o->bridge ? "10.10.1.2" : "10.10.2.1",
+		       o->seconds, o->rounds);
 	{
 		double warm;
 		uint64_t n;
 
-		/* Let Linux resolve the sink's neighbour entry first. */
-		if (measure(&d, 0.3, &d.sink, &warm, &n))
+		/* Let Linux resolve the sink's neighbour (or learn both stations) first. */
+		if (announce_sink(&d) || measure(&d, 0.3, &d.sink, &warm, &n))
 			goto out;
 	}
 	for (int i = 0; i < o->rounds && !stop; i++) {
@@ -409,7 +487,7 @@ int demo_run(const struct demo_opts *o, const char *argv0)
 		fprintf(stderr, "tna demo: interrupted\n");
 		goto out;
 	}
-	report(o, r, share);
+	report(&d, r, share);
 	ret = 0;
 out:
 	teardown(&d);

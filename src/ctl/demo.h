@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* This file contains `tna demo`: a router in namespaces, real traffic, Linux alone vs tna. */
+/* This file contains `tna demo`: a router or bridge in namespaces, real traffic, Linux alone vs tna. */
 #ifndef TNA_DEMO_H
 #define TNA_DEMO_H
 
@@ -8,6 +8,8 @@ struct demo_opts {
 	int rounds; /* interleaved rounds; medians reported */
 	int floor; /* also measure generator + sink alone */
 	int json;
+	int bridge; /* --topology bridge: the DUT bridges instead of routing */
+	int br_netfilter; /* -1: as the kernel has it, else force 0/1 */
 };
 
 int demo_run(const struct demo_opts *o, const char *argv0);

@@ -25,9 +25,10 @@ static const char usage_text[] =
 	"                       fallback reasons\n"
 	"  plan [--json] [--iface IF]... [--exclude IF]...\n"
 	"                       what would be attached now, attaching nothing\n"
-	"  demo [--seconds N] [--rounds N] [--floor] [--json]\n"
-	"                       build a router in namespaces, send traffic with Linux\n"
-	"                       alone and with tna, print both rates\n"
+	"  demo [--topology router|bridge] [--br-netfilter on|off] [--seconds N]\n"
+	"       [--rounds N] [--floor] [--json]\n"
+	"                       build a router (or bridge) in namespaces, send traffic\n"
+	"                       with Linux alone and with tna, print both rates\n"
 	"  help, --help         this text;  version, --version\n"
 	"\n"
 	"Options:\n"
@@ -40,6 +41,10 @@ static const char usage_text[] =
 	"  --rounds N     demo: interleaved rounds, medians reported (default 1)\n"
 	"  --floor        demo: also measure generator+sink cost alone, report\n"
 	"                 forwarding ns/packet\n"
+	"  --topology T   demo: router (default) or bridge (a Linux bridge br0)\n"
+	"  --br-netfilter on|off\n"
+	"                 demo with a bridge: force bridge-nf-call-iptables in the\n"
+	"                 bridge's namespace (default: as the kernel has it)\n"
 	"\n"
 	"Exit status: 0 ok, 1 runtime error, 2 usage error.\n";
 
@@ -58,7 +63,9 @@ enum {
 	OPT_JSON,
 	OPT_SECONDS,
 	OPT_ROUNDS,
-	OPT_FLOOR
+	OPT_FLOOR,
+	OPT_TOPOLOGY,
+	OPT_BRNF
 };
 
 static const struct option long_opts[] = {
@@ -70,6 +77,8 @@ static const struct option long_opts[] = {
 	{ "seconds", required_argument, NULL, OPT_SECONDS },
 	{ "rounds", required_argument, NULL, OPT_ROUNDS },
 	{ "floor", no_argument, NULL, OPT_FLOOR },
+	{ "topology", required_argument, NULL, OPT_TOPOLOGY },
+	{ "br-netfilter", required_argument, NULL, OPT_BRNF },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -89,7 +98,8 @@ static int allowed(const char *cmd, int opt)
 		return opt == OPT_JSON;
 	if (!strcmp(cmd, "demo"))
 		return opt == OPT_SECONDS || opt == OPT_ROUNDS ||
-		       opt == OPT_FLOOR || opt == OPT_JSON;
+		       opt == OPT_FLOOR || opt == OPT_JSON ||
+		       opt == OPT_TOPOLOGY || opt == OPT_BRNF;
 	return 0;
 }
 
@@ -125,7 +135,9 @@ static int cmd_status(int json)
 int main(int argc, char **argv)
 {
 	struct run_opts ro = { .mode = MODE_AUTO };
-	struct demo_opts dopt = { .seconds = 3, .rounds = 1 };
+	struct demo_opts dopt = { .seconds = 3,
+				  .rounds = 1,
+				  .br_netfilter = -1 };
 	const char *cmd;
 	int opt;
 
@@ -192,10 +204,24 @@ int main(int argc, char **argv)
 		case OPT_FLOOR:
 			dopt.floor = 1;
 			break;
+		case OPT_TOPOLOGY:
+			if (strcmp(optarg, "router") &&
+			    strcmp(optarg, "bridge"))
+				return usage(
+					"--topology takes router or bridge");
+			dopt.bridge = !strcmp(optarg, "bridge");
+			break;
+		case OPT_BRNF:
+			if (strcmp(optarg, "on") && strcmp(optarg, "off"))
+				return usage("--br-netfilter takes on or off");
+			dopt.br_netfilter = !strcmp(optarg, "on");
+			break;
 		}
 	}
 	if (optind != argc)
 		return usage("unexpected argument");
+	if (dopt.br_netfilter >= 0 && !dopt.bridge)
+		return usage("--br-netfilter needs --topology bridge");
 	log_route_libbpf();
 
 	if (!strcmp(cmd, "run"))

@@ -282,20 +282,14 @@ static void plan_bridging(const struct model *m, const struct link *br,
 		NOTE(notes[0],
 		     "br_netfilter passes bridged IPv4 to netfilter (%.60s)",
 		     m->nr_nft_fwd4 ? m->nft_fwd4.what : "iptables-legacy");
-	else if (nf6 && !nf4)
-		NOTE(notes[0], "br_netfilter on for IPv6 only: not modelled");
 	else
-		pi->features |= TNA_F_BR_IP4;
+		pi->features |= TNA_F_BR_IP4 | (nf4 ? TNA_F_BR_NF4 : 0);
 	if (nf6 && (m->nr_nft_fwd6 || m->legacy6))
 		NOTE(notes[1],
 		     "br_netfilter passes bridged IPv6 to netfilter (%.60s)",
 		     m->nr_nft_fwd6 ? m->nft_fwd6.what : "ip6tables-legacy");
-	else if (nf4 && !nf6)
-		NOTE(notes[1], "br_netfilter on for IPv4 only: not modelled");
 	else
-		pi->features |= TNA_F_BR_IP6;
-	if ((nf4 || nf6) && (pi->features & (TNA_F_BR_IP4 | TNA_F_BR_IP6)))
-		pi->features |= TNA_F_BR_NF;
+		pi->features |= TNA_F_BR_IP6 | (nf6 ? TNA_F_BR_NF6 : 0);
 }
 
 static void plan_ingress(const struct model *m, const struct plan_opts *o,

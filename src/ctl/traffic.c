@@ -13,7 +13,9 @@
 #include <arpa/inet.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <linux/if_ether.h>
 #include <linux/if_link.h>
+#include <linux/if_packet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "sink.skel.h"
@@ -76,6 +78,38 @@ int write_file(const char *path, const char *val)
 		return -errno;
 	if (write(fd, val, strlen(val)) < 0)
 		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int read_int_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+int raw_send(const char *ifname, const unsigned char *frame, int len)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
+				   .sll_protocol = htons(ETH_P_ALL),
+				   .sll_halen = 6 };
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	sll.sll_ifindex = if_nametoindex(ifname);
+	memcpy(sll.sll_addr, frame, 6);
+	if (!sll.sll_ifindex ||
+	    sendto(fd, frame, len, 0, (struct sockaddr *)&sll, sizeof(sll)) !=
+		    len)
+		ret = -errno ?: -EIO;
 	close(fd);
 	return ret;
 }

@@ -25,6 +25,10 @@ int netns_enter(const char *name, int *saved);
 void netns_leave(int saved);
 int if_mac(const char *ifname, unsigned char mac[6]);
 int write_file(const char *path, const char *val);
+/* The integer in a file (a sysctl), or -1. */
+int read_int_file(const char *path);
+/* One frame out of ifname through a packet socket (current namespace). */
+int raw_send(const char *ifname, const unsigned char *frame, int len);
 
 /* Both must be called from inside the interface's namespace. */
 int sink_attach(const char *ifname, struct sink_handle *s);

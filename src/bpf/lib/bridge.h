@@ -41,16 +41,19 @@ source_known(const __u8 *mac, const struct tna_port *in, struct pkt *p)
 }
 
 /*
- * With br_netfilter on, bridged IP passes br_validate_ipv4/6() first:
- * malformed headers are dropped and Ethernet padding is trimmed. Returns
- * the frame length the bridge would forward.
+ * With br_netfilter on for the family, bridged IP passes
+ * br_validate_ipv4/6() first: malformed headers are dropped and Ethernet
+ * padding is trimmed. Writes the frame length the bridge would forward.
  */
 static __always_inline int br_nf_len(struct xdp_md *ctx, struct pkt *p,
 				     __u32 *len)
 {
 	__u32 have = ctx->data_end - ctx->data, want;
+	int v4 = p->l3_proto == bpf_htons(ETH_P_IP);
 
-	if (p->l3_proto == bpf_htons(ETH_P_IP)) {
+	if (v4 ? !HAS(TNA_F_BR_NF4) : !HAS(TNA_F_BR_NF6))
+		return 0;
+	if (v4) {
 		struct iphdr *iph = PTR_AT(ctx, p->l3_off, sizeof(*iph));
 
 		if (!iph || iph->version != 4 || iph->ihl < 5)
@@ -107,7 +110,7 @@ static __always_inline int bridge_in(struct xdp_md *ctx, struct pkt *p)
 	rc = source_known(eth->h_source, in, p);
 	if (rc < 0)
 		return rc;
-	if (HAS(TNA_F_BR_NF)) {
+	if (HAS(TNA_F_BR_NF4) || HAS(TNA_F_BR_NF6)) {
 		rc = br_nf_len(ctx, p, &len);
 		if (rc < 0)
 			return rc;
