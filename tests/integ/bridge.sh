@@ -68,7 +68,7 @@ send() {
 CASES=(
 	"bridged ipv4 udp, 4 flows|h2:h2:--udp-dport=9|h1 M2 --src 10.30.0.11 --dst 10.30.0.12 --count 20 --flows 4 --payload 18|bytes"
 	"bridged ipv4 short frame with padding (br_netfilter trims it)|h2:h2:--udp-dport=9|h1 M2 --src 10.30.0.11 --dst 10.30.0.12 --count 10 --payload 2 --pad 12|bytes"
-	"bridged ipv4 tcp, 954 bytes|h3:h3:|h1 M3 --src 10.30.0.11 --dst 10.30.0.13 --proto tcp --count 10 --payload 900 --dport 5001|bytes"
+	"bridged ipv4 tcp, 954 bytes|h3:h3:--tcp-dport=5001|h1 M3 --src 10.30.0.11 --dst 10.30.0.13 --proto tcp --count 10 --payload 900 --dport 5001|bytes"
 	"bridged ipv4 icmp echo, reverse direction|h1:h1:--icmp-type=8|h3 M1 --src 10.30.0.13 --dst 10.30.0.11 --proto icmp --count 10 --payload 56|bytes|p3"
 	"bridged ipv6 udp, 4 flows|h2:h2:--udp-dport=9|h1 M2 --v6 --src fd30::11 --dst fd30::12 --count 20 --flows 4 --payload 30|bytes"
 	"bridged ttl 1 (a bridge does not look)|h2:h2:--udp-dport=9|h1 M2 --src 10.30.0.11 --dst 10.30.0.12 --ttl 1 --count 10|bytes"

@@ -6,7 +6,7 @@
  *   tna-pktio send IFACE DMAC [--v6] --src A --dst B [--ttl N] [--proto udp|tcp|icmp]
  *             [--sport N] [--dport N] [--payload N] [--pad N] [--icmp-type N]
  *             [--count N] [--flows N]
- *   tna-pktio recv IFACE --seconds S [--max N] [--ready FILE] [--udp-dport N] [--icmp-type N]
+ *   tna-pktio recv IFACE --seconds S [--max N] [--ready FILE] [--udp-dport N] [--tcp-dport N] [--icmp-type N]
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,7 +28,7 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: tna-pktio send IFACE DMAC [--v6] --src A --dst B [--ttl N] [--proto udp|tcp|icmp]\n"
 		"                 [--sport N] [--dport N] [--payload N] [--pad N] [--icmp-type N] [--count N] [--flows N] [--df]\n"
-		"       tna-pktio recv IFACE --seconds S [--max N] [--ready FILE] [--udp-dport N] [--icmp-type N]\n");
+		"       tna-pktio recv IFACE --seconds S [--max N] [--ready FILE] [--udp-dport N] [--tcp-dport N] [--icmp-type N]\n");
 	return 2;
 }
 
@@ -73,6 +73,7 @@ enum {
 	O_MAX,
 	O_READY,
 	O_UDP_DPORT,
+	O_TCP_DPORT,
 	O_DF
 };
 
@@ -93,17 +94,19 @@ static const struct option opts[] = {
 	{ "max", required_argument, NULL, O_MAX },
 	{ "ready", required_argument, NULL, O_READY },
 	{ "udp-dport", required_argument, NULL, O_UDP_DPORT },
+	{ "tcp-dport", required_argument, NULL, O_TCP_DPORT },
 	{ "df", no_argument, NULL, O_DF },
 	{ NULL, 0, NULL, 0 },
 };
 
-/* Frame matches the recv filters? */
-static int wanted(const uint8_t *f, int len, int udp_dport, int icmp_type)
+/* Frame matches the recv filters (-1: not filtering on it)? */
+static int wanted(const uint8_t *f, int len, int udp_dport, int tcp_dport,
+		  int icmp_type)
 {
 	uint16_t et;
 	int l4, proto;
 
-	if (udp_dport < 0 && icmp_type < 0)
+	if (udp_dport < 0 && tcp_dport < 0 && icmp_type < 0)
 		return 1;
 	if (len < 14)
 		return 0;
@@ -119,6 +122,8 @@ static int wanted(const uint8_t *f, int len, int udp_dport, int icmp_type)
 	}
 	if (udp_dport >= 0 && proto == 17 && len >= l4 + 4)
 		return ((f[l4 + 2] << 8) | f[l4 + 3]) == udp_dport;
+	if (tcp_dport >= 0 && proto == 6 && len >= l4 + 4)
+		return ((f[l4 + 2] << 8) | f[l4 + 3]) == tcp_dport;
 	if (icmp_type >= 0 && (proto == 1 || proto == 58) && len > l4)
 		return f[l4] == icmp_type;
 	return 0;
@@ -128,7 +133,7 @@ int main(int argc, char **argv)
 {
 	struct pkt_spec s = { 0 };
 	int count = 1, flows = 1, seconds = 2, max = 1 << 30;
-	int udp_dport = -1, icmp_type = -1, opt;
+	int udp_dport = -1, tcp_dport = -1, icmp_type = -1, opt;
 	const char *ready = NULL;
 	struct sockaddr_ll sll;
 	uint8_t dmac[6], smac[6], buf[PKT_MAX];
@@ -194,6 +199,9 @@ int main(int argc, char **argv)
 		case O_UDP_DPORT:
 			udp_dport = atoi(optarg);
 			break;
+		case O_TCP_DPORT:
+			tcp_dport = atoi(optarg);
+			break;
 		case O_DF:
 			s.frag_off = 0x4000;
 			break;
@@ -245,7 +253,7 @@ int main(int argc, char **argv)
 			if (len < 0)
 				continue;
 			if (from.sll_pkttype == PACKET_OUTGOING ||
-			    !wanted(buf, len, udp_dport, icmp_type))
+			    !wanted(buf, len, udp_dport, tcp_dport, icmp_type))
 				continue;
 			for (int i = 0; i < len; i++)
 				printf("%02x", buf[i]);

@@ -48,7 +48,7 @@ CASES=(
 	"ipv4 udp, 4 flows|h2:h2:--udp-dport=9|--src 10.20.1.2 --dst 10.20.2.2 --count 20 --flows 4 --payload 18|bytes"
 	"ipv4 short frame with ethernet padding|h2:h2:--udp-dport=9|--src 10.20.1.2 --dst 10.20.2.2 --count 10 --payload 2 --pad 12|bytes"
 	"ipv4 icmp echo|h2:h2:--icmp-type=8|--src 10.20.1.2 --dst 10.20.2.2 --proto icmp --count 10 --payload 56|bytes"
-	"ipv4 tcp ack, 954 bytes|h2:h2:|--src 10.20.1.2 --dst 10.20.2.2 --proto tcp --count 10 --payload 900 --dport 5001|bytes"
+	"ipv4 tcp ack, 954 bytes|h2:h2:--tcp-dport=5001|--src 10.20.1.2 --dst 10.20.2.2 --proto tcp --count 10 --payload 900 --dport 5001|bytes"
 	"ipv6 udp, 4 flows|h2:h2:--udp-dport=9|--v6 --src fd20:1::2 --dst fd20:2::2 --count 20 --flows 4 --payload 30|bytes"
 	"ipv6 icmp echo|h2:h2:--icmp-type=128|--v6 --src fd20:1::2 --dst fd20:2::2 --proto icmp --count 10 --payload 32|bytes"
 	"ipv4 multipath (L4 hash), 16 flows|h2:h2:--udp-dport=9 h3:h3:--udp-dport=9|--src 10.20.1.2 --dst 10.50.0.9 --count 64 --flows 16|bytes"
