@@ -94,6 +94,7 @@ kstate_is() { [ "$(kstate "$1")" = "$2" ]; }
 port_q() { iface_q "$1" "$2"; }
 bridged() { iface_q "$1" '.counters.fast_path.bridged // 0'; }
 mirrored() { [ "$(status_json | jq -r ".bridges[] | select(.name==\"$1\") | .fdb_entries")" = "$(kernel_fdb_count "$1")" ]; }
+not_egress() { [ "$(iface_q "$1" '.egress_xdp')" = false ] && not_attached "$1"; }
 bridge_is() { [ "$(iface_q "$1" .bridge)" = "$2" ]; }
 kernel_fdb_count() { bridge -n "$P-s" fdb show br "$1" | grep -c "master $1" || true; }
 
@@ -209,6 +210,42 @@ t_port_flags() {
 	n=$(arrived h2 h2 h1 M2 --src 10.30.0.11 --dst 10.30.0.12 --count 10)
 	check "learning off: still bridged on the fast path (10/10)" test "$n" = 10 -a $(($(bridged p1) - b0)) = 10
 	nsx s bridge link set dev p1 learning on
+	# flood off: Linux does not flood unknown unicast to p3 (the fast path never floods)
+	nsx s bridge link set dev p3 flood off
+	sleep 0.3
+	capture h2 h2 "$T/f2" --seconds 1 --udp-dport 9
+	capture h3 h3 "$T/f3" --seconds 1 --udp-dport 9
+	nsx h1 "$PKTIO" send h1 02:00:00:00:99:98 --src 10.30.0.11 --dst 10.30.0.98 --count 5
+	capture_wait
+	check "flood off on p3: unknown unicast to h2 only (h2 $(lines "$T/f2"), h3 $(lines "$T/f3"))" \
+		test "$(lines "$T/f2")" = 5 -a "$(lines "$T/f3")" = 0
+	nsx s bridge link set dev p3 flood on
+	# hairpin: a station behind the ingress port gets the frame back only with hairpin on
+	HAIRMAC=02:00:00:00:88:88
+	nsx s bridge fdb add $HAIRMAC dev p1 master static
+	for mode in off on; do
+		nsx s bridge link set dev p1 hairpin $mode
+		sleep 0.3
+		local want=0 s0=$(fallback p1 same_port)
+		[ $mode = on ] && want=10
+		n=$(arrived h1 h1 h1 HAIRMAC --src 10.30.0.11 --dst 10.30.0.88 --count 10)
+		check "hairpin $mode: $n/10 back out of the ingress port (Linux decides: $(($(fallback p1 same_port) - s0)) handed over)" \
+			test "$n" = $want -a $(($(fallback p1 same_port) - s0)) = 10
+	done
+	nsx s bridge link set dev p1 hairpin off
+	nsx s bridge fdb del $HAIRMAC dev p1 master
+	# a port going down is no egress; back up, it is again
+	nsip s link set p2 down
+	check "port down: not attached, not an egress" wait_for 5 not_egress p2
+	n=$(arrived h2 h2 h1 M2 --src 10.30.0.11 --dst 10.30.0.12 --count 10)
+	check "port down: nothing reaches h2 ($n)" test "$n" = 0
+	nsip s link set p2 up
+	check "port up: attached again" wait_for 5 attached p2
+	wait_for 5 kstate_is p2 forwarding
+	announce
+	b0=$(bridged p1)
+	n=$(arrived h2 h2 h1 M2 --src 10.30.0.11 --dst 10.30.0.12 --count 10)
+	check "port up: 10/10 bridged on the fast path" test "$n" = 10 -a $(($(bridged p1) - b0)) = 10
 }
 
 # Stations that answer (ICMP, ARP probes) would refresh Linux's FDB by
