@@ -104,11 +104,17 @@ static int setup_router(struct demo *d)
 	if (sh("ip -n %s addr add 10.10.1.1/24 dev gen0 && ip -n %s addr add 10.10.2.1/24 dev sink0",
 	       g, s) ||
 	    sh("ip -n %s addr add 10.10.1.254/24 dev r0 && ip -n %s addr add 10.10.2.254/24 dev r1",
-	       r, r) ||
-	    sh("ip -n %s route add default via 10.10.1.254 && ip -n %s route add default via 10.10.2.254",
-	       g, s))
+	       r, r))
 		return -1;
 	return in_ns_write(r, "/proc/sys/net/ipv4/ip_forward", "1");
+}
+
+/* Once the links are up: the hosts' routes through the router. */
+static int setup_router_routes(struct demo *d)
+{
+	return sh(
+		"ip -n %s route add default via 10.10.1.254 && ip -n %s route add default via 10.10.2.254",
+		d->ns[0], d->ns[2]);
 }
 
 /* br0 with ports r0 and r1; br_netfilter as asked, or as the kernel has it. */
@@ -159,6 +165,7 @@ static int setup(struct demo *d)
 	    sh("ip -n %s link set r0 up && ip -n %s link set r1 up && ip -n %s link set lo up",
 	       r, r, r) ||
 	    sh("ip -n %s link set sink0 up && ip -n %s link set lo up", s, s) ||
+	    (!d->o->bridge && setup_router_routes(d)) ||
 	    /* frames the generator sends need NAPI on the receiving veth */
 	    sh("ip netns exec %s ethtool -K r0 gro on >/dev/null", r))
 		return -1;

@@ -22,9 +22,11 @@ expect_rc 2 "flag of another command" "$CLI" status --iface x
 expect_rc 2 "bad --mode" "$CLI" run --mode turbo
 expect_rc 2 "bad --seconds" "$CLI" demo --seconds 0
 expect_rc 2 "stray argument" "$CLI" plan extra
+expect_rc 2 "bad --topology" "$CLI" demo --topology mesh
+expect_rc 2 "--br-netfilter without a bridge" "$CLI" demo --br-netfilter on
 check "usage names every command" grep -q "status \[--json\]" "$T/err"
 expect_rc 0 "--help" "$CLI" --help
-check "--help documents every flag" sh -c "for f in --iface --exclude --mode --verbose --json --seconds --rounds --floor; do grep -q -- \$f '$T/out' || exit 1; done"
+check "--help documents every flag" sh -c "for f in --iface --exclude --mode --verbose --json --seconds --rounds --floor --topology --br-netfilter; do grep -q -- \$f '$T/out' || exit 1; done"
 expect_rc 1 "status without a daemon" nsx c "$CLI" status
 check "status without a daemon says why" grep -q "no daemon" "$T/err"
 expect_rc 0 "plan without a daemon" nsx c "$CLI" plan --json
@@ -34,7 +36,11 @@ tna_start c
 wait_for 5 nsx c "$CLI" status
 expect_rc 0 "status with a daemon" nsx c "$CLI" status --json
 check "status --json has the documented top-level keys" \
-	sh -c "jq -e 'has(\"version\") and has(\"running\") and has(\"interfaces\")' '$T/out' >/dev/null"
+	sh -c "jq -e 'has(\"version\") and has(\"running\") and has(\"interfaces\") and has(\"bridges\")' '$T/out' >/dev/null"
 expect_rc 1 "second daemon in the same namespace is refused" nsx c "$TNA" run
 check "daemon stops cleanly" tna_stop
+# The demo end to end (short): a bridge, real traffic, both phases reported
+expect_rc 0 "demo --topology bridge --json" "$CLI" demo --topology bridge --seconds 1 --json
+check "bridge demo: both phases ran, tna carried every frame" \
+	sh -c "jq -e '.topology == \"bridge\" and .fast_path_share >= 0.99 and .linux_mpps.median > 0' '$T/out' >/dev/null"
 exit $FAILED
