@@ -16,6 +16,9 @@
 #define TNA_MAX_IFACES 256
 #define TNA_MAX_LOCAL_ADDRS 4096
 #define TNA_MAX_FDB 65536 /* bridge FDB entries mirrored, all bridges */
+#define TNA_MAX_NH 4096 /* next hops whose use is sampled */
+#define TNA_NH_SAMPLE \
+	16 /* one forwarded packet in this many notes its next hop */
 
 /* Modules a per-interface program may contain (struct tna_cfg.features). */
 #define TNA_F_ROUTE4 (1ULL << 0) /* IPv4 routing through bpf_fib_lookup */
@@ -129,6 +132,19 @@ struct tna_runtime {
 	__u32 route_mtu4;
 	__u32 route_mtu6;
 	__u32 pad;
+};
+
+/*
+ * A next hop (neighbour) the fast path forwarded to: the L3 egress and the
+ * gateway or on-link destination bpf_fib_lookup() resolved. The value of
+ * the per-CPU nh_seen map is when (bpf_ktime_get_coarse_ns) a sampled
+ * packet last went there; the controller makes Linux revalidate STALE
+ * neighbours in use, as Linux's own forwarding would.
+ */
+struct tna_nh_key {
+	__u32 ifindex;
+	__u32 family; /* AF_INET or AF_INET6 */
+	__u32 addr[4]; /* IPv4 in addr[0] */
 };
 
 /*

@@ -33,6 +33,7 @@ int applier_init(struct applier *a, enum xdp_mode_pref mode)
 	memset(a, 0, sizeof(*a));
 	a->map_tx = a->map_stats = a->map_local4 = a->map_local6 = -1;
 	a->map_runtime = a->map_fdb = a->map_fdb_hits = a->map_ports = -1;
+	a->map_nh_seen = -1;
 	a->mode = mode;
 	a->ncpus = libbpf_num_possible_cpus();
 	if (a->ncpus <= 0)
@@ -49,10 +50,12 @@ int applier_init(struct applier *a, enum xdp_mode_pref mode)
 	a->map_fdb = shared_map(skel->maps.fdb);
 	a->map_fdb_hits = shared_map(skel->maps.fdb_hits);
 	a->map_ports = shared_map(skel->maps.ports);
+	a->map_nh_seen = shared_map(skel->maps.nh_seen);
 	a->hit_used = calloc(TNA_MAX_FDB, 1);
 	if (a->map_tx < 0 || a->map_stats < 0 || a->map_local4 < 0 ||
 	    a->map_local6 < 0 || a->map_runtime < 0 || a->map_fdb < 0 ||
-	    a->map_fdb_hits < 0 || a->map_ports < 0 || !a->hit_used) {
+	    a->map_fdb_hits < 0 || a->map_ports < 0 || a->map_nh_seen < 0 ||
+	    !a->hit_used) {
 		ret = -errno;
 		pr_warn("creating maps: %s\n", strerror(errno));
 		applier_free(a);
@@ -123,6 +126,7 @@ static struct tna *load_object(struct applier *a, const struct plan_iface *pi,
 	    (err = bpf_map__reuse_fd(skel->maps.fdb, a->map_fdb)) ||
 	    (err = bpf_map__reuse_fd(skel->maps.fdb_hits, a->map_fdb_hits)) ||
 	    (err = bpf_map__reuse_fd(skel->maps.ports, a->map_ports)) ||
+	    (err = bpf_map__reuse_fd(skel->maps.nh_seen, a->map_nh_seen)) ||
 	    (err = bpf_map__reuse_fd(skel->maps.stats, a->map_stats)) ||
 	    (err = bpf_map__reuse_fd(skel->maps.local_addrs4, a->map_local4)) ||
 	    (err = bpf_map__reuse_fd(skel->maps.local_addrs6, a->map_local6)) ||
@@ -524,6 +528,28 @@ int applier_fdb_active(struct applier *a, int br, struct fdb_slot *out, int max)
 	return n;
 }
 
+int applier_nh_used(const struct applier *a, uint64_t since_ns,
+		    struct tna_nh_key *out, int max)
+{
+	struct tna_nh_key key, next;
+	uint64_t v[a->ncpus];
+	void *prev = NULL;
+	int n = 0;
+
+	while (n < max && !bpf_map_get_next_key(a->map_nh_seen, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(a->map_nh_seen, &key, v))
+			continue;
+		for (int c = 0; c < a->ncpus; c++)
+			if (v[c] >= since_ns) {
+				out[n++] = key;
+				break;
+			}
+	}
+	return n;
+}
+
 static int sync_runtime(struct applier *a)
 {
 	__u32 zero = 0;
@@ -602,6 +628,8 @@ void applier_free(struct applier *a)
 		close(a->map_fdb_hits);
 	if (a->map_ports >= 0)
 		close(a->map_ports);
+	if (a->map_nh_seen >= 0)
+		close(a->map_nh_seen);
 	free(a->tx);
 	free(a->local);
 	free(a->fdb);
@@ -613,6 +641,7 @@ void applier_free(struct applier *a)
 	a->nr_fdb = a->nr_ports = 0;
 	a->map_tx = a->map_stats = a->map_local4 = a->map_local6 = -1;
 	a->map_runtime = a->map_fdb = a->map_fdb_hits = a->map_ports = -1;
+	a->map_nh_seen = -1;
 }
 
 const struct loaded *applier_find(const struct applier *a, int ifindex)

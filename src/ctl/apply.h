@@ -56,7 +56,7 @@ struct apply_error {
 
 struct applier {
 	int map_tx, map_stats, map_local4, map_local6, map_runtime;
-	int map_fdb, map_fdb_hits, map_ports;
+	int map_fdb, map_fdb_hits, map_ports, map_nh_seen;
 	struct loaded ifs[TNA_MAX_IFACES];
 	int nr;
 	uint8_t slot_used[TNA_MAX_IFACES];
@@ -101,5 +101,11 @@ int applier_set_bypass(struct applier *a, int on);
  */
 int applier_fdb_active(struct applier *a, int br, struct fdb_slot *out,
 		       int max);
+/*
+ * Next hops a sampled forwarded packet went to at or after since_ns
+ * (CLOCK_MONOTONIC_COARSE): at most max are written to out.
+ */
+int applier_nh_used(const struct applier *a, uint64_t since_ns,
+		    struct tna_nh_key *out, int max);
 
 #endif /* TNA_APPLY_H */

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
+#include <linux/neighbour.h>
 #include <bpf/bpf.h>
 #include "ctl.h"
 #include "daemon.h"
@@ -39,6 +40,8 @@ struct daemon {
 	} refreshed[TNA_MAX_IFACES];
 	unsigned long fdb_refreshes;
 	struct fdb_slot *active; /* scratch: TNA_MAX_FDB entries */
+	uint64_t nh_scanned_ns; /* CLOCK_MONOTONIC_COARSE of the last scan */
+	unsigned long neigh_revalidations;
 };
 
 static uint64_t now_ms(void)
@@ -47,6 +50,61 @@ static uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+static const struct neigh *find_neigh(const struct model *m,
+				      const struct tna_nh_key *k)
+{
+	int len = k->family == AF_INET ? 4 : 16;
+
+	for (int i = 0; i < m->nr_neighs; i++) {
+		const struct neigh *n = &m->neighs[i];
+
+		if (n->family == (int)k->family &&
+		    n->ifindex == (int)k->ifindex &&
+		    !memcmp(n->dst, k->addr, len))
+			return n;
+	}
+	return NULL;
+}
+
+/*
+ * Linux re-validates a STALE neighbour when it forwards a packet to it
+ * (STALE -> DELAY -> probe); packets only the fast path carries do not.
+ * Once a second, next hops the fast path sampled since the last look whose
+ * entry is STALE get NTF_USE, which starts exactly that. A neighbour that
+ * stopped answering then fails, and the FIB helper sends its traffic to
+ * Linux (no_neighbour).
+ */
+static void neigh_keepalive(struct daemon *d)
+{
+	struct tna_nh_key used[256];
+	struct timespec ts;
+	uint64_t now;
+	int n;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	if (now < d->nh_scanned_ns + 1000000000ULL)
+		return;
+	n = applier_nh_used(&d->a, d->nh_scanned_ns, used, 256);
+	d->nh_scanned_ns = now;
+	for (int i = 0; i < n; i++) {
+		const struct neigh *ne = find_neigh(&d->m, &used[i]);
+
+		if (!ne || !(ne->state & NUD_STALE))
+			continue;
+		int err = mirror_neigh_use(&d->mi, used[i].family,
+					   used[i].ifindex, used[i].addr);
+
+		if (err) {
+			pr_debug("neighbour revalidation: %s\n",
+				 strerror(-err));
+			continue;
+		}
+		d->neigh_revalidations++;
+		pr_debug("neighbour in use and stale: revalidation started\n");
+	}
 }
 
 /*
@@ -140,7 +198,7 @@ static int replan(struct daemon *d)
 static void serve(struct daemon *d, int lfd)
 {
 	struct status_extra x = { d->m.generation, d->mi.resyncs, d->bypass,
-				  d->fdb_refreshes };
+				  d->fdb_refreshes, d->neigh_revalidations };
 	char req[128];
 	FILE *out;
 	int fd = ctl_accept(lfd, req, sizeof(req));
@@ -284,8 +342,10 @@ int daemon_run(const struct run_opts *o)
 		if (d->m.dirty && !stop)
 			replan(d);
 		/* After the events: a station that moved is not refreshed back. */
-		if (tick && !stop)
+		if (tick && !stop) {
 			fdb_refresh(d);
+			neigh_keepalive(d);
+		}
 		if (pfd[FD_CTL].revents)
 			serve(d, lfd);
 	}

@@ -999,6 +999,23 @@ int mirror_fdb_use(struct mirror *mi, int port, const unsigned char *mac)
 	return nl_talk(mi, mi->rt_req, nlh, NULL);
 }
 
+int mirror_neigh_use(struct mirror *mi, int family, int ifindex,
+		     const void *addr)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ndmsg *ndm;
+
+	nlh->nlmsg_type = RTM_NEWNEIGH;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_REPLACE;
+	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	ndm->ndm_family = family;
+	ndm->ndm_ifindex = ifindex;
+	ndm->ndm_flags = NTF_USE;
+	mnl_attr_put(nlh, NDA_DST, family == AF_INET ? 4 : 16, addr);
+	return nl_talk(mi, mi->rt_req, nlh, NULL);
+}
+
 int mirror_fds(const struct mirror *mi, int *fds, int max)
 {
 	struct mnl_socket *s[] = { mi->rt_ev, mi->gn_ev, mi->nf_ev, mi->xf_ev };

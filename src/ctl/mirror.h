@@ -42,6 +42,13 @@ int mirror_event(struct mirror *mi, int fd);
  * dev PORT master use`): refreshes the entry like a received frame would.
  */
 int mirror_fdb_use(struct mirror *mi, int port, const unsigned char *mac);
+/*
+ * Tell the neighbour subsystem an entry is in use (NTF_USE), as a packet
+ * Linux forwards would: a STALE entry goes to DELAY and gets re-probed.
+ * Never creates an entry.
+ */
+int mirror_neigh_use(struct mirror *mi, int family, int ifindex,
+		     const void *addr);
 /* Re-read what has no events: sysctls, legacy tables, XDP features. */
 int mirror_poll(struct mirror *mi);
 

@@ -140,8 +140,10 @@ static void render_json(FILE *out, const struct plan *p,
 		json_bool(&j, "bypass", x->bypass);
 	}
 	json_u64(&j, "local_addresses", p->nr_local);
-	if (x)
+	if (x) {
 		json_u64(&j, "fdb_refreshes", x->fdb_refreshes);
+		json_u64(&j, "neigh_revalidations", x->neigh_revalidations);
+	}
 	if (a)
 		json_u64(&j, "fdb_not_mirrored", a->fdb_full);
 	json_arr_open(&j, "bridges");

@@ -12,6 +12,7 @@ struct status_extra {
 	unsigned long resyncs; /* full netlink re-dumps */
 	int bypass;
 	unsigned long fdb_refreshes; /* NTF_USE refreshes sent */
+	unsigned long neigh_revalidations; /* stale next hops re-probed */
 };
 
 /* a == NULL renders a plan only (tna plan): no counters, nothing attached. */

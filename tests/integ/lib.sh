@@ -54,7 +54,7 @@ wait_for() {
 tna_start() { # ns [run options]; ip netns exec execs the daemon: $! is the daemon
 	local ns=$1
 	shift
-	ip netns exec "$P-$ns" "$TNA" run -v "$@" >"$T/tna.log" 2>&1 &
+	ip netns exec "$P-$ns" "$TNA" run -v ${TNA_VERBOSE:-} "$@" >"$T/tna.log" 2>&1 &
 	TNA_PID=$!
 	TNA_NS=$ns
 }

@@ -93,6 +93,41 @@ t_neighbour() {
 	check "after resolution the fast path carries it again" test "$n" = 5 -a $(($(fast_path r0) - fp0)) -ge 5
 }
 
+neigh_state() { nsip r neigh show "$1" dev "$2" | awk '{print $NF}'; }
+neigh_is() { [ "$(neigh_state "$1" "$2")" = "$3" ]; }
+neigh_gone() { local st=$(neigh_state "$1" "$2"); [ "$st" = FAILED ] || [ "$st" = INCOMPLETE ] || [ -z "$st" ]; }
+
+# A next hop only the fast path talks to must still be revalidated: when it
+# stops answering ARP, Linux (kept informed by tna) marks it FAILED and the
+# fast path stops sending to it, as Linux alone would.
+t_neigh_keepalive() {
+	local nc=/proc/sys/net/ipv4/neigh/r1 nn0 n end
+	nsx r sh -c "echo 2000 > $nc/base_reachable_time_ms; echo 1 > $nc/delay_first_probe_time; echo 200 > $nc/retrans_time_ms; echo 2 > $nc/ucast_solicit"
+	delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 5 >/dev/null
+	# Linux's own resolution is over: the entry went STALE with nothing sent
+	wait_for 10 neigh_is 10.20.2.2 r1 STALE
+	nsip h2 link set h2 arp off
+	nn0=$(fallback r0 no_neighbour)
+	end=$((SECONDS + 20))
+	while [ $SECONDS -lt $end ] && ! neigh_gone 10.20.2.2 r1; do
+		send --src 10.20.1.2 --dst 10.20.2.2 --count 20
+		[ -n "${DEBUG:-}" ] && echo "$SECONDS $(neigh_state 10.20.2.2 r1) rev=$(status_json | jq .neigh_revalidations) nn=$(fallback r0 no_neighbour) $(nsx r bpftool map dump name nh_seen 2>/dev/null | grep -c key)"
+		sleep 0.2
+	done
+	[ -n "${DEBUG:-}" ] && grep -i neigh "$T/tna.log" | tail -5
+	check "silent next hop behind the fast path: tna asked Linux to revalidate it ($(status_json | jq .neigh_revalidations) times), now $(neigh_state 10.20.2.2 r1)" \
+		test "$(status_json | jq .neigh_revalidations)" -gt 0 -a -n "$(neigh_gone 10.20.2.2 r1 && echo y)"
+	n=$(delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
+	check "failed next hop: nothing delivered ($n), the fast path hands it to Linux" \
+		test "$n" = 0 -a $(($(fallback r0 no_neighbour) - nn0)) -gt 0
+	nsip h2 link set h2 arp on
+	nsx r sh -c "echo 30000 > $nc/base_reachable_time_ms; echo 5 > $nc/delay_first_probe_time; echo 1000 > $nc/retrans_time_ms; echo 3 > $nc/ucast_solicit"
+	delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 3 >/dev/null
+	local fp0=$(fast_path r0)
+	n=$(delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
+	check "next hop answers again: 10/10 on the fast path ($n)" test "$n" = 10 -a $(($(fast_path r0) - fp0)) = 10
+}
+
 t_ip_forward() {
 	nsx r sh -c 'echo 0 > /proc/sys/net/ipv4/ip_forward; echo 0 > /proc/sys/net/ipv6/conf/all/forwarding'
 	check "ip_forward off: program detached" wait_for 5 not_attached r0
@@ -192,15 +227,16 @@ t_sigterm() { # in generic (skb) mode this time
 	check "SIGTERM: everything detached" no_xdp_in r
 }
 
+t_differential() { DUT=r DUT_IFACE=r0 differential; }
+
+# TESTS="t_neighbour t_kill9" tests/integ/router.sh runs a subset (the daemon
+# is started first unless the subset begins with t_differential).
 setup
-DUT=r DUT_IFACE=r0 differential
-t_route_changes
-t_neighbour
-t_ip_forward
-t_hotplug_and_foreign
-t_firewall_fallback
-t_ipsec_policy
-t_capture
-t_kill9
-t_sigterm
+if [ -n "${TESTS:-}" ] && [ "${TESTS#t_differential}" = "$TESTS" ]; then
+	tna_start r
+	wait_for 10 attached r0 || fail "tna run attaches to r0"
+fi
+for t in ${TESTS:-t_differential t_route_changes t_neighbour t_neigh_keepalive t_ip_forward t_hotplug_and_foreign t_firewall_fallback t_ipsec_policy t_capture t_kill9 t_sigterm}; do
+	$t
+done
 exit $FAILED

@@ -747,12 +747,58 @@ static int run_case(const struct tcase *c)
 	return 0;
 }
 
+/* Forwarded packets sample their next hop: the first, then one in TNA_NH_SAMPLE. */
+static int nh_sampling(const char *name, const char *dst, const char *nh,
+		       int packets, int want_present)
+{
+	struct tna *skel = tna__open();
+	struct tna_nh_key k = { .family = AF_INET };
+	struct pkt_spec spec = { .src = "10.1.0.5", .dst = dst };
+	uint8_t in[PKT_MAX], out[PKT_MAX], mac[6];
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	int ncpus = libbpf_num_possible_cpus(), ok = 0;
+	uint64_t seen[ncpus];
+
+	if (!skel || mac_of("in0", mac))
+		goto out;
+	skel->rodata->tna_cfg.features = R46;
+	skel->rodata->tna_cfg.ifindex = if_nametoindex("in0");
+	memcpy((void *)skel->rodata->tna_cfg.mac, mac, 6);
+	if (tna__load(skel))
+		goto out;
+	add_tx(skel, "out0");
+	set_bypass(skel, 0);
+	opts.data_in = in;
+	opts.data_size_in = pkt_build(in, &spec, mac, OTHER_MAC);
+	opts.data_out = out;
+	opts.data_size_out = sizeof(out);
+	opts.repeat = packets;
+	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.tna_xdp),
+				   &opts) ||
+	    opts.retval != XDP_REDIRECT)
+		goto out;
+	k.ifindex = if_nametoindex("out0");
+	inet_pton(AF_INET, nh, &k.addr[0]);
+	ok = (bpf_map_lookup_elem(bpf_map__fd(skel->maps.nh_seen), &k, seen) ==
+	      0) == want_present;
+out:
+	printf("%s next hop sampling: %s\n", ok ? "PASS" : "FAIL", name);
+	tna__destroy(skel);
+	return !ok;
+}
+
 int main(void)
 {
 	int failed = 0, n = sizeof(cases) / sizeof(cases[0]);
 
 	for (int i = 0; i < n; i++)
 		failed += run_case(&cases[i]);
+	failed += nh_sampling("gateway of a routed packet noted", "10.3.0.9",
+			      "10.2.0.2", 1, 1);
+	failed += nh_sampling("on-link destination noted as its own next hop",
+			      "10.2.0.2", "10.2.0.2", 1, 1);
+	failed += nh_sampling("destination is not the next hop", "10.3.0.9",
+			      "10.3.0.9", 1, 0);
 	for (int i = 0; i < nr_insts; i++)
 		tna__destroy(insts[i].skel);
 	return failed ? 1 : 0;

@@ -54,7 +54,7 @@ static __always_inline int br_nf_len(struct xdp_md *ctx, struct pkt *p,
 	if (v4 ? !HAS(TNA_F_BR_NF4) : !HAS(TNA_F_BR_NF6))
 		return 0;
 	if (v4) {
-		struct iphdr *iph = PTR_AT(ctx, p->l3_off, sizeof(*iph));
+		struct iphdr *iph = PTR_AT(ctx, L3_OFF, sizeof(*iph));
 
 		if (!iph || iph->version != 4 || iph->ihl < 5)
 			return -TNA_STAT_MALFORMED;
@@ -66,7 +66,7 @@ static __always_inline int br_nf_len(struct xdp_md *ctx, struct pkt *p,
 		if (want < sizeof(*iph))
 			return -TNA_STAT_MALFORMED;
 	} else {
-		struct ipv6hdr *ip6h = PTR_AT(ctx, p->l3_off, sizeof(*ip6h));
+		struct ipv6hdr *ip6h = PTR_AT(ctx, L3_OFF, sizeof(*ip6h));
 
 		if (!ip6h || ip6h->version != 6)
 			return -TNA_STAT_MALFORMED;
@@ -74,7 +74,7 @@ static __always_inline int br_nf_len(struct xdp_md *ctx, struct pkt *p,
 			return -TNA_STAT_IP_OPTIONS;
 		want = sizeof(*ip6h) + bpf_ntohs(ip6h->payload_len);
 	}
-	want += p->l3_off;
+	want += L3_OFF;
 	if (want > have)
 		return -TNA_STAT_MALFORMED;
 	*len = want;
@@ -92,7 +92,6 @@ static __always_inline int bridge_in(struct xdp_md *ctx, struct pkt *p)
 	if (!eth)
 		return -TNA_STAT_MALFORMED;
 	p->l3_proto = eth->h_proto;
-	p->l3_off = sizeof(*eth);
 	len = ctx->data_end - ctx->data;
 	/* Broadcast, multicast, link-local (STP, LLDP): floods and protocols. */
 	if (eth->h_dest[0] & 1)

@@ -67,6 +67,14 @@ struct {
 	__type(value, struct tna_port);
 } ports SEC(".maps");
 
+/* Next hops in use, sampled (see struct tna_nh_key). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, TNA_MAX_NH);
+	__type(key, struct tna_nh_key);
+	__type(value, __u64);
+} nh_seen SEC(".maps");
+
 /* Runtime switches (bypass for paired benchmarks and pausing). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

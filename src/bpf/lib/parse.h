@@ -8,13 +8,17 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include "config.h"
+#include "tna/abi.h"
+
+/* Untagged Ethernet only: the network header always starts here. */
+#define L3_OFF ((__u32)sizeof(struct ethhdr))
 
 /* What the modules learn about a packet; egress is set by the module that forwards it. */
 struct pkt {
 	__u16 l3_proto; /* network byte order */
-	__u32 l3_off;
 	__u32 egress;
 	__u32 src_hit; /* fdb_hits index + 1 of the source, 0: none */
+	struct tna_nh_key nh; /* routed: the neighbour it was sent to */
 };
 
 /* Pointer to len bytes at off, or NULL when the packet is shorter. */
@@ -45,7 +49,6 @@ static __always_inline int parse_eth(struct xdp_md *ctx, struct pkt *p)
 	if (!mac_equal(eth->h_dest, CFG(mac)))
 		return -TNA_STAT_NOT_FOR_US;
 	p->l3_proto = eth->h_proto;
-	p->l3_off = sizeof(*eth);
 	if (p->l3_proto != bpf_htons(ETH_P_IP) &&
 	    p->l3_proto != bpf_htons(ETH_P_IPV6))
 		return -TNA_STAT_NOT_IP;

@@ -194,7 +194,7 @@ static __always_inline int route4(struct xdp_md *ctx, struct pkt *p,
 	__u32 tot_len, check;
 	int rc;
 
-	iph = PTR_AT(ctx, p->l3_off, sizeof(*iph));
+	iph = PTR_AT(ctx, L3_OFF, sizeof(*iph));
 	if (!iph || iph->version != 4 || iph->ihl < 5)
 		return -TNA_STAT_MALFORMED;
 	if (iph->ihl != 5)
@@ -203,7 +203,7 @@ static __always_inline int route4(struct xdp_md *ctx, struct pkt *p,
 		return -TNA_STAT_MALFORMED;
 	tot_len = bpf_ntohs(iph->tot_len);
 	if (tot_len < sizeof(*iph) ||
-	    p->l3_off + tot_len > (__u32)(ctx->data_end - ctx->data))
+	    L3_OFF + tot_len > (__u32)(ctx->data_end - ctx->data))
 		return -TNA_STAT_MALFORMED;
 	if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))
 		return -TNA_STAT_FRAGMENT;
@@ -214,7 +214,7 @@ static __always_inline int route4(struct xdp_md *ctx, struct pkt *p,
 	if (ip4_martian(iph->saddr, iph->daddr))
 		return -TNA_STAT_MARTIAN;
 	if (iph->protocol == IPPROTO_ICMP &&
-	    icmp_special(ctx, p->l3_off + sizeof(*iph), 0))
+	    icmp_special(ctx, L3_OFF + sizeof(*iph), 0))
 		return -TNA_STAT_ICMP_SPECIAL;
 
 	fib.family = AF_INET;
@@ -223,15 +223,18 @@ static __always_inline int route4(struct xdp_md *ctx, struct pkt *p,
 	fib.ipv4_src = iph->saddr;
 	fib.ipv4_dst = iph->daddr;
 	fib.ifindex = L3_IFINDEX;
-	fib_ports(ctx, p->l3_off + sizeof(*iph), iph->protocol, &fib);
+	fib_ports(ctx, L3_OFF + sizeof(*iph), iph->protocol, &fib);
 	rc = fib_reason(bpf_fib_lookup(ctx, &fib, sizeof(fib), 0));
 	if (rc < 0)
 		return rc;
-	rc = route_egress(&fib, p->l3_off + tot_len, p);
+	rc = route_egress(&fib, L3_OFF + tot_len, p);
 	if (rc < 0)
 		return rc;
+	p->nh.ifindex = fib.ifindex;
+	p->nh.family = AF_INET;
+	p->nh.addr[0] = fib.ipv4_dst; /* the gateway, or the on-link host */
 	if (HAS(TNA_F_RPF4_LOOSE) || HAS(TNA_F_RPF4_STRICT)) {
-		iph = PTR_AT(ctx, p->l3_off, sizeof(*iph));
+		iph = PTR_AT(ctx, L3_OFF, sizeof(*iph));
 		if (!iph)
 			return -TNA_STAT_MALFORMED;
 		rc = ip4_rpf(ctx, iph);
@@ -240,7 +243,7 @@ static __always_inline int route4(struct xdp_md *ctx, struct pkt *p,
 	}
 
 	/* Decided: from here on the packet is ours to rewrite. */
-	rc = trim_to(ctx, p->l3_off + tot_len);
+	rc = trim_to(ctx, L3_OFF + tot_len);
 	if (rc < 0)
 		return rc;
 	eth = PTR_AT(ctx, 0, sizeof(*eth) + sizeof(*iph));
@@ -282,11 +285,11 @@ static __always_inline int route6(struct xdp_md *ctx, struct pkt *p,
 	__u32 tot_len;
 	int rc;
 
-	ip6h = PTR_AT(ctx, p->l3_off, sizeof(*ip6h));
+	ip6h = PTR_AT(ctx, L3_OFF, sizeof(*ip6h));
 	if (!ip6h || ip6h->version != 6)
 		return -TNA_STAT_MALFORMED;
 	tot_len = sizeof(*ip6h) + bpf_ntohs(ip6h->payload_len);
-	if (p->l3_off + tot_len > (__u32)(ctx->data_end - ctx->data))
+	if (L3_OFF + tot_len > (__u32)(ctx->data_end - ctx->data))
 		return -TNA_STAT_MALFORMED;
 	if (ip6h->nexthdr == IPPROTO_HOPOPTS)
 		return -TNA_STAT_IP_OPTIONS;
@@ -300,7 +303,7 @@ static __always_inline int route6(struct xdp_md *ctx, struct pkt *p,
 	    is_local6(&ip6h->saddr))
 		return -TNA_STAT_MARTIAN;
 	if (ip6h->nexthdr == IPPROTO_ICMPV6 &&
-	    icmp_special(ctx, p->l3_off + sizeof(*ip6h), 1))
+	    icmp_special(ctx, L3_OFF + sizeof(*ip6h), 1))
 		return -TNA_STAT_ICMP_SPECIAL;
 
 	fib.family = AF_INET6;
@@ -309,15 +312,18 @@ static __always_inline int route6(struct xdp_md *ctx, struct pkt *p,
 	__builtin_memcpy(fib.ipv6_src, &ip6h->saddr, sizeof(fib.ipv6_src));
 	__builtin_memcpy(fib.ipv6_dst, &ip6h->daddr, sizeof(fib.ipv6_dst));
 	fib.ifindex = L3_IFINDEX;
-	fib_ports(ctx, p->l3_off + sizeof(*ip6h), ip6h->nexthdr, &fib);
+	fib_ports(ctx, L3_OFF + sizeof(*ip6h), ip6h->nexthdr, &fib);
 	rc = fib_reason(bpf_fib_lookup(ctx, &fib, sizeof(fib), 0));
 	if (rc < 0)
 		return rc;
-	rc = route_egress(&fib, p->l3_off + tot_len, p);
+	rc = route_egress(&fib, L3_OFF + tot_len, p);
 	if (rc < 0)
 		return rc;
+	p->nh.ifindex = fib.ifindex;
+	p->nh.family = AF_INET6;
+	__builtin_memcpy(p->nh.addr, fib.ipv6_dst, sizeof(p->nh.addr));
 
-	rc = trim_to(ctx, p->l3_off + tot_len);
+	rc = trim_to(ctx, L3_OFF + tot_len);
 	if (rc < 0)
 		return rc;
 	eth = PTR_AT(ctx, 0, sizeof(*eth) + sizeof(*ip6h));
@@ -327,6 +333,14 @@ static __always_inline int route6(struct xdp_md *ctx, struct pkt *p,
 	ip6h->hop_limit--;
 	rewrite_macs(eth, &fib);
 	return 0;
+}
+
+/* Sampled: the next hop is in use (the controller keeps it validated). */
+static __always_inline void nh_note(const struct pkt *p)
+{
+	__u64 now = bpf_ktime_get_coarse_ns();
+
+	bpf_map_update_elem(&nh_seen, &p->nh, &now, BPF_ANY);
 }
 
 #endif /* TNA_BPF_ROUTE_H */

@@ -6,15 +6,16 @@
 #include "config.h"
 #include "maps.h"
 
-static __always_inline void stats_count(__u32 stat, __u64 bytes)
+/* Returns the counter's new packet count on this CPU (0 if none). */
+static __always_inline __u64 stats_count(__u32 stat, __u64 bytes)
 {
 	__u32 key = CFG(slot) * TNA_STAT_MAX + stat;
 	struct tna_counter *c = bpf_map_lookup_elem(&stats, &key);
 
-	if (c) {
-		c->packets++;
-		c->bytes += bytes;
-	}
+	if (!c)
+		return 0;
+	c->bytes += bytes;
+	return ++c->packets;
 }
 
 #endif /* TNA_BPF_STATS_H */
