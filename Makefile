@@ -34,7 +34,7 @@ FORMAT_SRCS := $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
 .PHONY: all tests check format-check verify test clean
 .SECONDARY: $(patsubst %,$(B)/%.bpf.o,$(BPF_PROGS))
-all: $(B)/tna tests $(B)/tna-asan
+all: $(B)/tna tests $(B)/tna-asan $(B)/tna-latency
 
 tests: $(patsubst %,$(B)/%,$(TESTS)) $(B)/test_plan-asan $(B)/tna-pktio
 
@@ -66,6 +66,9 @@ $(B)/test_fastpath: tests/unit/test_fastpath.c tests/unit/pkt.h $(SKELS)
 	$(call msg,CC,$@)$(CC) $(CFLAGS) $< -o $@ $(LIBS)
 
 $(B)/test_verify: tests/unit/test_verify.c $(SKELS)
+	$(call msg,CC,$@)$(CC) $(CFLAGS) $< -o $@ $(LIBS)
+
+$(B)/tna-latency: bench/latency.c tests/unit/pkt.h
 	$(call msg,CC,$@)$(CC) $(CFLAGS) $< -o $@ $(LIBS)
 
 $(B)/tna-pktio: tests/integ/pktio.c

@@ -131,8 +131,18 @@ struct tna_runtime {
 	 */
 	__u32 route_mtu4;
 	__u32 route_mtu6;
-	__u32 pad;
+	/*
+	 * TNA_RT_*_OFF: a namespace-wide reason (a netfilter chain on the
+	 * path, an IPsec policy ...) hands the module's traffic to Linux. A
+	 * map write, so it takes effect at once; the program is respecialized
+	 * only if the module is not needed at all.
+	 */
+	__u32 family_off;
 };
+
+#define TNA_RT_ROUTE4_OFF (1U << 0)
+#define TNA_RT_ROUTE6_OFF (1U << 1)
+#define TNA_RT_BRIDGE_OFF (1U << 2)
 
 /*
  * A next hop (neighbour) the fast path forwarded to: the L3 egress and the
@@ -170,6 +180,9 @@ struct tna_fdb_val {
 #define TNA_PORT_IS_BRIDGE (1U << 0) /* the entry is the bridge itself */
 #define TNA_PORT_LEARNING (1U << 1) /* Linux learns source MACs here */
 #define TNA_PORT_ISOLATED (1U << 2)
+#define TNA_PORT_IP4_OFF \
+	(1U << 3) /* bridged IPv4 to Linux (br_netfilter rules) */
+#define TNA_PORT_IP6_OFF (1U << 4) /* bridged IPv6 to Linux */
 
 /* Linux's STP port states (BR_STATE_*). */
 #define TNA_BR_STATE_FORWARDING 3

@@ -18,11 +18,15 @@ static __always_inline int route(struct xdp_md *ctx, struct pkt *p,
 				 const struct tna_runtime *rt)
 {
 	if (p->l3_proto == bpf_htons(ETH_P_IP))
-		return HAS(TNA_F_ROUTE4) ? route4(ctx, p, rt) :
-					   -TNA_STAT_FAMILY_OFF;
+		return HAS(TNA_F_ROUTE4) &&
+				       !(rt->family_off & TNA_RT_ROUTE4_OFF) ?
+			       route4(ctx, p, rt) :
+			       -TNA_STAT_FAMILY_OFF;
 	if (p->l3_proto == bpf_htons(ETH_P_IPV6))
-		return HAS(TNA_F_ROUTE6) ? route6(ctx, p, rt) :
-					   -TNA_STAT_FAMILY_OFF;
+		return HAS(TNA_F_ROUTE6) &&
+				       !(rt->family_off & TNA_RT_ROUTE6_OFF) ?
+			       route6(ctx, p, rt) :
+			       -TNA_STAT_FAMILY_OFF;
 	return -TNA_STAT_NOT_IP;
 }
 
@@ -36,6 +40,8 @@ static __always_inline int process(struct xdp_md *ctx, struct pkt *p)
 	if (!rt || rt->bypass)
 		return -TNA_STAT_BYPASS;
 	if (HAS(TNA_F_BRIDGE)) {
+		if (rt->family_off & TNA_RT_BRIDGE_OFF)
+			return -TNA_STAT_FAMILY_OFF; /* bridge-family rules */
 		rc = bridge_in(ctx, p);
 		if (rc == 0) {
 			fdb_hit(p->src_hit);

@@ -565,6 +565,7 @@ int applier_apply(struct applier *a, const struct plan *p)
 
 	a->rt.route_mtu4 = p->route_mtu4;
 	a->rt.route_mtu6 = p->route_mtu6;
+	a->rt.family_off = p->family_off;
 	if (sync_runtime(a))
 		pr_warn("runtime map: %s\n", strerror(errno));
 

@@ -55,8 +55,7 @@ static int is_bridge(const struct link *l)
 }
 
 /* Whole-bridge reasons: every port of the bridge falls back. */
-static int bridge_blocked(const struct model *m, const struct link *br,
-			  char *why, size_t len)
+static int bridge_blocked(const struct link *br, char *why, size_t len)
 {
 	if (!(br->flags & IFF_UP))
 		return snprintf(why, len, "bridge %s down", br->name);
@@ -65,10 +64,6 @@ static int bridge_blocked(const struct model *m, const struct link *br,
 			why, len,
 			"bridge %s: VLAN filtering not modelled (no 802.1Q in this kernel)",
 			br->name);
-	if (m->nr_nft_bridge)
-		return snprintf(why, len,
-				"bridge-family nft chain (%s): not modelled",
-				m->nft_bridge.what);
 	if (br->captures)
 		return snprintf(
 			why, len,
@@ -129,7 +124,7 @@ static int link_unsupported(const struct model *m, const struct link *l,
 						master->kind :
 						"master",
 					master ? master->name : "?");
-		if (bridge_blocked(m, master, why, len) ||
+		if (bridge_blocked(master, why, len) ||
 		    port_unsupported(l, why, len))
 			return 1;
 	}
@@ -241,15 +236,17 @@ static void plan_route(const struct model *m, const struct link *l3,
 {
 	int rpf;
 
+	/* A namespace-wide block is a runtime switch (plan->family_off): the
+	 * module stays, so the switch acts at once, both ways. */
 	if (l3->fwd4 != 1)
 		NOTE(pi->family_note[0], "forwarding disabled");
-	else if (!family_blocked(m, 0, pi->family_note[0],
-				 sizeof(pi->family_note[0])))
+	else if (family_blocked(m, 0, pi->family_note[0],
+				sizeof(pi->family_note[0])) >= 0)
 		pi->features |= TNA_F_ROUTE4;
 	if (l3->fwd6 != 1 || m->fwd6_all != 1)
 		NOTE(pi->family_note[1], "forwarding disabled");
-	else if (!family_blocked(m, 1, pi->family_note[1],
-				 sizeof(pi->family_note[1])))
+	else if (family_blocked(m, 1, pi->family_note[1],
+				sizeof(pi->family_note[1])) >= 0)
 		pi->features |= TNA_F_ROUTE6;
 
 	rpf = l3->rpf4 > m->rpf4_all ? l3->rpf4 : m->rpf4_all;
@@ -271,25 +268,47 @@ static void plan_route(const struct model *m, const struct link *l3,
  * family on Linux; with none, only br_netfilter's header validation and
  * padding trim remain, which the module reproduces.
  */
+static int brnf_on(const struct model *m, const struct link *br, int v6)
+{
+	return v6 ? m->brnf6 || br->br_nf_call6 : m->brnf4 || br->br_nf_call4;
+}
+
+/* Bridged traffic of a family Linux must see: returns 0 or writes why. */
+static int bridging_blocked(const struct model *m, const struct link *br,
+			    int v6, char *why, size_t len)
+{
+	int nft = v6 ? m->nr_nft_fwd6 : m->nr_nft_fwd4;
+	int legacy = v6 ? m->legacy6 : m->legacy4;
+
+	if (m->nr_nft_bridge)
+		return snprintf(why, len, "bridge-family nft chain (%.80s)",
+				m->nft_bridge.what);
+	if (brnf_on(m, br, v6) && (nft || legacy))
+		return snprintf(
+			why, len,
+			"br_netfilter passes bridged IPv%d to netfilter (%.60s)",
+			v6 ? 6 : 4,
+			nft ? (v6 ? m->nft_fwd6.what : m->nft_fwd4.what) :
+			v6  ? "ip6tables-legacy" :
+			      "iptables-legacy");
+	return 0;
+}
+
+/*
+ * The bridge module; which bridged families Linux must see is a runtime
+ * flag in the ports map (TNA_PORT_IP4/6_OFF), so rules added or removed
+ * act at once without a new program.
+ */
 static void plan_bridging(const struct model *m, const struct link *br,
 			  struct plan_iface *pi, char notes[2][MODEL_NOTE_LEN])
 {
-	int nf4 = m->brnf4 || br->br_nf_call4,
-	    nf6 = m->brnf6 || br->br_nf_call6;
-
-	pi->features |= TNA_F_BRIDGE;
-	if (nf4 && (m->nr_nft_fwd4 || m->legacy4))
-		NOTE(notes[0],
-		     "br_netfilter passes bridged IPv4 to netfilter (%.60s)",
-		     m->nr_nft_fwd4 ? m->nft_fwd4.what : "iptables-legacy");
-	else
-		pi->features |= TNA_F_BR_IP4 | (nf4 ? TNA_F_BR_NF4 : 0);
-	if (nf6 && (m->nr_nft_fwd6 || m->legacy6))
-		NOTE(notes[1],
-		     "br_netfilter passes bridged IPv6 to netfilter (%.60s)",
-		     m->nr_nft_fwd6 ? m->nft_fwd6.what : "ip6tables-legacy");
-	else
-		pi->features |= TNA_F_BR_IP6 | (nf6 ? TNA_F_BR_NF6 : 0);
+	pi->features |= TNA_F_BRIDGE | TNA_F_BR_IP4 | TNA_F_BR_IP6;
+	if (brnf_on(m, br, 0))
+		pi->features |= TNA_F_BR_NF4;
+	if (brnf_on(m, br, 1))
+		pi->features |= TNA_F_BR_NF6;
+	for (int f = 0; f < 2; f++)
+		bridging_blocked(m, br, f, notes[f], MODEL_NOTE_LEN);
 }
 
 static void plan_ingress(const struct model *m, const struct plan_opts *o,
@@ -352,19 +371,23 @@ static void plan_port(const struct model *m, const struct link *l,
 	const struct link *br = l->master ? model_link_c(m, l->master) : NULL;
 	char why[MODEL_NOTE_LEN];
 
-	if (is_bridge(l) && !bridge_blocked(m, l, why, sizeof(why))) {
+	if (is_bridge(l) && !bridge_blocked(l, why, sizeof(why))) {
 		pi->has_port = 1;
 		pi->port.bridge = l->ifindex;
 		pi->port.flags = TNA_PORT_IS_BRIDGE;
 		return;
 	}
 	if (!is_bridge(br) || strcmp(l->slave_kind, "bridge") ||
-	    bridge_blocked(m, br, why, sizeof(why)))
+	    bridge_blocked(br, why, sizeof(why)))
 		return;
 	pi->has_port = 1;
 	pi->port.bridge = br->ifindex;
 	pi->port.state = l->port_state;
 	pi->port.mtu = l->mtu;
+	if (bridging_blocked(m, br, 0, why, sizeof(why)))
+		pi->port.flags |= TNA_PORT_IP4_OFF;
+	if (bridging_blocked(m, br, 1, why, sizeof(why)))
+		pi->port.flags |= TNA_PORT_IP6_OFF;
 	if (l->port_flags & PORT_LEARNING)
 		pi->port.flags |= TNA_PORT_LEARNING;
 	if (l->port_flags & PORT_ISOLATED)
@@ -427,7 +450,10 @@ static int plan_bridges(const struct model *m, struct plan *p)
 		snprintf(b->name, sizeof(b->name), "%s", l->name);
 		b->ageing_cs = l->br_ageing;
 		b->accelerate =
-			!bridge_blocked(m, l, b->reason, sizeof(b->reason));
+			!bridge_blocked(l, b->reason, sizeof(b->reason)) &&
+			(!m->nr_nft_bridge ||
+			 !bridging_blocked(m, l, 0, b->reason,
+					   sizeof(b->reason)));
 		for (int k = 0; k < m->nr_links; k++)
 			b->nr_ports += m->links[k].master == l->ifindex;
 		for (int k = 0; k < p->nr_fdb; k++)
@@ -505,6 +531,17 @@ int plan_build(const struct model *m, const struct plan_opts *o, struct plan *p)
 			br_egress = 1;
 	}
 	qsort(p->ifaces, p->nr, sizeof(*p->ifaces), iface_cmp);
+
+	{
+		char why[MODEL_NOTE_LEN];
+
+		if (family_blocked(m, 0, why, sizeof(why)))
+			p->family_off |= TNA_RT_ROUTE4_OFF;
+		if (family_blocked(m, 1, why, sizeof(why)))
+			p->family_off |= TNA_RT_ROUTE6_OFF;
+		if (m->nr_nft_bridge)
+			p->family_off |= TNA_RT_BRIDGE_OFF;
+	}
 
 	/* Routing may end in a bridge port once any bridge is modelled. */
 	for (int i = 0; i < p->nr && br_egress; i++)

@@ -64,6 +64,7 @@ struct plan {
 	int nr_fdb;
 	struct plan_bridge *bridges;
 	int nr_bridges;
+	uint32_t family_off; /* TNA_RT_*_OFF: namespace-wide fallbacks */
 };
 
 int plan_build(const struct model *m, const struct plan_opts *o, struct plan *p)

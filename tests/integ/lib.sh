@@ -77,6 +77,7 @@ fallback() { iface_q "$1" ".counters.fallback.$2 // 0"; }
 no_xdp_in() { ! nsip "$1" link show | grep -q 'xdp'; }
 reason_has() { iface_q "$1" .reason | grep -q "$2"; }
 v4_fallback_has() { iface_q "$1" .family_fallback.ipv4 | grep -q "$2"; }
+v4_fast() { [ "$(iface_q "$1" .family_fallback.ipv4)" = null ]; }
 has_module() { iface_q "$1" '.modules | join(",")' | grep -q "$2"; }
 resumed() { [ "$(iface_q "$1" '.attached and .egress_xdp')" = true ]; }
 absent() { [ -z "$(iface_q "$1" .name)" ]; }

@@ -169,7 +169,11 @@ t_firewall_fallback() {
 	n=$(delivered h2 h2 --v6 --src fd20:1::2 --dst fd20:2::2 --count 10)
 	check "IPv6 (no ip6 rules) stays on the fast path" test "$n" = 10 -a $(($(fast_path r0) - fp0)) = 10
 	nsx r nft delete table ip tnatest
-	check "rules removed: IPv4 back on the fast path" wait_for 5 has_module r0 route4
+	check "rules removed: IPv4 fallback note gone" wait_for 5 v4_fast r0
+	delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 1 >/dev/null # resolve ARP again
+	fp0=$(fast_path r0)
+	n=$(delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
+	check "rules removed: IPv4 10/10 on the fast path again ($n delivered, $(($(fast_path r0) - fp0)) fast)" test "$n" = 10 -a $(($(fast_path r0) - fp0)) = 10
 }
 
 t_ipsec_policy() {
@@ -178,7 +182,10 @@ t_ipsec_policy() {
 	local n=$(delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
 	check "xfrm block policy is enforced: 0/10 delivered" test "$n" = 0
 	nsip r xfrm policy flush
-	check "policy flushed: IPv4 back on the fast path" wait_for 5 has_module r0 route4
+	check "policy flushed: IPv4 fallback note gone" wait_for 5 v4_fast r0
+	local fp0=$(fast_path r0)
+	n=$(delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
+	check "policy flushed: IPv4 10/10 on the fast path again" test "$n" = 10 -a $(($(fast_path r0) - fp0)) = 10
 }
 
 t_capture() { # tcpdump on the egress (-p: no promiscuity event) and on the ingress

@@ -37,9 +37,9 @@ n route add 10.12.0.0/24 via 10.2.0.2 mtu lock 200
 n route add fd03::/64 via fd02::2
 n route add fd07::/64 via fd02::3
 n route add fd12::/64 via fd02::2 mtu 1280
-# br0 with ports bp0-bp4; the test fills the bridge maps itself
+# br0 with ports bp0-bp5; the test fills the bridge maps itself
 n link add br0 type bridge
-for i in 0 1 2 3 4; do
+for i in 0 1 2 3 4 5; do
 	n link add bp$i type veth peer name bp${i}p
 	n link set bp$i master br0
 	n link set bp$i up

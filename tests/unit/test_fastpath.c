@@ -42,6 +42,7 @@ static const uint8_t H1[6] = { 2, 0, 0, 0, 0xb1, 0 };
 static const uint8_t H2[6] = { 2, 0, 0, 0, 0xb2, 0 };
 static const uint8_t H3[6] = { 2, 0, 0, 0, 0xb3, 0 };
 static const uint8_t H4[6] = { 2, 0, 0, 0, 0xb4, 0 };
+static const uint8_t H5[6] = { 2, 0, 0, 0, 0xb5, 0 };
 static const uint8_t MOVED[6] = { 2, 0, 0, 0, 0xb9, 0 };
 static const uint8_t NEIGH_BR[6] = { 2, 0, 0, 0, 0x20, 2 };
 
@@ -55,15 +56,16 @@ static const struct {
 	{ "bp2", 4, TNA_PORT_LEARNING, 1500, 1 }, /* blocking */
 	{ "bp3", 3, TNA_PORT_ISOLATED, 200, 1 }, /* learning off */
 	{ "bp4", 3, TNA_PORT_LEARNING, 1500, 0 }, /* cannot take XDP frames */
+	{ "bp5", 3, TNA_PORT_LEARNING | TNA_PORT_IP4_OFF, 1500, 1 },
 };
 
 static const struct {
 	const uint8_t *mac;
 	const char *port; /* NULL: local (the bridge's own) */
 } br_fdb[] = {
-	{ H0, "bp0" },	     { H1, "bp1" },   { H2, "bp2" },
-	{ H3, "bp3" },	     { H4, "bp4" },   { MOVED, "bp1" },
-	{ NEIGH_BR, "bp1" }, { NULL, "br0" }, { NULL, "bp0" },
+	{ H0, "bp0" },	 { H1, "bp1" },	   { H2, "bp2" },	{ H3, "bp3" },
+	{ H4, "bp4" },	 { MOVED, "bp1" }, { NEIGH_BR, "bp1" }, { NULL, "br0" },
+	{ NULL, "bp0" }, { H5, "bp5" },
 };
 
 enum out_kind { OUT_ROUTED, OUT_BRIDGED, OUT_BRIDGED_TRIM };
@@ -84,6 +86,7 @@ struct tcase {
 	const uint8_t *nh; /* routed: next hop MAC, default NEIGH_OUT0 */
 	const char *via; /* routed: egress (source MAC), default out0 */
 	int hit; /* FDB hit counter that must move (index + 1), 0: none */
+	uint32_t family_off; /* runtime TNA_RT_*_OFF during the case */
 };
 
 static const struct tcase cases[] = {
@@ -302,6 +305,33 @@ static const struct tcase cases[] = {
 	  .stat = STAT(RPF) },
 	{ "bypass switch on", .in = { .src = "10.1.0.5", .dst = "10.3.0.9" },
 	  .bypass = 1, .verdict = XDP_PASS, .stat = STAT(BYPASS) },
+
+	/* runtime switches: a chain appears, no new program needed */
+	{ "runtime: IPv4 routing off (a forward chain appeared)",
+	  .in = { .src = "10.1.0.5", .dst = "10.3.0.9" },
+	  .family_off = TNA_RT_ROUTE4_OFF, .verdict = XDP_PASS,
+	  .stat = STAT(FAMILY_OFF) },
+	{ "runtime: IPv6 still routed while IPv4 is off",
+	  .in = { .v6 = 1, .src = "fd01::5", .dst = "fd03::9" },
+	  .family_off = TNA_RT_ROUTE4_OFF, .verdict = XDP_REDIRECT,
+	  .stat = STAT(FORWARDED) },
+	{ "runtime: IPv6 routing off",
+	  .in = { .v6 = 1, .src = "fd01::5", .dst = "fd03::9" },
+	  .family_off = TNA_RT_ROUTE6_OFF, .verdict = XDP_PASS,
+	  .stat = STAT(FAMILY_OFF) },
+	{ "runtime: bridging off (a bridge-family chain)", .ingress = "bp0",
+	  .features = BR_IP, .in = { .src = "10.20.0.5", .dst = "10.20.0.6" },
+	  .smac = H0, .dmac = H1, .family_off = TNA_RT_BRIDGE_OFF,
+	  .verdict = XDP_PASS, .stat = STAT(FAMILY_OFF) },
+	{ "port flag: bridged IPv4 to Linux (br_netfilter rules)",
+	  .ingress = "bp5", .features = BR_IP,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6" }, .smac = H5,
+	  .dmac = H1, .verdict = XDP_PASS, .stat = STAT(FAMILY_OFF) },
+	{ "port flag: bridged IPv6 still on the fast path", .ingress = "bp5",
+	  .features = BR_IP,
+	  .in = { .v6 = 1, .src = "fd20::5", .dst = "fd20::6" }, .smac = H5,
+	  .dmac = H1, .verdict = XDP_REDIRECT, .stat = STAT(BRIDGED),
+	  .out = OUT_BRIDGED, .hit = 10 },
 
 	/* bridge module: frames entering port bp0 of br0 from H0 */
 	{ "bridge ipv4 to known station", .ingress = "bp0", .features = BR_IP,
@@ -638,9 +668,11 @@ static uint64_t fdb_hits(struct tna *skel, __u32 idx)
 #define NR_FDB ((int)(sizeof(br_fdb) / sizeof(br_fdb[0])))
 
 /* The controller's runtime values for this namespace (fd12::/64 has mtu 1280). */
-static void set_bypass(struct tna *skel, int on)
+static void set_runtime(struct tna *skel, int bypass, uint32_t family_off)
 {
-	struct tna_runtime rt = { .bypass = on, .route_mtu6 = 1280 };
+	struct tna_runtime rt = { .bypass = bypass,
+				  .route_mtu6 = 1280,
+				  .family_off = family_off };
 	__u32 zero = 0;
 
 	bpf_map_update_elem(bpf_map__fd(skel->maps.runtime), &zero, &rt,
@@ -699,7 +731,7 @@ static int run_case(const struct tcase *c)
 		before[s] = counter(skel, s);
 	for (int i = 0; i < NR_FDB; i++)
 		hits[i] = fdb_hits(skel, i);
-	set_bypass(skel, c->bypass);
+	set_runtime(skel, c->bypass, c->family_off);
 	opts.data_in = in;
 	opts.data_size_in = len;
 	opts.data_out = out;
@@ -709,7 +741,7 @@ static int run_case(const struct tcase *c)
 		printf("FAIL %s: test run: %s\n", c->name, strerror(errno));
 		return 1;
 	}
-	set_bypass(skel, 0);
+	set_runtime(skel, 0, 0);
 	for (int s = 0; s < TNA_STAT_MAX; s++) {
 		uint64_t d = counter(skel, s) - before[s];
 
@@ -767,7 +799,7 @@ static int nh_sampling(const char *name, const char *dst, const char *nh,
 	if (tna__load(skel))
 		goto out;
 	add_tx(skel, "out0");
-	set_bypass(skel, 0);
+	set_runtime(skel, 0, 0);
 	opts.data_in = in;
 	opts.data_size_in = pkt_build(in, &spec, mac, OTHER_MAC);
 	opts.data_out = out;

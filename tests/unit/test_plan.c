@@ -208,7 +208,11 @@ static int t_netfilter(void)
 		 "ip filter FORWARD hook forward");
 	m.legacy6 = 1;
 	PLAN(&m, NULL, &p);
-	CHECK(!get(&p, 2)->accelerate, "both families blocked");
+	/* Namespace-wide blocks are runtime switches: the modules stay. */
+	CHECK(get(&p, 2)->accelerate && get(&p, 2)->features == R46 &&
+		      p.family_off == (TNA_RT_ROUTE4_OFF | TNA_RT_ROUTE6_OFF),
+	      "both families switched off at runtime: features %llx off %x",
+	      (unsigned long long)get(&p, 2)->features, p.family_off);
 	CHECK(strstr(get(&p, 2)->family_note[0], "ip filter FORWARD"),
 	      "v4 note: %s", get(&p, 2)->family_note[0]);
 	CHECK(strstr(get(&p, 2)->family_note[1], "iptables-legacy"),
@@ -218,7 +222,7 @@ static int t_netfilter(void)
 	m.nr_nft_fwd4 = 0;
 	m.nr_xfrm_policies = 1;
 	PLAN(&m, NULL, &p);
-	CHECK(!get(&p, 2)->accelerate &&
+	CHECK(p.family_off == (TNA_RT_ROUTE4_OFF | TNA_RT_ROUTE6_OFF) &&
 		      strstr(get(&p, 2)->family_note[1], "IPsec"),
 	      "xfrm policy: both families to Linux (%s)",
 	      get(&p, 2)->family_note[1]);
@@ -226,8 +230,14 @@ static int t_netfilter(void)
 	m.nr_nft_fwd4 = 1;
 	plan_free(&p);
 	PLAN(&m, NULL, &p);
-	CHECK(get(&p, 2)->features == TNA_F_ROUTE6, "route6 only: %llx",
-	      (unsigned long long)get(&p, 2)->features);
+	CHECK(get(&p, 2)->features == R46 && p.family_off == TNA_RT_ROUTE4_OFF,
+	      "IPv4 off at runtime only: %llx %x",
+	      (unsigned long long)get(&p, 2)->features, p.family_off);
+	plan_free(&p);
+	m.nr_nft_fwd4 = 0;
+	PLAN(&m, NULL, &p);
+	CHECK(p.family_off == 0 && !get(&p, 2)->family_note[0][0],
+	      "rules gone: nothing off");
 	plan_free(&p);
 	model_free(&m);
 	return 0;
@@ -420,11 +430,10 @@ static int t_bridge_ports(void)
 static int t_bridge_blocked(void)
 {
 	static const char *const why[] = { "VLAN filtering", "down",
-					   "bridge-family nft",
 					   "packet capture open on bridge",
 					   "tc or netdev" };
 
-	for (int k = 0; k < 5; k++) {
+	for (int k = 0; k < 4; k++) {
 		struct model m;
 		struct plan p;
 		struct link *br;
@@ -436,14 +445,9 @@ static int t_bridge_blocked(void)
 			br->br_vlan_filtering = 1;
 		if (k == 1)
 			br->flags &= ~IFF_UP;
-		if (k == 2) {
-			m.nr_nft_bridge = 1;
-			snprintf(m.nft_bridge.what, MODEL_NOTE_LEN,
-				 "bridge t f");
-		}
-		if (k == 3)
+		if (k == 2)
 			br->captures = 1;
-		if (k == 4)
+		if (k == 3)
 			br->tc_ingress = 1;
 		PLAN(&m, NULL, &p);
 		CHECK(!get(&p, 4)->accelerate &&
@@ -459,6 +463,37 @@ static int t_bridge_blocked(void)
 		plan_free(&p);
 		model_free(&m);
 	}
+	return 0;
+}
+
+/* A bridge-family chain: bridging off at runtime, routing stays. */
+static int t_bridge_nft(void)
+{
+	struct model m;
+	struct plan p;
+
+	bridged(&m);
+	model_link(&m, 5)->fwd4 = 1;
+	add_fdb(&m, 5, 4, 0x41, NUD_REACHABLE, NTF_MASTER);
+	m.nr_nft_bridge = 1;
+	snprintf(m.nft_bridge.what, MODEL_NOTE_LEN, "bridge t f hook forward");
+	PLAN(&m, NULL, &p);
+	CHECK(get(&p, 4)->accelerate && (get(&p, 4)->features & TNA_F_BRIDGE) &&
+		      (p.family_off & TNA_RT_BRIDGE_OFF) &&
+		      strstr(get(&p, 4)->family_note[0], "bridge-family nft"),
+	      "c: bridging off at runtime: %llx %x %s",
+	      (unsigned long long)get(&p, 4)->features, p.family_off,
+	      get(&p, 4)->family_note[0]);
+	CHECK(!p.bridges[0].accelerate &&
+		      strstr(p.bridges[0].reason, "bridge-family nft"),
+	      "bridge summary says why: %s", p.bridges[0].reason);
+	plan_free(&p);
+	m.nr_nft_bridge = 0;
+	PLAN(&m, NULL, &p);
+	CHECK(!(p.family_off & TNA_RT_BRIDGE_OFF) && p.bridges[0].accelerate,
+	      "chain gone: bridging on");
+	plan_free(&p);
+	model_free(&m);
 	return 0;
 }
 
@@ -480,10 +515,11 @@ static int t_bridge_netfilter(void)
 	m.nr_nft_fwd4 = 1;
 	snprintf(m.nft_fwd4.what, MODEL_NOTE_LEN, "ip t fw hook forward");
 	PLAN(&m, NULL, &p);
-	CHECK(!(get(&p, 4)->features & TNA_F_BR_IP4) &&
-		      (get(&p, 4)->features & TNA_F_BR_IP6) &&
+	CHECK((get(&p, 4)->features & br_all) == br_all &&
+		      (get(&p, 4)->port.flags & TNA_PORT_IP4_OFF) &&
+		      !(get(&p, 4)->port.flags & TNA_PORT_IP6_OFF) &&
 		      strstr(get(&p, 4)->family_note[0], "br_netfilter"),
-	      "ip forward chain: bridged IPv4 to Linux: %s",
+	      "ip forward chain: bridged IPv4 to Linux by a port flag: %s",
 	      get(&p, 4)->family_note[0]);
 	plan_free(&p);
 
@@ -500,7 +536,7 @@ static int t_bridge_netfilter(void)
 	model_link(&m, 5)->br_nf_call6 = 1; /* per-bridge nf_call_ip6tables */
 	m.nr_nft_fwd6 = 1;
 	PLAN(&m, NULL, &p);
-	CHECK(!(get(&p, 4)->features & TNA_F_BR_IP6),
+	CHECK(get(&p, 4)->port.flags & TNA_PORT_IP6_OFF,
 	      "per-bridge nf_call_ip6tables with ip6 rules: IPv6 to Linux");
 	plan_free(&p);
 	model_free(&m);
@@ -618,7 +654,7 @@ static int t_local_addresses(void)
 	add_route(&m, AF_INET, RT_TABLE_LOCAL, RTN_LOCAL, "10.50.0.0", 16, 0,
 		  0);
 	PLAN(&m, NULL, &p);
-	CHECK(!(get(&p, 2)->features & TNA_F_ROUTE4) &&
+	CHECK((p.family_off & TNA_RT_ROUTE4_OFF) &&
 		      strstr(get(&p, 2)->family_note[0], "local route"),
 	      "local prefix: %s", get(&p, 2)->family_note[0]);
 	plan_free(&p);
@@ -636,11 +672,11 @@ static int t_multipath_hash(void)
 		  0);
 	m.mpath_hash4 = 1;
 	PLAN(&m, NULL, &p);
-	CHECK(get(&p, 2)->features & TNA_F_ROUTE4, "L4 hash is modelled");
+	CHECK(!(p.family_off & TNA_RT_ROUTE4_OFF), "L4 hash is modelled");
 	plan_free(&p);
 	m.mpath_hash4 = 2;
 	PLAN(&m, NULL, &p);
-	CHECK(!(get(&p, 2)->features & TNA_F_ROUTE4) &&
+	CHECK((p.family_off & TNA_RT_ROUTE4_OFF) &&
 		      strstr(get(&p, 2)->family_note[0], "hash policy 2"),
 	      "inner hash: %s", get(&p, 2)->family_note[0]);
 	plan_free(&p);
@@ -719,8 +755,9 @@ static const struct {
 	{ "--iface and --exclude", t_select },
 	{ "bond ports, tc ingress and shaping qdiscs", t_bridge_and_tc },
 	{ "bridge ports: modules, ports map, FDB entries", t_bridge_ports },
-	{ "whole-bridge fallbacks: vlan filtering, down, nft, capture, tc",
+	{ "whole-bridge fallbacks: vlan filtering, down, capture, tc",
 	  t_bridge_blocked },
+	{ "bridge-family nft chain: bridging off at runtime", t_bridge_nft },
 	{ "br_netfilter: validation per family, rules", t_bridge_netfilter },
 	{ "bridge port options: locked, neigh_suppress, backup",
 	  t_bridge_port_options },

@@ -120,8 +120,9 @@ static __always_inline int bridge_in(struct xdp_md *ctx, struct pkt *p)
 	rc = fdb_out(CFG(bridge), eth->h_dest, len, &port, &flags);
 	if (rc)
 		return rc; /* TNA_L2_UP or a reason */
-	if (p->l3_proto == bpf_htons(ETH_P_IP) ? !HAS(TNA_F_BR_IP4) :
-						 !HAS(TNA_F_BR_IP6))
+	if (p->l3_proto == bpf_htons(ETH_P_IP) ?
+		    !HAS(TNA_F_BR_IP4) || (in->flags & TNA_PORT_IP4_OFF) :
+		    !HAS(TNA_F_BR_IP6) || (in->flags & TNA_PORT_IP6_OFF))
 		return -TNA_STAT_FAMILY_OFF;
 	if (port == ifindex)
 		return -TNA_STAT_SAME_PORT; /* dropped, or hairpin: Linux decides */
