@@ -17,8 +17,8 @@
 #define TNA_MAX_LOCAL_ADDRS 4096
 #define TNA_MAX_FDB 65536 /* bridge FDB entries mirrored, all bridges */
 #define TNA_MAX_NH 4096 /* next hops whose use is sampled */
-#define TNA_NH_SAMPLE \
-	16 /* one forwarded packet in this many notes its next hop */
+/* One forwarded packet in this many (at random) notes its next hop. */
+#define TNA_NH_SAMPLE 64
 
 /* Modules a per-interface program may contain (struct tna_cfg.features). */
 #define TNA_F_ROUTE4 (1ULL << 0) /* IPv4 routing through bpf_fib_lookup */

@@ -76,9 +76,7 @@ int tna_xdp(struct xdp_md *ctx)
 		stats_count(-rc, bytes);
 		return XDP_PASS;
 	}
-	if (stats_count(rc, bytes) % TNA_NH_SAMPLE == 1 &&
-	    rc == TNA_STAT_FORWARDED)
-		nh_note(&p);
+	stats_count(rc, bytes);
 	return XDP_REDIRECT; /* to the egress the module recorded */
 }
 

@@ -18,7 +18,6 @@ struct pkt {
 	__u16 l3_proto; /* network byte order */
 	__u32 egress;
 	__u32 src_hit; /* fdb_hits index + 1 of the source, 0: none */
-	struct tna_nh_key nh; /* routed: the neighbour it was sent to */
 };
 
 /* Pointer to len bytes at off, or NULL when the packet is shorter. */

@@ -90,6 +90,32 @@ static __always_inline int route_egress(const struct bpf_fib_lookup *fib,
 	return 0;
 }
 
+/*
+ * One forwarded packet in TNA_NH_SAMPLE, at random, notes that the next hop
+ * bpf_fib_lookup() resolved (the gateway, or the on-link destination) is in
+ * use; the controller keeps it validated. Cheaper than any counter lookup.
+ */
+static __always_inline void nh_note(const struct bpf_fib_lookup *fib)
+{
+	struct tna_nh_key k = { .ifindex = fib->ifindex,
+				.family = fib->family };
+	__u64 now, *seen;
+
+	if (bpf_get_prandom_u32() % TNA_NH_SAMPLE)
+		return;
+	if (fib->family == AF_INET)
+		k.addr[0] = fib->ipv4_dst;
+	else
+		__builtin_memcpy(k.addr, fib->ipv6_dst, sizeof(k.addr));
+	now = bpf_ktime_get_coarse_ns();
+	/* This CPU's slot in place: an LRU insert costs far more. */
+	seen = bpf_map_lookup_elem(&nh_seen, &k);
+	if (seen)
+		*seen = now;
+	else
+		bpf_map_update_elem(&nh_seen, &k, &now, BPF_ANY);
+}
+
 static __always_inline int is_local6(const struct in6_addr *a)
 {
 	return bpf_map_lookup_elem(&local_addrs6, a) != NULL;
@@ -230,9 +256,7 @@ static __always_inline int route4(struct xdp_md *ctx, struct pkt *p,
 	rc = route_egress(&fib, L3_OFF + tot_len, p);
 	if (rc < 0)
 		return rc;
-	p->nh.ifindex = fib.ifindex;
-	p->nh.family = AF_INET;
-	p->nh.addr[0] = fib.ipv4_dst; /* the gateway, or the on-link host */
+	nh_note(&fib);
 	if (HAS(TNA_F_RPF4_LOOSE) || HAS(TNA_F_RPF4_STRICT)) {
 		iph = PTR_AT(ctx, L3_OFF, sizeof(*iph));
 		if (!iph)
@@ -319,9 +343,7 @@ static __always_inline int route6(struct xdp_md *ctx, struct pkt *p,
 	rc = route_egress(&fib, L3_OFF + tot_len, p);
 	if (rc < 0)
 		return rc;
-	p->nh.ifindex = fib.ifindex;
-	p->nh.family = AF_INET6;
-	__builtin_memcpy(p->nh.addr, fib.ipv6_dst, sizeof(p->nh.addr));
+	nh_note(&fib);
 
 	rc = trim_to(ctx, L3_OFF + tot_len);
 	if (rc < 0)
@@ -333,14 +355,6 @@ static __always_inline int route6(struct xdp_md *ctx, struct pkt *p,
 	ip6h->hop_limit--;
 	rewrite_macs(eth, &fib);
 	return 0;
-}
-
-/* Sampled: the next hop is in use (the controller keeps it validated). */
-static __always_inline void nh_note(const struct pkt *p)
-{
-	__u64 now = bpf_ktime_get_coarse_ns();
-
-	bpf_map_update_elem(&nh_seen, &p->nh, &now, BPF_ANY);
 }
 
 #endif /* TNA_BPF_ROUTE_H */

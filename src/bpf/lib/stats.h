@@ -6,16 +6,15 @@
 #include "config.h"
 #include "maps.h"
 
-/* Returns the counter's new packet count on this CPU (0 if none). */
-static __always_inline __u64 stats_count(__u32 stat, __u64 bytes)
+static __always_inline void stats_count(__u32 stat, __u64 bytes)
 {
 	__u32 key = CFG(slot) * TNA_STAT_MAX + stat;
 	struct tna_counter *c = bpf_map_lookup_elem(&stats, &key);
 
-	if (!c)
-		return 0;
-	c->bytes += bytes;
-	return ++c->packets;
+	if (c) {
+		c->packets++;
+		c->bytes += bytes;
+	}
 }
 
 #endif /* TNA_BPF_STATS_H */
