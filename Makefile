@@ -32,7 +32,10 @@ ASAN_OBJS := $(patsubst src/ctl/%.c,$(B)/asan/%.o,$(CTL_SRCS))
 TESTS := test_plan test_fastpath test_verify
 FORMAT_SRCS := $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
-.PHONY: all tests check format-check verify test clean
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+.PHONY: all tests check format-check verify test clean install
 .SECONDARY: $(patsubst %,$(B)/%.bpf.o,$(BPF_PROGS))
 all: $(B)/tna tests $(B)/tna-asan $(B)/tna-latency
 
@@ -87,6 +90,13 @@ check: format-check verify
 
 test: all
 	$(Q)tests/run
+
+# The daemon, its man page and systemd units (host and per-namespace).
+install: $(B)/tna
+	install -D -m 0755 $(B)/tna $(DESTDIR)$(PREFIX)/sbin/tna
+	install -D -m 0644 docs/tna.8 $(DESTDIR)$(PREFIX)/share/man/man8/tna.8
+	install -D -m 0644 packaging/tna.service $(DESTDIR)$(PREFIX)/lib/systemd/system/tna.service
+	install -D -m 0644 packaging/tna@.service $(DESTDIR)$(PREFIX)/lib/systemd/system/tna@.service
 
 clean:
 	rm -rf $(B)

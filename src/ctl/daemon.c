@@ -197,14 +197,19 @@ static int replan(struct daemon *d)
 
 static void serve(struct daemon *d, int lfd)
 {
-	struct status_extra x = { d->m.generation, d->mi.resyncs, d->bypass,
-				  d->fdb_refreshes, d->neigh_revalidations };
+	struct status_extra x = { .generation = d->m.generation,
+				  .resyncs = d->mi.resyncs,
+				  .bypass = d->bypass,
+				  .fdb_refreshes = d->fdb_refreshes,
+				  .neigh_revalidations =
+					  d->neigh_revalidations };
 	char req[128];
 	FILE *out;
 	int fd = ctl_accept(lfd, req, sizeof(req));
 
 	if (fd < 0)
 		return;
+	status_kernel_counters(&x);
 	out = fdopen(fd, "w");
 	if (!out) {
 		close(fd);

@@ -13,7 +13,15 @@ struct status_extra {
 	int bypass;
 	unsigned long fdb_refreshes; /* NTF_USE refreshes sent */
 	unsigned long neigh_revalidations; /* stale next hops re-probed */
+	/* Linux's own forwarded-packet counters (IP MIB), -1 if unknown */
+	long long kernel_fwd4, kernel_fwd6;
 };
+
+/*
+ * Linux's IPv4 ForwDatagrams and IPv6 Ip6OutForwDatagrams of the current
+ * namespace: the kernel's counters that never see fast-path packets.
+ */
+void status_kernel_counters(struct status_extra *x);
 
 /* a == NULL renders a plan only (tna plan): no counters, nothing attached. */
 void status_render(FILE *out, const struct plan *p, const struct applier *a,

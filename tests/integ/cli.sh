@@ -39,6 +39,19 @@ check "status --json has the documented top-level keys" \
 	sh -c "jq -e 'has(\"version\") and has(\"running\") and has(\"interfaces\") and has(\"bridges\")' '$T/out' >/dev/null"
 expect_rc 1 "second daemon in the same namespace is refused" nsx c "$TNA" run
 check "daemon stops cleanly" tna_stop
+# Packaging: install lays out the binary, man page and units that point at it
+make -s install DESTDIR="$T/root" PREFIX=/usr/local >/dev/null 2>&1
+check "make install: binary, man page, systemd units" test -x "$T/root/usr/local/sbin/tna" \
+	-a -f "$T/root/usr/local/share/man/man8/tna.8" \
+	-a -f "$T/root/usr/local/lib/systemd/system/tna.service" \
+	-a -f "$T/root/usr/local/lib/systemd/system/tna@.service"
+check "systemd units start the installed binary" sh -c \
+	"grep -q '^ExecStart=/usr/local/sbin/tna run\$' '$T/root/usr/local/lib/systemd/system/tna.service' &&
+	 grep -q '^ExecStart=/usr/bin/ip netns exec %i /usr/local/sbin/tna run\$' '$T/root/usr/local/lib/systemd/system/tna@.service'"
+check "the man page documents every flag and command" sh -c \
+	"for f in run status plan demo iface exclude mode verbose json seconds rounds floor topology br.netfilter SIGHUP 'EXIT STATUS'; do grep -q -- \"\$f\" docs/tna.8 || exit 1; done"
+expect_rc 0 "installed binary runs" "$T/root/usr/local/sbin/tna" version
+
 # The demo end to end (short): a bridge, real traffic, both phases reported
 expect_rc 0 "demo --topology bridge --json" "$CLI" demo --topology bridge --seconds 1 --json
 check "bridge demo: both phases ran, tna carried every frame" \
