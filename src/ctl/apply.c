@@ -203,7 +203,7 @@ static struct counter_history *history(struct applier *a, int ifindex,
 	return &a->hist[a->nr_hist++];
 }
 
-static void unload(struct applier *a, struct loaded *l)
+static void unload(struct applier *a, struct loaded *l, const char *why)
 {
 	struct counter_history *h;
 
@@ -215,7 +215,7 @@ static void unload(struct applier *a, struct loaded *l)
 		slot_counters(a, l->slot, h->c);
 	zero_slot(a, l->slot);
 	a->slot_used[l->slot] = 0;
-	pr_info("%s: fast path detached\n", l->name);
+	pr_info("%s: fast path detached: %s\n", l->name, why);
 	*l = a->ifs[--a->nr];
 }
 
@@ -229,6 +229,7 @@ static int free_slot(struct applier *a)
 
 static int iface_start(struct applier *a, const struct plan_iface *pi)
 {
+	char mods[128];
 	struct loaded *l;
 	int slot = free_slot(a), err;
 
@@ -255,8 +256,9 @@ static int iface_start(struct applier *a, const struct plan_iface *pi)
 	memcpy(l->mac, pi->mac, 6);
 	a->slot_used[slot] = 1;
 	a->nr++;
-	pr_info("%s: fast path attached (%s, prog %u)\n", l->name,
-		l->generic ? "generic" : "native", l->prog_id);
+	pr_info("%s: fast path attached (%s, prog %u, modules %s)\n", l->name,
+		l->generic ? "generic" : "native", l->prog_id,
+		plan_modules(l->features, mods, sizeof(mods)));
 	return 0;
 }
 
@@ -265,6 +267,7 @@ static int iface_swap(struct applier *a, struct loaded *l,
 		      const struct plan_iface *pi)
 {
 	struct tna *skel = load_object(a, pi, l->slot);
+	char was[128], now[128];
 	int prog_fd;
 
 	if (!skel)
@@ -278,13 +281,16 @@ static int iface_swap(struct applier *a, struct loaded *l,
 	}
 	tna__destroy(l->skel);
 	l->skel = skel;
+	plan_modules(l->features, was, sizeof(was));
 	l->features = pi->features;
 	l->bridge = pi->bridge;
 	l->l3_ifindex = pi->l3_ifindex;
 	l->prog_id = prog_id(prog_fd);
 	memcpy(l->mac, pi->mac, 6);
 	l->swaps++;
-	pr_info("%s: fast path respecialized (prog %u)\n", l->name, l->prog_id);
+	pr_info("%s: fast path respecialized (prog %u): modules %s -> %s\n",
+		l->name, l->prog_id, was,
+		plan_modules(l->features, now, sizeof(now)));
 	return 0;
 }
 
@@ -565,6 +571,12 @@ int applier_apply(struct applier *a, const struct plan *p)
 
 	a->rt.route_mtu4 = p->route_mtu4;
 	a->rt.route_mtu6 = p->route_mtu6;
+	if (a->rt.family_off != p->family_off)
+		pr_info("runtime switches: IPv4 routing %s, IPv6 routing %s, bridging %s\n",
+			p->family_off & TNA_RT_ROUTE4_OFF ? "to Linux" : "fast",
+			p->family_off & TNA_RT_ROUTE6_OFF ? "to Linux" : "fast",
+			p->family_off & TNA_RT_BRIDGE_OFF ? "to Linux" :
+							    "fast");
 	a->rt.family_off = p->family_off;
 	if (sync_runtime(a))
 		pr_warn("runtime map: %s\n", strerror(errno));
@@ -578,7 +590,8 @@ int applier_apply(struct applier *a, const struct plan *p)
 		const struct plan_iface *pi = plan_find(p, a->ifs[i].ifindex);
 
 		if (!pi || !pi->accelerate)
-			unload(a, &a->ifs[i]);
+			unload(a, &a->ifs[i],
+			       pi ? pi->reason : "interface gone");
 	}
 	for (int i = 0; i < p->nr; i++) {
 		const struct plan_iface *pi = &p->ifaces[i];
@@ -612,7 +625,7 @@ int applier_apply(struct applier *a, const struct plan *p)
 void applier_free(struct applier *a)
 {
 	while (a->nr)
-		unload(a, &a->ifs[a->nr - 1]);
+		unload(a, &a->ifs[a->nr - 1], "daemon stopping");
 	if (a->map_tx >= 0)
 		close(a->map_tx);
 	if (a->map_stats >= 0)
