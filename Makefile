@@ -29,7 +29,7 @@ CTL_HDRS := $(wildcard src/ctl/*.h) include/tna/abi.h
 CTL_OBJS := $(patsubst src/ctl/%.c,$(B)/ctl/%.o,$(CTL_SRCS))
 ASAN_OBJS := $(patsubst src/ctl/%.c,$(B)/asan/%.o,$(CTL_SRCS))
 
-TESTS := test_plan test_fastpath test_verify
+TESTS := test_plan test_fastpath test_verify test_fuzz
 FORMAT_SRCS := $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
 PREFIX ?= /usr/local
@@ -65,7 +65,10 @@ $(B)/test_plan: tests/unit/test_plan.c $(CTL_OBJS)
 $(B)/test_plan-asan: tests/unit/test_plan.c $(ASAN_OBJS)
 	$(call msg,CC,$@)$(CC) $(CFLAGS) $(SAN) $^ -o $@ $(LIBS)
 
-$(B)/test_fastpath: tests/unit/test_fastpath.c tests/unit/pkt.h $(SKELS)
+$(B)/test_fastpath: tests/unit/test_fastpath.c tests/unit/pkt.h tests/unit/fixture.h $(SKELS)
+	$(call msg,CC,$@)$(CC) $(CFLAGS) $< -o $@ $(LIBS)
+
+$(B)/test_fuzz: tests/unit/test_fuzz.c tests/unit/pkt.h tests/unit/fixture.h $(SKELS)
 	$(call msg,CC,$@)$(CC) $(CFLAGS) $< -o $@ $(LIBS)
 
 $(B)/test_verify: tests/unit/test_verify.c $(SKELS)

@@ -1,9 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-# Prepares a private namespace with interfaces, routes and neighbours, then
-# runs the BPF_PROG_TEST_RUN table of the router module inside it.
+# Prepares the fixture namespace (tests/unit/fixture.h: interfaces, routes,
+# neighbours, a bridge), then runs a BPF_PROG_TEST_RUN program inside it:
+# the table (default) or the fuzzer.
+#   tests/unit/fastpath.sh [test_fastpath|test_fuzz]
 set -eu
 B=${B:-build}
+PROG=${1:-test_fastpath}
 NS=tnafp-$$-$RANDOM
 cleanup() { ip netns del "$NS" 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
@@ -51,4 +54,4 @@ n addr add fd20::1/64 dev br0 nodad
 n neigh add 10.20.0.2 lladdr 02:00:00:00:20:02 dev br0 nud permanent
 n neigh add 10.20.0.3 lladdr 02:00:00:00:20:03 dev br0 nud permanent
 n neigh add fd20::2 lladdr 02:00:00:00:20:02 dev br0 nud permanent
-x "$B/test_fastpath"
+x "$B/$PROG"

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Fast-path fuzzing through BPF_PROG_TEST_RUN, every feature combination
+ * the planner can produce, in the fixture namespace (tests/unit/fuzz.sh):
+ * random bytes and mutated valid frames (flipped bytes, truncations,
+ * padding, wrong MACs, bad checksums, fragments, options ...). For every
+ * frame, checked against an independent reference written here:
+ *   - the verdict is XDP_PASS or XDP_REDIRECT, nothing else;
+ *   - a frame handed to Linux is untouched;
+ *   - a frame the reference says is not forwardable is handed to Linux;
+ *   - a redirected frame is exactly what Linux would send: for a bridged
+ *     frame the same bytes (trimmed to the IP length with br_netfilter),
+ *     for a routed one TTL/hop limit minus one, checksum updated, trimmed,
+ *     new MACs; and nothing is bridged without a source Linux learned.
+ * TNA_FUZZ_SEED and TNA_FUZZ_FRAMES (total) override the defaults; a
+ * failure prints the seed and the frame.
+ */
+#include "fixture.h"
+
+#define BR_ALL                                                       \
+	(TNA_F_BRIDGE | TNA_F_BR_IP4 | TNA_F_BR_IP6 | TNA_F_BR_NF4 | \
+	 TNA_F_BR_NF6)
+
+static uint64_t rng;
+
+static uint32_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng >> 11);
+}
+
+/* Same rule as tests/unit/test_verify.c: sub-modules only with their module. */
+static int plannable(uint64_t f)
+{
+	if ((f & (BR_ALL & ~TNA_F_BRIDGE)) && !(f & TNA_F_BRIDGE))
+		return 0;
+	if ((f & (TNA_F_RPF4_LOOSE | TNA_F_RPF4_STRICT)) && !(f & TNA_F_ROUTE4))
+		return 0;
+	if ((f & TNA_F_RPF4_LOOSE) && (f & TNA_F_RPF4_STRICT))
+		return 0;
+	if ((f & TNA_F_ROUTE_TO_BR) && !(f & R46))
+		return 0;
+	if (((f & TNA_F_BR_NF4) && !(f & TNA_F_BR_IP4)) ||
+	    ((f & TNA_F_BR_NF6) && !(f & TNA_F_BR_IP6)))
+		return 0;
+	return 1;
+}
+
+/* --- the reference: what Linux could forward ----------------------------- */
+
+static int csum_ok(const uint8_t *ip, int len)
+{
+	uint32_t sum = 0;
+
+	for (int i = 0; i < len; i += 2)
+		sum += (ip[i] << 8) | ip[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+/* Length of the IP packet if its header is sane (br_validate_ipv4/6), else 0. */
+static int ip_len(const uint8_t *f, int len)
+{
+	const uint8_t *ip = f + 14;
+	int et = (f[12] << 8) | f[13], n;
+
+	if (et == 0x0800 && len >= 34) {
+		if ((ip[0] >> 4) != 4 || (ip[0] & 15) < 5 ||
+		    len < 14 + (ip[0] & 15) * 4 ||
+		    !csum_ok(ip, (ip[0] & 15) * 4))
+			return 0;
+		n = (ip[2] << 8) | ip[3];
+		return n >= (ip[0] & 15) * 4 && 14 + n <= len ? n : 0;
+	}
+	if (et == 0x86dd && len >= 54) {
+		n = 40 + ((ip[4] << 8) | ip[5]);
+		return (ip[0] >> 4) == 6 && 14 + n <= len ? n : 0;
+	}
+	return 0;
+}
+
+/* A packet a router may forward at all: sane, no options, no fragment, TTL > 1. */
+static int routable(const uint8_t *f, int len)
+{
+	const uint8_t *ip = f + 14;
+
+	if (!ip_len(f, len))
+		return 0;
+	if (((f[12] << 8) | f[13]) == 0x0800)
+		return (ip[0] & 15) == 5 &&
+		       !(((ip[6] << 8) | ip[7]) & 0x3fff) && ip[8] > 1;
+	return ip[6] != 0 && ip[6] != 44 && ip[7] > 1;
+}
+
+static int mac_in(const uint8_t *m, const uint8_t *const *set, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!memcmp(m, set[i], 6))
+			return 1;
+	return 0;
+}
+
+struct ctx {
+	uint64_t features;
+	const char *ingress;
+	uint8_t own[3][6]; /* addresses a routed frame may be sent to */
+	int nr_own;
+};
+
+/* Returns NULL if the output is what Linux could send for this input, else why not. */
+static const char *check(const struct ctx *c, const uint8_t *in, int len,
+			 int verdict, const uint8_t *out, int out_len)
+{
+	static const uint8_t *const learned_on_bp0[] = { H0 };
+	int v4 = len >= 14 && ((in[12] << 8) | in[13]) == 0x0800;
+	uint8_t want[PKT_MAX];
+	int n;
+
+	if (verdict != XDP_PASS && verdict != XDP_REDIRECT)
+		return "verdict other than PASS or REDIRECT";
+	if (verdict == XDP_PASS)
+		return out_len == len && !memcmp(in, out, len) ?
+			       NULL :
+			       "handed to Linux modified";
+	if (len < 14 || (in[0] & 1))
+		return "redirected a frame that is short or not unicast";
+	if (!memcmp(in, out, 12)) { /* bridged: MACs as they came */
+		if (!(c->features & TNA_F_BRIDGE))
+			return "bridged without the bridge module";
+		if ((in[6] & 1) || !memcmp(in + 6, (uint8_t[6]){ 0 }, 6) ||
+		    !mac_in(in + 6, learned_on_bp0, 1))
+			return "bridged from a source Linux has not learned here";
+		if (mac_in(in,
+			   (const uint8_t *const[]){ c->own[0], c->own[1],
+						     c->own[2] },
+			   c->nr_own))
+			return "bridged a frame for the bridge itself";
+		if (((in[12] << 8) | in[13]) != 0x0800 &&
+		    ((in[12] << 8) | in[13]) != 0x86dd)
+			return "bridged a non-IP frame";
+		if (c->features & (v4 ? TNA_F_BR_NF4 : TNA_F_BR_NF6)) {
+			n = ip_len(in, len);
+			if (!n)
+				return "br_netfilter: bridged a malformed header";
+			return out_len == 14 + n && !memcmp(in, out, out_len) ?
+				       NULL :
+				       "br_netfilter: not trimmed as Linux does";
+		}
+		return out_len == len && !memcmp(in, out, len) ?
+			       NULL :
+			       "bridged frame changed";
+	}
+	/* routed */
+	if (!(c->features & R46))
+		return "routed without a route module";
+	if (!mac_in(in,
+		    (const uint8_t *const[]){ c->own[0], c->own[1], c->own[2] },
+		    c->nr_own))
+		return "routed a frame not addressed to this host";
+	if (!routable(in, len))
+		return "routed a packet Linux would not forward as is";
+	n = pkt_forwarded(want, in, len, out, out + 6);
+	return out_len == n && !memcmp(want, out, n) ?
+		       NULL :
+		       "routed packet differs from Linux's rewrite";
+}
+
+/* --- frames -------------------------------------------------------------- */
+
+static const char *const dsts4[] = { "10.3.0.9",  "10.2.0.2",  "10.20.0.2",
+				     "10.4.0.1",  "10.9.0.5",  "10.1.0.7",
+				     "127.0.0.1", "224.0.0.9", "10.20.0.6" };
+static const char *const dsts6[] = { "fd03::9", "fd02::2", "fd20::2",
+				     "fd20::6", "fe80::1", "ff02::1" };
+
+/* A valid frame of a random kind, then (usually) damaged. */
+static int make_frame(const struct ctx *c, uint8_t *f)
+{
+	struct pkt_spec s = { 0 };
+	const uint8_t *dmac, *smac;
+	uint8_t rmac[6];
+	int len, kind = rnd() % 16;
+
+	if (kind == 0) { /* random bytes */
+		len = 14 + rnd() % 120;
+		for (int i = 0; i < len; i++)
+			f[i] = rnd();
+		if (rnd() % 2)
+			memcpy(f, c->own[rnd() % c->nr_own], 6);
+		return len;
+	}
+	for (int i = 0; i < 6; i++)
+		rmac[i] = rnd();
+	s.v6 = rnd() % 3 == 0;
+	s.src = s.v6 ? (rnd() % 2 ? "fd01::5" : "fd20::5") :
+		       (rnd() % 2 ? "10.1.0.5" : "10.20.0.5");
+	s.dst = s.v6 ? dsts6[rnd() % 6] : dsts4[rnd() % 9];
+	s.proto = (uint8_t[]){ 17, 6, 1, 47 }[rnd() % 4];
+	if (s.v6 && s.proto == 1)
+		s.proto = 58;
+	s.payload = rnd() % 64;
+	s.ttl = rnd() % 4 == 0 ? rnd() % 3 : 0;
+	s.pad = rnd() % 4 == 0 ? rnd() % 20 : 0;
+	s.ihl = !s.v6 && rnd() % 8 == 0 ? 6 : 0;
+	s.frag_off = rnd() % 8 == 0 ? (uint16_t)(rnd() & 0x3fff) : 0;
+	s.bad_csum = rnd() % 8 == 0;
+	s.hbh = s.v6 && rnd() % 8 == 0;
+	s.icmp_type = rnd() % 2 ? 8 : rnd() % 16;
+	s.ethertype = rnd() % 16 == 0 ?
+			      (uint16_t[]){ 0x0806, 0x8100, 0x88a8, 0x0800,
+					    0x86dd }[rnd() % 5] :
+			      0;
+	dmac = (const uint8_t *const[]){ c->own[0], c->own[rnd() % c->nr_own],
+					 H1,	    H2,
+					 H3,	    H4,
+					 NEIGH_BR,  rmac }[rnd() % 8];
+	smac = (const uint8_t *const[]){ H0, H0, OTHER_MAC, MOVED,
+					 rmac }[rnd() % 5];
+	len = pkt_build(f, &s, dmac, smac);
+	switch (rnd() % 4) {
+	case 0: /* flip bytes */
+		for (int n = 1 + rnd() % 4; n > 0; n--)
+			f[rnd() % len] ^= 1 << (rnd() % 8);
+		break;
+	case 1: /* truncate */
+		len = 14 + rnd() % (len - 13);
+		break;
+	default: /* intact */
+		break;
+	}
+	return len;
+}
+
+int main(void)
+{
+	const char *seed_env = getenv("TNA_FUZZ_SEED");
+	const char *frames_env = getenv("TNA_FUZZ_FRAMES");
+	uint64_t seed = seed_env ? strtoull(seed_env, NULL, 0) : 0x7a11ce;
+	long total = frames_env ? atol(frames_env) : 1000000;
+	long done = 0, redirected = 0, combos = 0, per;
+	uint8_t f[PKT_MAX], out[PKT_MAX];
+	int failed = 0;
+
+	for (uint64_t feat = 0; feat <= TNA_F_ALL; feat++)
+		combos += plannable(feat) && feat;
+	per = total / combos + 1;
+	rng = seed ?: 1;
+	for (uint64_t feat = 1; feat <= TNA_F_ALL && !failed; feat++) {
+		struct ctx c = { .features = feat };
+		struct tna *skel;
+
+		if (!plannable(feat))
+			continue;
+		c.ingress = (feat & TNA_F_BRIDGE) ? "bp0" : "in0";
+		skel = fixture_load(c.ingress, feat);
+		if (!skel || mac_of(c.ingress, c.own[0])) {
+			printf("FAIL fuzz: cannot load features %llx\n",
+			       (unsigned long long)feat);
+			return 1;
+		}
+		c.nr_own = 1;
+		if (feat & TNA_F_BRIDGE) { /* the bridge's own addresses */
+			mac_of("br0", c.own[1]);
+			c.nr_own = 2;
+		}
+		set_runtime(skel, 0, 0);
+		for (long i = 0; i < per && !failed; i++, done++) {
+			LIBBPF_OPTS(bpf_test_run_opts, opts);
+			uint64_t state = rng;
+			const char *why;
+			int len = make_frame(&c, f);
+
+			opts.data_in = f;
+			opts.data_size_in = len;
+			opts.data_out = out;
+			opts.data_size_out = sizeof(out);
+			if (bpf_prog_test_run_opts(
+				    bpf_program__fd(skel->progs.tna_xdp),
+				    &opts)) {
+				printf("FAIL fuzz: test run: %s\n",
+				       strerror(errno));
+				failed = 1;
+				break;
+			}
+			redirected += opts.retval == XDP_REDIRECT;
+			why = check(&c, f, len, opts.retval, out,
+				    opts.data_size_out);
+			if (!why)
+				continue;
+			printf("FAIL fuzz: %s (features %llx, ingress %s, verdict %u, rng state %#llx, seed %#llx)\n",
+			       why, (unsigned long long)feat, c.ingress,
+			       opts.retval, (unsigned long long)state,
+			       (unsigned long long)seed);
+			hexdiff(f, len, out, opts.data_size_out);
+			failed = 1;
+		}
+		tna__destroy(skel);
+	}
+	if (!failed)
+		printf("PASS fuzz: %ld frames through %ld feature combinations, %ld redirected, 0 violations (seed %#llx)\n",
+		       done, combos, redirected, (unsigned long long)seed);
+	return failed;
+}
