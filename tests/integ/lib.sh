@@ -97,6 +97,31 @@ capture_wait() {
 }
 lines() { grep -c . "$1" || true; }
 
+# h1 --- r0 [R] r1 --- h2, r2 --- h3: 10.20.N.0/24 and fd20:N::/64, hosts
+# route via R, forwarding on, GRO on the hosts' veths (NAPI for XDP frames).
+router_topology() {
+	for ns in h1 r h2 h3; do ip netns add "$P-$ns" && nsip $ns link set lo up; done
+	nsip h1 link add h1 type veth peer name r0 netns "$P-r"
+	nsip r link add r1 type veth peer name h2 netns "$P-h2"
+	nsip r link add r2 type veth peer name h3 netns "$P-h3"
+	local i=1
+	for h in h1 h2 h3; do
+		nsip $h addr add 10.20.$i.2/24 dev $h
+		nsip $h addr add fd20:$i::2/64 dev $h nodad
+		nsip $h link set $h up
+		nsip $h route add default via 10.20.$i.1
+		nsip $h -6 route add default via fd20:$i::1
+		# NAPI on the host side, so the router's veth can take XDP frames
+		nsx $h ethtool -K $h gro on >/dev/null
+		nsip r addr add 10.20.$i.1/24 dev r$((i - 1))
+		nsip r addr add fd20:$i::1/64 dev r$((i - 1)) nodad
+		nsip r link set r$((i - 1)) up
+		i=$((i + 1))
+	done
+	nsx r sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward; echo 1 > /proc/sys/net/ipv6/conf/all/forwarding'
+	R0=$(mac_of r r0)
+}
+
 run_case() { # phase case
 	local phase=$1 spec=$2 name caps args k=0
 	IFS='|' read -r name caps args _ <<<"$spec"

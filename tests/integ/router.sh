@@ -11,25 +11,8 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/integ/lib.sh
 
 setup() {
-	for ns in h1 r h2 h3; do ip netns add "$P-$ns" && nsip $ns link set lo up; done
-	nsip h1 link add h1 type veth peer name r0 netns "$P-r"
-	nsip r link add r1 type veth peer name h2 netns "$P-h2"
-	nsip r link add r2 type veth peer name h3 netns "$P-h3"
-	local i=1
-	for h in h1 h2 h3; do
-		nsip $h addr add 10.20.$i.2/24 dev $h
-		nsip $h addr add fd20:$i::2/64 dev $h nodad
-		nsip $h link set $h up
-		nsip $h route add default via 10.20.$i.1
-		nsip $h -6 route add default via fd20:$i::1
-		# NAPI on the host side, so the router's veth can take XDP frames
-		nsx $h ethtool -K $h gro on >/dev/null
-		nsip r addr add 10.20.$i.1/24 dev r$((i - 1))
-		nsip r addr add fd20:$i::1/64 dev r$((i - 1)) nodad
-		nsip r link set r$((i - 1)) up
-		i=$((i + 1))
-	done
-	nsx r sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward; echo 1 > /proc/sys/net/ipv6/conf/all/forwarding; echo 1 > /proc/sys/net/ipv4/fib_multipath_hash_policy'
+	router_topology
+	nsx r sh -c 'echo 1 > /proc/sys/net/ipv4/fib_multipath_hash_policy'
 	# ICMP errors are counted exactly below: no rate limiting in this test router
 	nsx r sh -c 'echo 0 > /proc/sys/net/ipv4/icmp_ratelimit; echo 0 > /proc/sys/net/ipv6/icmp/ratelimit'
 	nsip r route add 10.50.0.0/24 nexthop via 10.20.2.2 nexthop via 10.20.3.2
@@ -38,7 +21,6 @@ setup() {
 	nsip r route add 10.60.0.0/24 via 10.20.2.2
 	nsip r route add 10.70.0.0/24 via 10.20.2.2 mtu 1000
 	nsip r route add unreachable 10.99.0.0/24
-	R0=$(mac_of r r0)
 }
 
 send() { nsx h1 "$PKTIO" send h1 "$R0" "$@"; }
