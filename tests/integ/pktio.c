@@ -6,7 +6,14 @@
  *   tna-pktio send IFACE DMAC [--v6] --src A --dst B [--ttl N] [--proto udp|tcp|icmp]
  *             [--sport N] [--dport N] [--payload N] [--pad N] [--icmp-type N]
  *             [--count N] [--flows N]
- *   tna-pktio recv IFACE --seconds S [--max N] [--ready FILE] [--udp-dport N] [--tcp-dport N] [--icmp-type N]
+ *   tna-pktio send-file IFACE FILE      one "DMAC [send options]" per line
+ *   tna-pktio recv IFACE --seconds S [--max N] [--ready FILE] [--udp-dport N] [--tcp-dport N]
+ *             [--icmp-type N] [--no-control]
+ * --no-control drops ARP, IPv6 hop-by-hop (MLD) and ICMPv6 neighbour
+ * discovery/MLD, the traffic hosts generate on their own. --norm-id zeroes
+ * the IPv4 identification of frames whose header checksum is right (and
+ * recomputes it): kernels number the packets they generate (replies,
+ * errors) differently from run to run; a wrong checksum stays visible.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,7 +35,8 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: tna-pktio send IFACE DMAC [--v6] --src A --dst B [--ttl N] [--proto udp|tcp|icmp]\n"
 		"                 [--sport N] [--dport N] [--payload N] [--pad N] [--icmp-type N] [--count N] [--flows N] [--df]\n"
-		"       tna-pktio recv IFACE --seconds S [--max N] [--ready FILE] [--udp-dport N] [--tcp-dport N] [--icmp-type N]\n");
+		"       tna-pktio send-file IFACE FILE\n"
+		"       tna-pktio recv IFACE --seconds S [--max N] [--ready FILE] [--udp-dport N] [--tcp-dport N] [--icmp-type N] [--no-control]\n");
 	return 2;
 }
 
@@ -74,7 +82,9 @@ enum {
 	O_READY,
 	O_UDP_DPORT,
 	O_TCP_DPORT,
-	O_DF
+	O_DF,
+	O_NO_CONTROL,
+	O_NORM_ID
 };
 
 static const struct option opts[] = {
@@ -96,20 +106,35 @@ static const struct option opts[] = {
 	{ "udp-dport", required_argument, NULL, O_UDP_DPORT },
 	{ "tcp-dport", required_argument, NULL, O_TCP_DPORT },
 	{ "df", no_argument, NULL, O_DF },
+	{ "no-control", no_argument, NULL, O_NO_CONTROL },
+	{ "norm-id", no_argument, NULL, O_NORM_ID },
 	{ NULL, 0, NULL, 0 },
 };
 
 /* Frame matches the recv filters (-1: not filtering on it)? */
+static int control(const uint8_t *f, int len)
+{
+	uint16_t et = (f[12] << 8) | f[13];
+
+	if (et == 0x0806)
+		return 1;
+	if (et != 0x86dd || len < 55)
+		return 0;
+	return f[20] == 0 || (f[20] == 58 && f[54] >= 130 && f[54] <= 143);
+}
+
 static int wanted(const uint8_t *f, int len, int udp_dport, int tcp_dport,
-		  int icmp_type)
+		  int icmp_type, int no_control)
 {
 	uint16_t et;
 	int l4, proto;
 
-	if (udp_dport < 0 && tcp_dport < 0 && icmp_type < 0)
-		return 1;
 	if (len < 14)
 		return 0;
+	if (no_control && control(f, len))
+		return 0;
+	if (udp_dport < 0 && tcp_dport < 0 && icmp_type < 0)
+		return 1;
 	et = (f[12] << 8) | f[13];
 	if (et == 0x0800 && len >= 34) {
 		proto = f[23];
@@ -129,138 +154,251 @@ static int wanted(const uint8_t *f, int len, int udp_dport, int tcp_dport,
 	return 0;
 }
 
-int main(int argc, char **argv)
-{
-	struct pkt_spec s = { 0 };
-	int count = 1, flows = 1, seconds = 2, max = 1 << 30;
-	int udp_dport = -1, tcp_dport = -1, icmp_type = -1, opt;
-	const char *ready = NULL;
-	struct sockaddr_ll sll;
-	uint8_t dmac[6], smac[6], buf[PKT_MAX];
-	int send_mode, fd, n = 0;
+struct cfg {
+	struct pkt_spec s;
+	int count, flows, seconds, max;
+	int udp_dport, tcp_dport, icmp_type, no_control, norm_id;
+	const char *ready;
+};
 
-	if (argc < 3)
-		return usage();
-	send_mode = !strcmp(argv[1], "send");
-	if (!send_mode && strcmp(argv[1], "recv"))
-		return usage();
-	optind = send_mode ? 4 : 3;
-	if (send_mode && (argc < 4 || parse_mac(argv[3], dmac)))
-		return usage();
+static void cfg_init(struct cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->count = c->flows = 1;
+	c->seconds = 2;
+	c->max = 1 << 30;
+	c->udp_dport = c->tcp_dport = c->icmp_type = -1;
+}
+
+/*
+ * Options from argv[1] on (argv[0] is whatever precedes them); 0 or -1.
+ * optind = 0 makes getopt start afresh for every vector parsed.
+ */
+static int parse(int argc, char **argv, struct cfg *c)
+{
+	int opt;
+
+	optind = 0;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case O_V6:
-			s.v6 = 1;
+			c->s.v6 = 1;
 			break;
 		case O_SRC:
-			s.src = optarg;
+			c->s.src = optarg;
 			break;
 		case O_DST:
-			s.dst = optarg;
+			c->s.dst = optarg;
 			break;
 		case O_TTL:
-			s.ttl = atoi(optarg);
+			c->s.ttl = atoi(optarg);
 			break;
 		case O_PROTO:
-			s.proto = !strcmp(optarg, "tcp")  ? 6 :
-				  !strcmp(optarg, "icmp") ? (s.v6 ? 58 : 1) :
-							    17;
+			c->s.proto = !strcmp(optarg, "tcp")  ? 6 :
+				     !strcmp(optarg, "icmp") ? (c->s.v6 ? 58 : 1) :
+							       17;
 			break;
 		case O_SPORT:
-			s.sport = atoi(optarg);
+			c->s.sport = atoi(optarg);
 			break;
 		case O_DPORT:
-			s.dport = atoi(optarg);
+			c->s.dport = atoi(optarg);
 			break;
 		case O_PAYLOAD:
-			s.payload = atoi(optarg);
+			c->s.payload = atoi(optarg);
 			break;
 		case O_PAD:
-			s.pad = atoi(optarg);
+			c->s.pad = atoi(optarg);
 			break;
 		case O_ICMP:
-			s.icmp_type = icmp_type = atoi(optarg);
+			c->s.icmp_type = c->icmp_type = atoi(optarg);
 			break;
 		case O_COUNT:
-			count = atoi(optarg);
+			c->count = atoi(optarg);
 			break;
 		case O_FLOWS:
-			flows = atoi(optarg);
+			c->flows = atoi(optarg);
 			break;
 		case O_SECONDS:
-			seconds = atoi(optarg);
+			c->seconds = atoi(optarg);
 			break;
 		case O_MAX:
-			max = atoi(optarg);
+			c->max = atoi(optarg);
 			break;
 		case O_READY:
-			ready = optarg;
+			c->ready = optarg;
 			break;
 		case O_UDP_DPORT:
-			udp_dport = atoi(optarg);
+			c->udp_dport = atoi(optarg);
 			break;
 		case O_TCP_DPORT:
-			tcp_dport = atoi(optarg);
+			c->tcp_dport = atoi(optarg);
 			break;
 		case O_DF:
-			s.frag_off = 0x4000;
+			c->s.frag_off = 0x4000;
+			break;
+		case O_NO_CONTROL:
+			c->no_control = 1;
+			break;
+		case O_NORM_ID:
+			c->norm_id = 1;
 			break;
 		default:
-			return usage();
+			return -1;
 		}
 	}
-	fd = open_sock(argv[2], &sll);
-	if (send_mode) {
-		struct ifreq ifr = { 0 };
-		uint16_t sport0;
+	return optind == argc ? 0 : -1;
+}
 
-		if (!s.src || !s.dst)
-			return usage();
-		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", argv[2]);
-		if (ioctl(fd, SIOCGIFHWADDR, &ifr))
+static int send_frames(int fd, struct cfg *c, const uint8_t dmac[6],
+		       const uint8_t smac[6])
+{
+	uint8_t buf[PKT_MAX];
+	uint16_t sport0 = c->s.sport ? c->s.sport : 1000;
+
+	if (!c->s.src || !c->s.dst)
+		return usage();
+	for (int i = 0; i < c->count; i++) {
+		int len;
+
+		c->s.sport = sport0 + i % c->flows;
+		len = pkt_build(buf, &c->s, dmac, smac);
+		if (send(fd, buf, len, 0) != len) {
+			perror("tna-pktio: send");
 			return 1;
-		memcpy(smac, ifr.ifr_hwaddr.sa_data, 6);
-		sport0 = s.sport ? s.sport : 1000;
-		for (int i = 0; i < count; i++) {
-			int len;
-
-			s.sport = sport0 + i % flows;
-			len = pkt_build(buf, &s, dmac, smac);
-			if (send(fd, buf, len, 0) != len) {
-				perror("tna-pktio: send");
-				return 1;
-			}
-		}
-		return 0;
-	}
-	{
-		struct timeval tv = { 0, 100000 };
-		time_t end = time(NULL) + seconds;
-
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		if (ready) {
-			FILE *f = fopen(ready, "w");
-
-			if (f)
-				fclose(f);
-		}
-		while (n < max && time(NULL) < end) {
-			struct sockaddr_ll from;
-			socklen_t fl = sizeof(from);
-			int len = recvfrom(fd, buf, sizeof(buf), 0,
-					   (struct sockaddr *)&from, &fl);
-
-			if (len < 0)
-				continue;
-			if (from.sll_pkttype == PACKET_OUTGOING ||
-			    !wanted(buf, len, udp_dport, tcp_dport, icmp_type))
-				continue;
-			for (int i = 0; i < len; i++)
-				printf("%02x", buf[i]);
-			printf("\n");
-			fflush(stdout);
-			n++;
 		}
 	}
 	return 0;
+}
+
+/* One "DMAC [send options]" per line. */
+static int send_file(int fd, const char *path, const uint8_t smac[6])
+{
+	char line[1024], *argv[64], *tok, *save;
+	FILE *f = fopen(path, "r");
+	uint8_t dmac[6];
+	int ret = 0, nr = 0;
+
+	if (!f) {
+		perror(path);
+		return 1;
+	}
+	while (!ret && fgets(line, sizeof(line), f)) {
+		struct cfg c;
+		int argc;
+
+		nr++;
+		argc = 0;
+		for (tok = strtok_r(line, " \t\n", &save); tok && argc < 63;
+		     tok = strtok_r(NULL, " \t\n", &save))
+			argv[argc++] = tok;
+		argv[argc] = NULL;
+		if (argc == 0)
+			continue;
+		cfg_init(&c);
+		if (parse_mac(argv[0], dmac) || parse(argc, argv, &c)) {
+			fprintf(stderr, "tna-pktio: %s:%d: bad line\n", path,
+				nr);
+			ret = 2;
+			break;
+		}
+		ret = send_frames(fd, &c, dmac, smac);
+	}
+	fclose(f);
+	return ret;
+}
+
+static int if_mac(int fd, const char *ifname, uint8_t mac[6])
+{
+	struct ifreq ifr = { 0 };
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
+		return -1;
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	return 0;
+}
+
+static void norm_id(uint8_t *f, int len)
+{
+	uint8_t *ip = f + 14;
+	int hl = (ip[0] & 15) * 4;
+	uint16_t v;
+
+	if (len < 34 || ((f[12] << 8) | f[13]) != 0x0800 || hl < 20 ||
+	    len < 14 + hl || pkt_csum(ip, hl, 0) != 0)
+		return;
+	ip[4] = ip[5] = 0;
+	ip[10] = ip[11] = 0;
+	v = pkt_csum(ip, hl, 0);
+	memcpy(ip + 10, &v, 2);
+}
+
+static int recv_frames(int fd, const struct cfg *c)
+{
+	struct timeval tv = { 0, 100000 };
+	time_t end = time(NULL) + c->seconds;
+	int size = 8 << 20, n = 0;
+	uint8_t buf[PKT_MAX];
+
+	/* Bursts of thousands of frames must not overflow the socket. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (c->ready) {
+		FILE *f = fopen(c->ready, "w");
+
+		if (f)
+			fclose(f);
+	}
+	while (n < c->max && time(NULL) < end) {
+		struct sockaddr_ll from;
+		socklen_t fl = sizeof(from);
+		int len = recvfrom(fd, buf, sizeof(buf), 0,
+				   (struct sockaddr *)&from, &fl);
+
+		if (len < 0)
+			continue;
+		if (from.sll_pkttype == PACKET_OUTGOING ||
+		    !wanted(buf, len, c->udp_dport, c->tcp_dport, c->icmp_type,
+			    c->no_control))
+			continue;
+		if (c->norm_id)
+			norm_id(buf, len);
+		for (int i = 0; i < len; i++)
+			printf("%02x", buf[i]);
+		printf("\n");
+		fflush(stdout);
+		n++;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_ll sll;
+	uint8_t dmac[6], smac[6];
+	struct cfg c;
+	int fd;
+
+	if (argc < 3)
+		return usage();
+	cfg_init(&c);
+	if (!strcmp(argv[1], "send")) {
+		if (argc < 4 || parse_mac(argv[3], dmac) ||
+		    parse(argc - 3, argv + 3, &c))
+			return usage();
+	} else if (!strcmp(argv[1], "send-file")) {
+		if (argc != 4)
+			return usage();
+	} else if (strcmp(argv[1], "recv") || parse(argc - 2, argv + 2, &c)) {
+		return usage();
+	}
+	fd = open_sock(argv[2], &sll);
+	if (!strcmp(argv[1], "recv"))
+		return recv_frames(fd, &c);
+	if (if_mac(fd, argv[2], smac))
+		return 1;
+	if (!strcmp(argv[1], "send-file"))
+		return send_file(fd, argv[3], smac);
+	return send_frames(fd, &c, dmac, smac);
 }
