@@ -20,7 +20,7 @@ Q := $(if $(V),,@)
 msg = $(if $(V),,@printf '  %-8s %s\n' $(1) $(2);)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-BPF_PROGS := tna trafgen sink
+BPF_PROGS := tna trafgen sink redirect
 SKELS := $(patsubst %,$(B)/%.skel.h,$(BPF_PROGS))
 BPF_HDRS := include/tna/abi.h $(wildcard src/bpf/lib/*.h)
 
@@ -35,7 +35,7 @@ FORMAT_SRCS := $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all tests check format-check verify test clean install
+.PHONY: all tests check format-check verify test clean install bench bench-quick
 .SECONDARY: $(patsubst %,$(B)/%.bpf.o,$(BPF_PROGS))
 all: $(B)/tna tests $(B)/tna-asan $(B)/tna-latency
 
@@ -93,6 +93,13 @@ check: format-check verify
 
 test: all
 	$(Q)tests/run
+
+# Benchmarks (root, a quiet machine): make bench <= 10 min, bench-quick <= 2 min
+bench: all
+	$(Q)bench/run.sh
+
+bench-quick: all
+	$(Q)bench/run.sh quick
 
 # The daemon, its man page and systemd units (host and per-namespace).
 install: $(B)/tna

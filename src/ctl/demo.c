@@ -7,7 +7,9 @@
  *   tna:   `tna run` is active in the router namespace;
  *   floor: (--floor) the router's ingress drops in XDP, measuring what the
  *          generator and receive cost alone, so forwarding ns/packet =
- *          1/rate - 1/floor_rate.
+ *          1/rate - 1/floor_rate;
+ *   bare:  (--bare) the ingress redirects every frame to the egress with
+ *          no lookup at all: the practical limit of an XDP forwarder.
  * The whole run is serialized on CPU 0 (generator, veth NAPI, router).
  */
 #define _GNU_SOURCE
@@ -25,8 +27,8 @@
 #include "demo.h"
 #include "traffic.h"
 
-enum phase { PH_LINUX, PH_TNA, PH_FLOOR, PH_MAX };
-static const char *const phase_name[] = { "linux", "tna", "floor" };
+enum phase { PH_LINUX, PH_TNA, PH_FLOOR, PH_BARE, PH_MAX };
+static const char *const phase_name[] = { "linux", "tna", "floor", "bare" };
 
 struct demo {
 	char ns[3][48]; /* gen, dut, sink */
@@ -313,6 +315,7 @@ static int run_phase(struct demo *d, enum phase ph, double seconds,
 		     double *mpps, double *share)
 {
 	struct sink_handle floor_sink = { NULL, -1 };
+	struct redirect_handle bare = { NULL, -1 };
 	long long fp0 = 0, fp1;
 	uint64_t received;
 	int saved, ret = 0;
@@ -329,6 +332,16 @@ static int run_phase(struct demo *d, enum phase ph, double seconds,
 		netns_leave(saved);
 		if (ret)
 			return -1;
+	} else if (ph == PH_BARE) {
+		ret = netns_enter(d->ns[1], &saved);
+		if (!ret)
+			ret = redirect_attach("r0", "r1", &bare);
+		netns_leave(saved);
+		if (ret) {
+			fprintf(stderr, "tna demo: bare redirect: %s\n",
+				strerror(-ret));
+			return -1;
+		}
 	}
 	ret = announce_sink(d) ?:
 				 measure(d, seconds,
@@ -342,6 +355,8 @@ static int run_phase(struct demo *d, enum phase ph, double seconds,
 	}
 	if (floor_sink.skel)
 		sink_detach(&floor_sink);
+	if (bare.skel)
+		redirect_detach(&bare);
 	return ret;
 }
 
@@ -386,11 +401,14 @@ static void report(const struct demo *d, double r[PH_MAX][100],
 	int n = o->rounds;
 	double ml = median(r[PH_LINUX], n), mt = median(r[PH_TNA], n);
 	double mf = o->floor ? median(r[PH_FLOOR], n) : 0;
-	double cl = 0, ct = 0;
+	double mb = o->bare ? median(r[PH_BARE], n) : 0;
+	double cl = 0, ct = 0, cb = 0;
 
 	if (o->floor && mf > ml && mf > mt) {
 		cl = 1e3 / ml - 1e3 / mf; /* ns per packet */
 		ct = 1e3 / mt - 1e3 / mf;
+		if (mb > 0 && mf > mb)
+			cb = 1e3 / mb - 1e3 / mf;
 	}
 	if (o->json) {
 		printf("{\"topology\":\"%s\",\"rounds\":%d,\"seconds\":%d",
@@ -399,7 +417,8 @@ static void report(const struct demo *d, double r[PH_MAX][100],
 			printf(",\"br_netfilter\":%s",
 			       d->br_netfilter ? "true" : "false");
 		for (int ph = 0; ph < PH_MAX; ph++) {
-			if (ph == PH_FLOOR && !o->floor)
+			if ((ph == PH_FLOOR && !o->floor) ||
+			    (ph == PH_BARE && !o->bare))
 				continue;
 			printf(",\"%s_mpps\":{\"min\":%.4f,\"median\":%.4f,\"max\":%.4f}",
 			       phase_name[ph], minimum(r[ph], n),
@@ -410,17 +429,22 @@ static void report(const struct demo *d, double r[PH_MAX][100],
 		if (cl > 0 && ct > 0)
 			printf(",\"linux_ns_per_pkt\":%.1f,\"tna_ns_per_pkt\":%.1f,\"cost_ratio\":%.3f",
 			       cl, ct, cl / ct);
+		if (cb > 0 && ct > 0)
+			printf(",\"bare_ns_per_pkt\":%.1f,\"tna_vs_bare\":%.3f",
+			       cb, ct / cb);
 		printf("}\n");
 		return;
 	}
 	printf("\n%-22s %8s %8s %8s   (Mpps, %d round(s) of %d s)\n", "", "min",
 	       "median", "max", n, o->seconds);
 	for (int ph = 0; ph < PH_MAX; ph++) {
-		if (ph == PH_FLOOR && !o->floor)
+		if ((ph == PH_FLOOR && !o->floor) ||
+		    (ph == PH_BARE && !o->bare))
 			continue;
 		printf("%-22s %8.3f %8.3f %8.3f\n",
 		       ph == PH_LINUX ? "Linux alone" :
 		       ph == PH_TNA   ? "tna" :
+		       ph == PH_BARE  ? "bare XDP redirect" :
 					"floor (gen+sink only)",
 		       minimum(r[ph], n), median(r[ph], n), maximum(r[ph], n));
 	}
@@ -429,6 +453,9 @@ static void report(const struct demo *d, double r[PH_MAX][100],
 	if (cl > 0 && ct > 0)
 		printf("forwarding cost per packet (floor subtracted): Linux %.0f ns, tna %.0f ns -> %.2fx\n",
 		       cl, ct, cl / ct);
+	if (cb > 0 && ct > 0)
+		printf("bare redirect costs %.0f ns: tna is %.2fx the practical limit\n",
+		       cb, ct / cb);
 }
 
 int demo_run(const struct demo_opts *o, const char *argv0)
@@ -477,7 +504,8 @@ int demo_run(const struct demo_opts *o, const char *argv0)
 		for (int ph = 0; ph < PH_MAX && !stop; ph++) {
 			double s;
 
-			if (ph == PH_FLOOR && !o->floor)
+			if ((ph == PH_FLOOR && !o->floor) ||
+			    (ph == PH_BARE && !o->bare))
 				continue;
 			if (run_phase(&d, ph, o->seconds, &r[ph][i], &s))
 				goto out;

@@ -26,7 +26,7 @@ static const char usage_text[] =
 	"  plan [--json] [--iface IF]... [--exclude IF]...\n"
 	"                       what would be attached now, attaching nothing\n"
 	"  demo [--topology router|bridge] [--br-netfilter on|off] [--seconds N]\n"
-	"       [--rounds N] [--floor] [--json]\n"
+	"       [--rounds N] [--floor] [--bare] [--json]\n"
 	"                       build a router (or bridge) in namespaces, send traffic\n"
 	"                       with Linux alone and with tna, print both rates\n"
 	"  help, --help         this text;  version, --version\n"
@@ -41,6 +41,8 @@ static const char usage_text[] =
 	"  --rounds N     demo: interleaved rounds, medians reported (default 1)\n"
 	"  --floor        demo: also measure generator+sink cost alone, report\n"
 	"                 forwarding ns/packet\n"
+	"  --bare         demo: also measure a bare XDP redirect with no lookup, the\n"
+	"                 practical limit of any XDP forwarder here\n"
 	"  --topology T   demo: router (default) or bridge (a Linux bridge br0)\n"
 	"  --br-netfilter on|off\n"
 	"                 demo with a bridge: force bridge-nf-call-iptables in the\n"
@@ -65,7 +67,8 @@ enum {
 	OPT_ROUNDS,
 	OPT_FLOOR,
 	OPT_TOPOLOGY,
-	OPT_BRNF
+	OPT_BRNF,
+	OPT_BARE
 };
 
 static const struct option long_opts[] = {
@@ -79,6 +82,7 @@ static const struct option long_opts[] = {
 	{ "floor", no_argument, NULL, OPT_FLOOR },
 	{ "topology", required_argument, NULL, OPT_TOPOLOGY },
 	{ "br-netfilter", required_argument, NULL, OPT_BRNF },
+	{ "bare", no_argument, NULL, OPT_BARE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -99,7 +103,8 @@ static int allowed(const char *cmd, int opt)
 	if (!strcmp(cmd, "demo"))
 		return opt == OPT_SECONDS || opt == OPT_ROUNDS ||
 		       opt == OPT_FLOOR || opt == OPT_JSON ||
-		       opt == OPT_TOPOLOGY || opt == OPT_BRNF;
+		       opt == OPT_TOPOLOGY || opt == OPT_BRNF ||
+		       opt == OPT_BARE;
 	return 0;
 }
 
@@ -210,6 +215,9 @@ int main(int argc, char **argv)
 				return usage(
 					"--topology takes router or bridge");
 			dopt.bridge = !strcmp(optarg, "bridge");
+			break;
+		case OPT_BARE:
+			dopt.bare = 1;
 			break;
 		case OPT_BRNF:
 			if (strcmp(optarg, "on") && strcmp(optarg, "off"))

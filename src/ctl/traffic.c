@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 #include "sink.skel.h"
 #include "trafgen.skel.h"
+#include "redirect.skel.h"
 #include "traffic.h"
 
 double now_sec(void)
@@ -145,6 +146,47 @@ void sink_detach(struct sink_handle *s)
 	sink__destroy(s->skel);
 	s->skel = NULL;
 	s->link_fd = -1;
+}
+
+int redirect_attach(const char *ifname, const char *to_ifname,
+		    struct redirect_handle *r)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = XDP_FLAGS_DRV_MODE);
+	__u32 ifindex = if_nametoindex(ifname), to = if_nametoindex(to_ifname);
+	__u32 zero = 0;
+
+	r->link_fd = -1;
+	r->skel = NULL;
+	if (!ifindex || !to)
+		return -ENODEV;
+	r->skel = redirect__open_and_load();
+	if (!r->skel)
+		return -errno;
+	if (bpf_map_update_elem(bpf_map__fd(r->skel->maps.out), &zero, &to,
+				BPF_ANY))
+		goto err;
+	r->link_fd =
+		bpf_link_create(bpf_program__fd(r->skel->progs.redirect_xdp),
+				ifindex, BPF_XDP, &opts);
+	if (r->link_fd < 0)
+		goto err;
+	return 0;
+err : {
+	int err = -errno;
+
+	redirect__destroy(r->skel);
+	r->skel = NULL;
+	return err;
+}
+}
+
+void redirect_detach(struct redirect_handle *r)
+{
+	if (r->link_fd >= 0)
+		close(r->link_fd);
+	redirect__destroy(r->skel);
+	r->skel = NULL;
+	r->link_fd = -1;
 }
 
 uint64_t sink_count(const struct sink_handle *s)

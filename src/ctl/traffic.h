@@ -14,6 +14,7 @@
 
 struct sink;
 struct trafgen;
+struct redirect;
 
 struct sink_handle {
 	struct sink *skel;
@@ -34,6 +35,15 @@ int raw_send(const char *ifname, const unsigned char *frame, int len);
 int sink_attach(const char *ifname, struct sink_handle *s);
 void sink_detach(struct sink_handle *s);
 uint64_t sink_count(const struct sink_handle *s);
+
+/* The benchmark reference: every frame on ifname goes out of to_ifname. */
+struct redirect_handle {
+	struct redirect *skel;
+	int link_fd;
+};
+int redirect_attach(const char *ifname, const char *to_ifname,
+		    struct redirect_handle *r);
+void redirect_detach(struct redirect_handle *r);
 
 /*
  * Send frame (FRAME_LEN bytes) out of ifname for about seconds, or until

@@ -26,7 +26,7 @@ expect_rc 2 "bad --topology" "$CLI" demo --topology mesh
 expect_rc 2 "--br-netfilter without a bridge" "$CLI" demo --br-netfilter on
 check "usage names every command" grep -q "status \[--json\]" "$T/err"
 expect_rc 0 "--help" "$CLI" --help
-check "--help documents every flag" sh -c "for f in --iface --exclude --mode --verbose --json --seconds --rounds --floor --topology --br-netfilter; do grep -q -- \$f '$T/out' || exit 1; done"
+check "--help documents every flag" sh -c "for f in --iface --exclude --mode --verbose --json --seconds --rounds --floor --bare --topology --br-netfilter; do grep -q -- \$f '$T/out' || exit 1; done"
 expect_rc 1 "status without a daemon" nsx c "$CLI" status
 check "status without a daemon says why" grep -q "no daemon" "$T/err"
 expect_rc 0 "plan without a daemon" nsx c "$CLI" plan --json
@@ -49,7 +49,7 @@ check "systemd units start the installed binary" sh -c \
 	"grep -q '^ExecStart=/usr/local/sbin/tna run\$' '$T/root/usr/local/lib/systemd/system/tna.service' &&
 	 grep -q '^ExecStart=/usr/bin/ip netns exec %i /usr/local/sbin/tna run\$' '$T/root/usr/local/lib/systemd/system/tna@.service'"
 check "the man page documents every flag and command" sh -c \
-	"for f in run status plan demo iface exclude mode verbose json seconds rounds floor topology br.netfilter SIGHUP 'EXIT STATUS'; do grep -q -- \"\$f\" docs/tna.8 || exit 1; done"
+	"for f in run status plan demo iface exclude mode verbose json seconds rounds floor bare topology br.netfilter SIGHUP 'EXIT STATUS'; do grep -q -- \"\$f\" docs/tna.8 || exit 1; done"
 expect_rc 0 "installed binary runs" "$T/root/usr/local/sbin/tna" version
 
 # The demo end to end (short): a bridge, real traffic, both phases reported

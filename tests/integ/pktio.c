@@ -194,9 +194,10 @@ static int parse(int argc, char **argv, struct cfg *c)
 			c->s.ttl = atoi(optarg);
 			break;
 		case O_PROTO:
-			c->s.proto = !strcmp(optarg, "tcp")  ? 6 :
-				     !strcmp(optarg, "icmp") ? (c->s.v6 ? 58 : 1) :
-							       17;
+			c->s.proto =
+				!strcmp(optarg, "tcp")	? 6 :
+				!strcmp(optarg, "icmp") ? (c->s.v6 ? 58 : 1) :
+							  17;
 			break;
 		case O_SPORT:
 			c->s.sport = atoi(optarg);
