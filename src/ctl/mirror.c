@@ -1058,6 +1058,14 @@ int mirror_event(struct mirror *mi, int fd)
 	for (;;) {
 		n = recv(fd, buf, BUF_SIZE, MSG_DONTWAIT);
 		if (n < 0 && errno == ENOBUFS) {
+			/*
+			 * What is still queued predates the loss: applied after
+			 * the dump it would bring back an older state. Drop it,
+			 * then dump; later events are newer than or part of it.
+			 */
+			while (recv(fd, buf, BUF_SIZE, MSG_DONTWAIT) > 0 ||
+			       errno == ENOBUFS)
+				;
 			pr_warn("netlink events lost: full resync\n");
 			mi->resyncs++;
 			ret = mirror_sync(mi);

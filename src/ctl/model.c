@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Containers of the mirrored model: links, routes, neighbours, FDB, rules. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "model.h"
@@ -32,6 +33,7 @@ void model_free(struct model *m)
 	free(m->neighs);
 	free(m->rules);
 	free(m->fdb);
+	free(m->fdb_slots);
 	model_init(m);
 }
 
@@ -121,24 +123,96 @@ void model_neigh_set(struct model *m, const struct neigh *n, int del)
 	m->neighs[m->nr_neighs++] = *n;
 }
 
+/*
+ * The FDB can hold tens of thousands of stations and changes in bursts:
+ * entries live in an array, found through an open-addressing index keyed
+ * by (bridge, MAC) with linear probing and backward-shift deletion.
+ */
+static unsigned int fdb_hash(int bridge, const unsigned char *mac)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)bridge;
+
+	for (int i = 0; i < 6; i++)
+		h = (h ^ mac[i]) * 16777619u;
+	return h;
+}
+
+static int fdb_slot(const struct model *m, int bridge, const unsigned char *mac)
+{
+	unsigned int mask = m->nr_fdb_slots - 1;
+
+	for (unsigned int s = fdb_hash(bridge, mac) & mask;;
+	     s = (s + 1) & mask) {
+		int i = m->fdb_slots[s] - 1;
+
+		if (i < 0 || (m->fdb[i].bridge == bridge &&
+			      !memcmp(m->fdb[i].mac, mac, 6)))
+			return s;
+	}
+}
+
+static void fdb_reindex(struct model *m, int nr_slots)
+{
+	free(m->fdb_slots);
+	m->fdb_slots = calloc(nr_slots, sizeof(*m->fdb_slots));
+	if (!m->fdb_slots)
+		abort();
+	m->nr_fdb_slots = nr_slots;
+	for (int i = 0; i < m->nr_fdb; i++)
+		m->fdb_slots[fdb_slot(m, m->fdb[i].bridge, m->fdb[i].mac)] =
+			i + 1;
+}
+
+static void fdb_unslot(struct model *m, unsigned int s)
+{
+	unsigned int mask = m->nr_fdb_slots - 1, j = s;
+
+	for (;;) {
+		unsigned int home;
+
+		j = (j + 1) & mask;
+		if (!m->fdb_slots[j])
+			break;
+		home = fdb_hash(m->fdb[m->fdb_slots[j] - 1].bridge,
+				m->fdb[m->fdb_slots[j] - 1].mac) &
+		       mask;
+		/* move j back into the hole unless its home lies in (s, j] */
+		if (s <= j ? (home <= s || home > j) :
+			     (home <= s && home > j)) {
+			m->fdb_slots[s] = m->fdb_slots[j];
+			s = j;
+		}
+	}
+	m->fdb_slots[s] = 0;
+}
+
 void model_fdb_set(struct model *m, const struct fdb *f, int del)
 {
-	for (int i = 0; i < m->nr_fdb; i++) {
-		struct fdb *o = &m->fdb[i];
+	int s, i;
 
-		if (o->bridge != f->bridge || memcmp(o->mac, f->mac, 6))
-			continue;
+	if (m->nr_fdb_slots < 2 * (m->nr_fdb + 1))
+		fdb_reindex(m, m->nr_fdb_slots ? 2 * m->nr_fdb_slots : 64);
+	s = fdb_slot(m, f->bridge, f->mac);
+	i = m->fdb_slots[s] - 1;
+	if (i >= 0) {
 		/* A move arrives as a new entry; a delete names the old port. */
-		if (del && o->port == f->port)
-			*o = m->fdb[--m->nr_fdb];
-		else if (!del)
-			*o = *f;
+		if (!del) {
+			m->fdb[i] = *f;
+		} else if (m->fdb[i].port == f->port) {
+			fdb_unslot(m, s);
+			if (i != --m->nr_fdb) {
+				m->fdb[i] = m->fdb[m->nr_fdb];
+				m->fdb_slots[fdb_slot(m, m->fdb[i].bridge,
+						      m->fdb[i].mac)] = i + 1;
+			}
+		}
 		return;
 	}
 	if (del)
 		return;
 	GROW(m->fdb, m->nr_fdb, m->cap_fdb);
-	m->fdb[m->nr_fdb++] = *f;
+	m->fdb[m->nr_fdb] = *f;
+	m->fdb_slots[s] = ++m->nr_fdb;
 }
 
 void model_rule_add(struct model *m, const struct rule *r)

@@ -107,6 +107,8 @@ struct model {
 	int nr_rules, cap_rules;
 	struct fdb *fdb;
 	int nr_fdb, cap_fdb;
+	int *fdb_slots; /* open addressing by (bridge, MAC): index + 1, 0 empty */
+	int nr_fdb_slots; /* a power of two, at least twice nr_fdb */
 
 	/* Global settings (sysctls, netconf "all") */
 	int fwd6_all; /* net.ipv6.conf.all.forwarding */

@@ -336,6 +336,38 @@ t_kill9() {
 	check "kill -9: the Linux bridge carries the traffic (10/10)" test "$n" = 10
 }
 
+# More stations than the fast path's FDB holds (65,536): the overflow is
+# reported and left to Linux, and nothing is forwarded anywhere wrong.
+fdb_state() { status_json | jq -r '"\(.bridges[] | select(.name=="br0") | .fdb_entries) \(.fdb_not_mirrored)"'; }
+fdb_full() { set -- $(fdb_state); [ "$1" -ge 60000 ] && [ "$2" -gt 0 ]; }
+fdb_back() { set -- $(fdb_state); [ "$1" -lt 100 ] && [ "$2" = 0 ]; }
+t_fdb_full() {
+	local i n2 n3 b0 m0
+	for i in $(seq 0 69999); do
+		printf 'fdb add 02:aa:00:%02x:%02x:%02x dev p3 master static\n' $((i >> 16)) $(((i >> 8) & 255)) $((i & 255))
+	done >"$T/fdb"
+	nsx s bridge -batch "$T/fdb"
+	check "70,000 stations: the map is full, the rest reported as left to Linux ($(fdb_state))" wait_for 60 fdb_full
+	: >"$T/fdb.send"
+	for i in $(seq 1 200); do
+		i=$(((i * 7919) % 70000))
+		printf '02:aa:00:%02x:%02x:%02x --src 10.30.0.11 --dst 10.30.0.13 --count 1\n' $((i >> 16)) $(((i >> 8) & 255)) $((i & 255)) >>"$T/fdb.send"
+	done
+	b0=$(bridged p1)
+	m0=$(fallback p1 fdb_miss)
+	capture h2 h2 "$T/f2" --seconds 2 --udp-dport 9
+	capture h3 h3 "$T/f3" --seconds 2 --udp-dport 9
+	nsx h1 "$PKTIO" send-file h1 "$T/fdb.send"
+	capture_wait
+	n2=$(lines "$T/f2") n3=$(lines "$T/f3")
+	check "200 frames to stations behind p3: all at h3 ($n3), none at h2 ($n2); $(($(bridged p1) - b0)) by the fast path, $(($(fallback p1 fdb_miss) - m0)) by Linux" \
+		test "$n3" = 200 -a "$n2" = 0 -a $(($(fallback p1 fdb_miss) - m0)) -gt 0 -a $(($(bridged p1) - b0 + $(fallback p1 fdb_miss) - m0)) = 200
+	sed 's/^fdb add/fdb del/; s/ static$//' "$T/fdb" >"$T/fdb.del"
+	nsx s bridge -batch "$T/fdb.del"
+	check "stations removed: FDB back to normal, nothing left over ($(fdb_state))" wait_for 60 fdb_back
+	announce
+}
+
 t_restart() {
 	tna_start s
 	check "restart: resynced from a clean dump and attached again" wait_for 10 attached p1
@@ -356,7 +388,7 @@ if [ -n "${TESTS:-}" ] && [ "${TESTS#t_differential}" = "$TESTS" ]; then
 	tna_start s
 	wait_for 10 attached p1 || fail "tna run attaches to p1"
 fi
-for t in ${TESTS:-t_differential t_status t_flood_and_arp t_station_move t_stp t_stp_loop t_port_flags t_ageing t_bridge_changes t_netfilter t_capture_bridge t_kill9 t_restart}; do
+for t in ${TESTS:-t_differential t_status t_flood_and_arp t_station_move t_stp t_stp_loop t_port_flags t_ageing t_bridge_changes t_netfilter t_fdb_full t_capture_bridge t_kill9 t_restart}; do
 	$t
 done
 exit $FAILED

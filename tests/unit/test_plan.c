@@ -739,6 +739,60 @@ static int t_model_keys(void)
 	return 0;
 }
 
+/* The FDB index against a plain presence table: 100,000 random operations. */
+static int t_fdb_index(void)
+{
+	static unsigned char present[2][4096]; /* bridge 1..2, MAC low 12 bits */
+	static int port[2][4096];
+	unsigned int x = 12345;
+	struct model m;
+	int want = 0;
+
+	model_init(&m);
+	for (int op = 0; op < 100000; op++) {
+		struct fdb f = { 0 };
+		int b, k;
+
+		x = x * 1103515245 + 12345;
+		b = (x >> 8) & 1;
+		k = (x >> 12) & 4095;
+		f.bridge = b + 1;
+		f.mac[0] = 2;
+		f.mac[4] = k >> 8;
+		f.mac[5] = k & 255;
+		f.port = 10 + ((x >> 24) & 3);
+		if ((x >> 28) & 1) {
+			/* delete naming the current port, sometimes a stale one */
+			if ((x >> 29) & 1)
+				f.port = port[b][k];
+			model_fdb_set(&m, &f, 1);
+			if (present[b][k] && port[b][k] == f.port) {
+				present[b][k] = 0;
+				want--;
+			}
+		} else {
+			model_fdb_set(&m, &f, 0);
+			want += !present[b][k];
+			present[b][k] = 1;
+			port[b][k] = f.port;
+		}
+	}
+	CHECK(m.nr_fdb == want, "%d entries, want %d", m.nr_fdb, want);
+	for (int i = 0; i < m.nr_fdb; i++) {
+		int b = m.fdb[i].bridge - 1,
+		    k = (m.fdb[i].mac[4] << 8) | m.fdb[i].mac[5];
+
+		CHECK(present[b][k] && port[b][k] == m.fdb[i].port,
+		      "entry %d disagrees", i);
+		present[b][k] = 2; /* seen once */
+	}
+	for (int b = 0; b < 2; b++)
+		for (int k = 0; k < 4096; k++)
+			CHECK(present[b][k] != 1, "entry %d/%d lost", b, k);
+	model_free(&m);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
@@ -768,6 +822,7 @@ static const struct {
 	{ "multipath hash policies", t_multipath_hash },
 	{ "route mtu caps", t_route_mtu },
 	{ "model keys: replace and delete", t_model_keys },
+	{ "FDB index: 100,000 random adds, moves and deletes", t_fdb_index },
 };
 
 int main(void)
