@@ -68,10 +68,10 @@ $(B)/test_plan-asan: tests/unit/test_plan.c $(ASAN_OBJS)
 $(B)/test_fastpath: tests/unit/test_fastpath.c tests/unit/pkt.h tests/unit/fixture.h $(SKELS)
 	$(call msg,CC,$@)$(CC) $(CFLAGS) $< -o $@ $(LIBS)
 
-$(B)/test_fuzz: tests/unit/test_fuzz.c tests/unit/pkt.h tests/unit/fixture.h $(SKELS)
+$(B)/test_fuzz: tests/unit/test_fuzz.c tests/unit/pkt.h tests/unit/fixture.h tests/unit/features.h $(SKELS)
 	$(call msg,CC,$@)$(CC) $(CFLAGS) $< -o $@ $(LIBS)
 
-$(B)/test_verify: tests/unit/test_verify.c $(SKELS)
+$(B)/test_verify: tests/unit/test_verify.c tests/unit/features.h $(SKELS)
 	$(call msg,CC,$@)$(CC) $(CFLAGS) $< -o $@ $(LIBS)
 
 $(B)/tna-latency: bench/latency.c tests/unit/pkt.h

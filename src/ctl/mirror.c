@@ -622,6 +622,23 @@ static void chain_devices(struct mirror *mi, const struct nlattr *hk[])
 	}
 }
 
+/* "family table chain hook H": which chain sends traffic to Linux. */
+static void chain_note(struct nft_hook_note *note, int family, int hook,
+		       const struct nlattr *tb[])
+{
+	snprintf(note->what, sizeof(note->what), "%s %s %s hook %s",
+		 family == NFPROTO_INET	  ? "inet" :
+		 family == NFPROTO_IPV4	  ? "ip" :
+		 family == NFPROTO_IPV6	  ? "ip6" :
+		 family == NFPROTO_BRIDGE ? "bridge" :
+					    "?",
+		 tb[NFTA_CHAIN_TABLE] ? mnl_attr_get_str(tb[NFTA_CHAIN_TABLE]) :
+					"?",
+		 tb[NFTA_CHAIN_NAME] ? mnl_attr_get_str(tb[NFTA_CHAIN_NAME]) :
+				       "?",
+		 hook_name(family, hook));
+}
+
 static int chain_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
@@ -648,16 +665,7 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	if (family == NFPROTO_BRIDGE) {
 		if (m->nr_nft_bridge++ == 0)
-			snprintf(
-				m->nft_bridge.what, sizeof(m->nft_bridge.what),
-				"bridge %s %s hook %s",
-				tb[NFTA_CHAIN_TABLE] ?
-					mnl_attr_get_str(tb[NFTA_CHAIN_TABLE]) :
-					"?",
-				tb[NFTA_CHAIN_NAME] ?
-					mnl_attr_get_str(tb[NFTA_CHAIN_NAME]) :
-					"?",
-				hook_name(family, hook));
+			chain_note(&m->nft_bridge, family, hook, tb);
 		return MNL_CB_OK;
 	}
 	if (hook != NF_INET_PRE_ROUTING && hook != NF_INET_FORWARD &&
@@ -670,19 +678,7 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 			continue;
 		note = f ? &m->nft_fwd6 : &m->nft_fwd4;
 		if ((f ? m->nr_nft_fwd6++ : m->nr_nft_fwd4++) == 0)
-			snprintf(
-				note->what, sizeof(note->what),
-				"%s %s %s hook %s",
-				family == NFPROTO_INET ? "inet" :
-				family == NFPROTO_IPV4 ? "ip" :
-							 "ip6",
-				tb[NFTA_CHAIN_TABLE] ?
-					mnl_attr_get_str(tb[NFTA_CHAIN_TABLE]) :
-					"?",
-				tb[NFTA_CHAIN_NAME] ?
-					mnl_attr_get_str(tb[NFTA_CHAIN_NAME]) :
-					"?",
-				hook_name(family, hook));
+			chain_note(note, family, hook, tb);
 	}
 	return MNL_CB_OK;
 }

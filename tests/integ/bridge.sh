@@ -78,14 +78,6 @@ CASES=(
 	"routed ttl 1: time exceeded from Linux|h1:h1:--icmp-type=11|h1 BR0 --src 10.30.0.11 --dst 10.31.0.14 --ttl 1 --count 1|count"
 )
 
-arrived() { # ns iface send-args... -> number of udp/9 packets arriving
-	local ns=$1 ifc=$2
-	shift 2
-	capture "$ns" "$ifc" "$T/d.$ns" --seconds 1 --udp-dport 9
-	send "$@"
-	capture_wait
-	lines "$T/d.$ns"
-}
 fdb_port() { bridge -n "$P-s" fdb show br "$2" | grep -i "^$1 " | grep -v permanent | awk '{print $3}'; }
 # Conditions polled by wait_for (arguments are evaluated on every try)
 fdb_on() { [ "$(fdb_port "$1" "$2")" = "$3" ]; }
@@ -381,14 +373,7 @@ t_restart() {
 
 t_differential() { DUT=s DUT_IFACE=p1 differential; }
 
-# TESTS="t_ageing t_kill9" tests/integ/bridge.sh runs a subset (the daemon is
-# started first unless the subset begins with t_differential, which starts it).
+# TESTS="t_a t_b" tests/integ/bridge.sh runs a subset (see run_tests in lib.sh).
 setup
-if [ -n "${TESTS:-}" ] && [ "${TESTS#t_differential}" = "$TESTS" ]; then
-	tna_start s
-	wait_for 10 attached p1 || fail "tna run attaches to p1"
-fi
-for t in ${TESTS:-t_differential t_status t_flood_and_arp t_station_move t_stp t_stp_loop t_port_flags t_ageing t_bridge_changes t_netfilter t_fdb_full t_capture_bridge t_kill9 t_restart}; do
-	$t
-done
+run_tests s p1 t_differential t_status t_flood_and_arp t_station_move t_stp t_stp_loop t_port_flags t_ageing t_bridge_changes t_netfilter t_fdb_full t_capture_bridge t_kill9 t_restart
 exit $FAILED

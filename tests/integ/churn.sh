@@ -17,14 +17,6 @@ export ASAN_OPTIONS=$ASAN_OPTIONS:quarantine_size_mb=1
 
 router_topology
 send() { nsx h1 "$PKTIO" send h1 "$R0" "$@"; }
-arrived() { # ns iface send-args...
-	local ns=$1 ifc=$2
-	shift 2
-	capture "$ns" "$ifc" "$T/a" --seconds 1 --udp-dport 9
-	send "$@"
-	capture_wait
-	lines "$T/a"
-}
 fds() { ls "/proc/$TNA_PID/fd" | wc -l; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$TNA_PID/status"; }
 prog_ids() { status_json | jq -r '.interfaces[] | select(.prog_id) | .prog_id'; }

@@ -96,6 +96,31 @@ capture_wait() {
 	CAP_PIDS=
 }
 lines() { grep -c . "$1" || true; }
+# arrived NS IFACE SEND-ARGS...: UDP/9 packets arriving at NS's IFACE while
+# the test's send() sends SEND-ARGS
+arrived() {
+	local ns=$1 ifc=$2
+	shift 2
+	capture "$ns" "$ifc" "$T/arrived.$ns" --seconds 1 --udp-dport 9
+	send "$@"
+	capture_wait
+	lines "$T/arrived.$ns"
+}
+
+# run_tests NS IFACE DEFAULT-TESTS...: runs $TESTS if set (a subset, for
+# developers: the daemon is started in NS first unless the subset begins
+# with t_differential, which starts it), else the default list.
+run_tests() {
+	local ns=$1 ifc=$2 t
+	shift 2
+	if [ -n "${TESTS:-}" ] && [ "${TESTS#t_differential}" = "$TESTS" ]; then
+		tna_start "$ns"
+		wait_for 10 attached "$ifc" || fail "tna run attaches to $ifc"
+	fi
+	for t in ${TESTS:-$*}; do
+		$t
+	done
+}
 
 # h1 --- r0 [R] r1 --- h2, r2 --- h3: 10.20.N.0/24 and fd20:N::/64, hosts
 # route via R, forwarding on, GRO on the hosts' veths (NAPI for XDP frames).

@@ -42,36 +42,29 @@ CASES=(
 	"ipv6 hop limit 1: time exceeded from Linux|h1:h1:--icmp-type=3|--v6 --src fd20:1::2 --dst fd20:2::2 --ttl 1 --count 5|count"
 )
 
-delivered() { # ns iface send-args... -> number of udp/9 packets arriving
-	local ns=$1 ifc=$2
-	shift 2
-	capture "$ns" "$ifc" "$T/d" --seconds 1 --udp-dport 9
-	send "$@"
-	capture_wait
-	lines "$T/d"
-}
-
 t_route_changes() {
+	arrived h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 1 >/dev/null # neighbours resolved
+	arrived h3 h3 --src 10.20.1.2 --dst 10.20.3.2 --count 1 >/dev/null
 	nsip r route add 10.30.0.0/24 via 10.20.2.2
 	local fp0=$(fast_path r0)
-	local n2=$(delivered h2 h2 --src 10.20.1.2 --dst 10.30.0.5 --count 10)
+	local n2=$(arrived h2 h2 --src 10.20.1.2 --dst 10.30.0.5 --count 10)
 	check "route add: 10/10 via h2 on the fast path" test "$n2" = 10 -a $(($(fast_path r0) - fp0)) = 10
 	nsip r route replace 10.30.0.0/24 via 10.20.3.2
 	fp0=$(fast_path r0)
-	local n3=$(delivered h3 h3 --src 10.20.1.2 --dst 10.30.0.5 --count 10)
+	local n3=$(arrived h3 h3 --src 10.20.1.2 --dst 10.30.0.5 --count 10)
 	check "route replace: now 10/10 via h3 on the fast path" test "$n3" = 10 -a $(($(fast_path r0) - fp0)) = 10
 	nsip r route del 10.30.0.0/24
 	local nr0=$(fallback r0 local_or_no_route)
-	n3=$(delivered h3 h3 --src 10.20.1.2 --dst 10.30.0.5 --count 10)
+	n3=$(arrived h3 h3 --src 10.20.1.2 --dst 10.30.0.5 --count 10)
 	check "route delete: nothing forwarded, 10 handed to Linux" test "$n3" = 0 -a $(($(fallback r0 local_or_no_route) - nr0)) = 10
 }
 
 t_neighbour() {
 	nsip r neigh flush dev r1
 	local nn0=$(fallback r0 no_neighbour) fp0=$(fast_path r0)
-	local n=$(delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 5)
+	local n=$(arrived h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 5)
 	check "neighbour flushed: Linux resolves it, 5/5 delivered" test "$n" = 5 -a $(($(fallback r0 no_neighbour) - nn0)) -ge 1
-	n=$(delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 5)
+	n=$(arrived h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 5)
 	check "after resolution the fast path carries it again" test "$n" = 5 -a $(($(fast_path r0) - fp0)) -ge 5
 }
 
@@ -85,11 +78,11 @@ neigh_gone() { local st=$(neigh_state "$1" "$2"); [ "$st" = FAILED ] || [ "$st" 
 # The kernel's IP counters miss fast-path packets; status adds them back.
 t_counters() {
 	local k0 f0 t0 n
-	delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 1 >/dev/null
+	arrived h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 1 >/dev/null
 	k0=$(status_json | jq .ip_forwarded.linux_ipv4)
 	f0=$(status_json | jq .ip_forwarded.fast_path)
 	t0=$(status_json | jq .ip_forwarded.total)
-	n=$(delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 50)
+	n=$(arrived h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 50)
 	local dk=$(($(status_json | jq .ip_forwarded.linux_ipv4) - k0))
 	local df=$(($(status_json | jq .ip_forwarded.fast_path) - f0))
 	local dt=$(($(status_json | jq .ip_forwarded.total) - t0))
@@ -101,7 +94,7 @@ t_counters() {
 t_neigh_keepalive() {
 	local nc=/proc/sys/net/ipv4/neigh/r1 nn0 n end
 	nsx r sh -c "echo 2000 > $nc/base_reachable_time_ms; echo 1 > $nc/delay_first_probe_time; echo 200 > $nc/retrans_time_ms; echo 2 > $nc/ucast_solicit"
-	delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 5 >/dev/null
+	arrived h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 5 >/dev/null
 	# Linux's own resolution is over: the entry went STALE with nothing sent
 	wait_for 10 neigh_is 10.20.2.2 r1 STALE
 	nsip h2 link set h2 arp off
@@ -115,14 +108,14 @@ t_neigh_keepalive() {
 	[ -n "${DEBUG:-}" ] && grep -i neigh "$T/tna.log" | tail -5
 	check "silent next hop behind the fast path: tna asked Linux to revalidate it ($(status_json | jq .neigh_revalidations) times), now $(neigh_state 10.20.2.2 r1)" \
 		test "$(status_json | jq .neigh_revalidations)" -gt 0 -a -n "$(neigh_gone 10.20.2.2 r1 && echo y)"
-	n=$(delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
-	check "failed next hop: nothing delivered ($n), the fast path hands it to Linux" \
+	n=$(arrived h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
+	check "failed next hop: nothing arrived ($n), the fast path hands it to Linux" \
 		test "$n" = 0 -a $(($(fallback r0 no_neighbour) - nn0)) -gt 0
 	nsip h2 link set h2 arp on
 	nsx r sh -c "echo 30000 > $nc/base_reachable_time_ms; echo 5 > $nc/delay_first_probe_time; echo 1000 > $nc/retrans_time_ms; echo 3 > $nc/ucast_solicit"
-	delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 3 >/dev/null
+	arrived h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 3 >/dev/null
 	local fp0=$(fast_path r0)
-	n=$(delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
+	n=$(arrived h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
 	check "next hop answers again: 10/10 on the fast path ($n)" test "$n" = 10 -a $(($(fast_path r0) - fp0)) = 10
 }
 
@@ -131,7 +124,7 @@ t_ip_forward() {
 	check "ip_forward off: program detached" wait_for 5 not_attached r0
 	check "ip_forward off: reason reported" test "$(iface_q r0 .reason)" != null
 	check "ip_forward off: no XDP program left on r0" no_xdp_in r
-	local n=$(delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 5)
+	local n=$(arrived h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 5)
 	check "ip_forward off: nothing forwarded" test "$n" = 0
 	nsx r sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward; echo 1 > /proc/sys/net/ipv6/conf/all/forwarding'
 	check "ip_forward on: program attached again" wait_for 5 attached r0
@@ -160,29 +153,29 @@ t_firewall_fallback() {
 	nsx r nft add rule ip tnatest fw udp dport 9 drop
 	check "nft forward chain: IPv4 handed to Linux, reason shown" \
 		wait_for 5 v4_fallback_has r0 netfilter
-	local n=$(delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
+	local n=$(arrived h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
 	check "nft drop rule is enforced: 0/10 delivered" test "$n" = 0
-	delivered h2 h2 --v6 --src fd20:1::2 --dst fd20:2::2 --count 1 >/dev/null # resolve ND again
+	arrived h2 h2 --v6 --src fd20:1::2 --dst fd20:2::2 --count 1 >/dev/null # resolve ND again
 	local fp0=$(fast_path r0)
-	n=$(delivered h2 h2 --v6 --src fd20:1::2 --dst fd20:2::2 --count 10)
+	n=$(arrived h2 h2 --v6 --src fd20:1::2 --dst fd20:2::2 --count 10)
 	check "IPv6 (no ip6 rules) stays on the fast path" test "$n" = 10 -a $(($(fast_path r0) - fp0)) = 10
 	nsx r nft delete table ip tnatest
 	check "rules removed: IPv4 fallback note gone" wait_for 5 v4_fast r0
-	delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 1 >/dev/null # resolve ARP again
+	arrived h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 1 >/dev/null # resolve ARP again
 	fp0=$(fast_path r0)
-	n=$(delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
+	n=$(arrived h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
 	check "rules removed: IPv4 10/10 on the fast path again ($n delivered, $(($(fast_path r0) - fp0)) fast)" test "$n" = 10 -a $(($(fast_path r0) - fp0)) = 10
 }
 
 t_ipsec_policy() {
 	nsip r xfrm policy add src 10.20.1.0/24 dst 10.20.2.0/24 dir fwd action block
 	check "xfrm policy: IPv4 handed to Linux, reason shown" wait_for 5 v4_fallback_has r0 IPsec
-	local n=$(delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
+	local n=$(arrived h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
 	check "xfrm block policy is enforced: 0/10 delivered" test "$n" = 0
 	nsip r xfrm policy flush
 	check "policy flushed: IPv4 fallback note gone" wait_for 5 v4_fast r0
 	local fp0=$(fast_path r0)
-	n=$(delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
+	n=$(arrived h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
 	check "policy flushed: IPv4 10/10 on the fast path again" test "$n" = 10 -a $(($(fast_path r0) - fp0)) = 10
 }
 
@@ -197,16 +190,16 @@ t_capture() { # tcpdump on the egress (-p: no promiscuity event) and on the ingr
 		wait_for 5 grep -q listening "$T/cap.err"
 		check "tcpdump on $1: interface taken off the fast path" \
 			wait_for 5 reason_has "$1" capture
-		n=$(delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
+		n=$(arrived h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
 		wait_for 3 sh -c "tcpdump -n -r '$T/cap.pcap' 2>/dev/null | grep -c . | grep -qx 10"
 		kill -INT $pid
 		wait $pid
-		check "tcpdump on $1 captured $(tcpdump -n -r "$T/cap.pcap" 2>/dev/null | grep -c .)/10 (delivered $n, fast path took $(($(fast_path r0) - fp0)))" \
+		check "tcpdump on $1 captured $(tcpdump -n -r "$T/cap.pcap" 2>/dev/null | grep -c .)/10 (arrived $n, fast path took $(($(fast_path r0) - fp0)))" \
 			test "$(tcpdump -n -r "$T/cap.pcap" 2>/dev/null | grep -c .)" = 10 -a "$n" = 10 -a "$(fast_path r0)" = "$fp0"
 		check "tcpdump on $1 stopped: fast path resumes" wait_for 5 resumed "$1"
 		fp0=$(fast_path r0)
-		n=$(delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
-		check "after tcpdump on $1: 10/10 on the fast path (delivered $n, fast path took $(($(fast_path r0) - fp0)))" test "$n" = 10 -a $(($(fast_path r0) - fp0)) = 10
+		n=$(arrived h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
+		check "after tcpdump on $1: 10/10 on the fast path (arrived $n, fast path took $(($(fast_path r0) - fp0)))" test "$n" = 10 -a $(($(fast_path r0) - fp0)) = 10
 	done
 }
 
@@ -216,7 +209,7 @@ t_kill9() {
 	wait "$pid" 2>/dev/null
 	TNA_PID=
 	check "kill -9: no XDP program left attached" wait_for 3 no_xdp_in r
-	local n=$(delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
+	local n=$(arrived h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
 	check "kill -9: Linux carries the traffic (10/10)" test "$n" = 10
 }
 
@@ -224,9 +217,9 @@ t_sigterm() { # in generic (skb) mode this time
 	tna_start r --mode generic
 	wait_for 10 attached r0
 	check "--mode generic: attached in generic mode" test "$(iface_q r0 .mode)" = generic
-	delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 1 >/dev/null
+	arrived h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 1 >/dev/null
 	local fp0=$(fast_path r0)
-	local n=$(delivered h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
+	local n=$(arrived h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
 	check "--mode generic: 10/10 forwarded by the fast path" test "$n" = 10 -a $(($(fast_path r0) - fp0)) = 10
 	check "SIGTERM: daemon exits 0 with no sanitizer report" tna_stop
 	check "SIGTERM: everything detached" no_xdp_in r
@@ -234,14 +227,7 @@ t_sigterm() { # in generic (skb) mode this time
 
 t_differential() { DUT=r DUT_IFACE=r0 differential; }
 
-# TESTS="t_neighbour t_kill9" tests/integ/router.sh runs a subset (the daemon
-# is started first unless the subset begins with t_differential).
+# TESTS="t_a t_b" tests/integ/router.sh runs a subset (see run_tests in lib.sh).
 setup
-if [ -n "${TESTS:-}" ] && [ "${TESTS#t_differential}" = "$TESTS" ]; then
-	tna_start r
-	wait_for 10 attached r0 || fail "tna run attaches to r0"
-fi
-for t in ${TESTS:-t_differential t_route_changes t_counters t_neighbour t_neigh_keepalive t_ip_forward t_hotplug_and_foreign t_firewall_fallback t_ipsec_policy t_capture t_kill9 t_sigterm}; do
-	$t
-done
+run_tests r r0 t_differential t_route_changes t_counters t_neighbour t_neigh_keepalive t_ip_forward t_hotplug_and_foreign t_firewall_fallback t_ipsec_policy t_capture t_kill9 t_sigterm
 exit $FAILED

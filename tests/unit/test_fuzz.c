@@ -16,10 +16,7 @@
  * failure prints the seed and the frame.
  */
 #include "fixture.h"
-
-#define BR_ALL                                                       \
-	(TNA_F_BRIDGE | TNA_F_BR_IP4 | TNA_F_BR_IP6 | TNA_F_BR_NF4 | \
-	 TNA_F_BR_NF6)
+#include "features.h"
 
 static uint64_t rng;
 
@@ -29,23 +26,6 @@ static uint32_t rnd(void)
 	rng ^= rng >> 7;
 	rng ^= rng << 17;
 	return (uint32_t)(rng >> 11);
-}
-
-/* Same rule as tests/unit/test_verify.c: sub-modules only with their module. */
-static int plannable(uint64_t f)
-{
-	if ((f & (BR_ALL & ~TNA_F_BRIDGE)) && !(f & TNA_F_BRIDGE))
-		return 0;
-	if ((f & (TNA_F_RPF4_LOOSE | TNA_F_RPF4_STRICT)) && !(f & TNA_F_ROUTE4))
-		return 0;
-	if ((f & TNA_F_RPF4_LOOSE) && (f & TNA_F_RPF4_STRICT))
-		return 0;
-	if ((f & TNA_F_ROUTE_TO_BR) && !(f & R46))
-		return 0;
-	if (((f & TNA_F_BR_NF4) && !(f & TNA_F_BR_IP4)) ||
-	    ((f & TNA_F_BR_NF6) && !(f & TNA_F_BR_IP6)))
-		return 0;
-	return 1;
 }
 
 /* --- the reference: what Linux could forward ----------------------------- */

@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "tna/abi.h"
+#include "features.h"
 #include "tna.skel.h"
 #include "sink.skel.h"
 #include "trafgen.skel.h"
@@ -28,26 +29,6 @@ static int libbpf_quiet(enum libbpf_print_level l, const char *f, va_list ap)
 	if (l == LIBBPF_WARN)
 		return vfprintf(stderr, f, ap);
 	return 0;
-}
-
-/* Feature sets the planner can produce: sub-modules only with their module. */
-static int plannable(uint64_t f)
-{
-	uint64_t route = TNA_F_ROUTE4 | TNA_F_ROUTE6;
-	uint64_t br = TNA_F_BR_IP4 | TNA_F_BR_IP6 | TNA_F_BR_NF4 | TNA_F_BR_NF6;
-
-	if ((f & br) && !(f & TNA_F_BRIDGE))
-		return 0;
-	if ((f & (TNA_F_RPF4_LOOSE | TNA_F_RPF4_STRICT)) && !(f & TNA_F_ROUTE4))
-		return 0;
-	if ((f & TNA_F_RPF4_LOOSE) && (f & TNA_F_RPF4_STRICT))
-		return 0;
-	if ((f & TNA_F_ROUTE_TO_BR) && !(f & route))
-		return 0;
-	if (((f & TNA_F_BR_NF4) && !(f & TNA_F_BR_IP4)) ||
-	    ((f & TNA_F_BR_NF6) && !(f & TNA_F_BR_IP6)))
-		return 0;
-	return 1;
 }
 
 int main(void)
