@@ -45,16 +45,16 @@ jq -r 'select(.scenario) | [.scenario, .latency.to_linux.p50_us, .latency.to_lin
 
 if command -v gnuplot >/dev/null; then
 	gnuplot <<GP
-set terminal pngcairo size 900,500
+set terminal pngcairo size 900,500 noenhanced
 set output "$R/rates.png"
 set title "64-byte UDP, one core, medians of $ROUNDS rounds (Mpps)"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid border -1
-set key top left
+set key outside right top
 set ylabel "Mpps"
 set datafile separator "\t"
-plot "$R/latest.tsv" using 2:xtic(1) title "Linux alone", '' using 3 title "tna", '' using 4 title "bare XDP redirect"
+plot "$R/latest.tsv" every ::1 using 2:xtic(1) title "Linux alone", '' every ::1 using 3 title "tna", '' every ::1 using 4 title "bare XDP redirect"
 GP
 	PLOT="![rates](../bench/results/rates.png)"
 else
