@@ -1,14 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Generated differential scenarios: for each seed, a random topology in
-# namespaces (a router with 2-4 subnets, extra routes, blackhole and
-# unreachable routes, multipath, a policy rule, a route MTU; or a bridge
-# with 3-5 ports, a gateway, sometimes a second bridge routed by the host)
-# and a random packet mix (UDP/TCP/ICMP, IPv4/IPv6, to hosts, routed
-# prefixes, the device itself, nowhere; TTL 1/2, DF with big sizes,
-# padding; bridged, unknown and broadcast MACs). The same packets are sent
-# with Linux alone and with `tna run`; every frame every host receives must
-# be the same, byte for byte.
+# namespaces (a router with 2-4 subnets, extra routes, a blackhole route,
+# no route (IPv6), multipath, a policy rule, a route MTU; or a bridge with
+# 3-5 ports, a gateway, sometimes a second bridge routed by the host) and a
+# random packet mix (UDP/TCP/ICMP, IPv4/IPv6, to hosts, routed prefixes,
+# the device itself; TTL 1/2, DF with big sizes, padding; bridged, unknown
+# and broadcast MACs; VLAN and other ethertypes, bad checksums, IP options,
+# fragments, truncated frames). The same packets are sent with Linux alone
+# and with `tna run`; every frame every host receives must be the same,
+# byte for byte.
 #   tests/integ/gen.sh [FIRST_SEED [NR_SEEDS [LINES_PER_SCENARIO]]]
 # The defaults (20 seeds, 2,000 lines) send about 100,000 packets.
 # A failing seed is printed with the command that re-runs it alone.
@@ -155,6 +156,17 @@ make_packets() {
 		[ $((RANDOM % 10)) = 0 ] && line="$line --ttl $(pick 1 2)"
 		[ $((RANDOM % 8)) = 0 ] && line="$line --df"
 		[ $v6 = 0 ] && [ $((RANDOM % 8)) = 0 ] && line="$line --pad $((RANDOM % 20))"
+		# malformed and unusual: VLAN tag type, bad checksum, options,
+		# fragments, truncated
+		if [ $((RANDOM % 10)) = 0 ]; then
+			case $((RANDOM % 5)) in
+			0) line="$line --ethertype $(pick 8100 88a8 0806 86dd 0800)" ;;
+			1) [ $v6 = 0 ] && line="$line --bad-csum" ;;
+			2) [ $v6 = 0 ] && line="$line --ip-options" ;;
+			3) [ $v6 = 0 ] && line="$line --frag-offset $(pick 0 1 185)" ;;
+			4) line="$line --truncate $((1 + RANDOM % 10))" ;;
+			esac
+		fi
 		echo "$line" >>"$T/pk.$i"
 		n=$((n + 1))
 	done

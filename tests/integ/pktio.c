@@ -5,7 +5,8 @@
  * hex line each, optionally filtered.
  *   tna-pktio send IFACE DMAC [--v6] --src A --dst B [--ttl N] [--proto udp|tcp|icmp]
  *             [--sport N] [--dport N] [--payload N] [--pad N] [--icmp-type N]
- *             [--count N] [--flows N]
+ *             [--count N] [--flows N] [--df] [--ethertype HEX] [--bad-csum]
+ *             [--ip-options] [--frag-offset N] [--truncate N]
  *   tna-pktio send-file IFACE FILE      one "DMAC [send options]" per line
  *   tna-pktio recv IFACE --seconds S [--max N] [--ready FILE] [--udp-dport N] [--tcp-dport N]
  *             [--icmp-type N] [--no-control]
@@ -35,6 +36,7 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: tna-pktio send IFACE DMAC [--v6] --src A --dst B [--ttl N] [--proto udp|tcp|icmp]\n"
 		"                 [--sport N] [--dport N] [--payload N] [--pad N] [--icmp-type N] [--count N] [--flows N] [--df]\n"
+		"                 [--ethertype HEX] [--bad-csum] [--ip-options] [--frag-offset N] [--truncate N]\n"
 		"       tna-pktio send-file IFACE FILE\n"
 		"       tna-pktio recv IFACE --seconds S [--max N] [--ready FILE] [--udp-dport N] [--tcp-dport N] [--icmp-type N] [--no-control]\n");
 	return 2;
@@ -84,7 +86,12 @@ enum {
 	O_TCP_DPORT,
 	O_DF,
 	O_NO_CONTROL,
-	O_NORM_ID
+	O_NORM_ID,
+	O_ETHERTYPE,
+	O_BAD_CSUM,
+	O_IP_OPTIONS,
+	O_FRAG_OFFSET,
+	O_TRUNCATE
 };
 
 static const struct option opts[] = {
@@ -108,6 +115,11 @@ static const struct option opts[] = {
 	{ "df", no_argument, NULL, O_DF },
 	{ "no-control", no_argument, NULL, O_NO_CONTROL },
 	{ "norm-id", no_argument, NULL, O_NORM_ID },
+	{ "ethertype", required_argument, NULL, O_ETHERTYPE },
+	{ "bad-csum", no_argument, NULL, O_BAD_CSUM },
+	{ "ip-options", no_argument, NULL, O_IP_OPTIONS },
+	{ "frag-offset", required_argument, NULL, O_FRAG_OFFSET },
+	{ "truncate", required_argument, NULL, O_TRUNCATE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -243,6 +255,21 @@ static int parse(int argc, char **argv, struct cfg *c)
 			break;
 		case O_NORM_ID:
 			c->norm_id = 1;
+			break;
+		case O_ETHERTYPE:
+			c->s.ethertype = strtol(optarg, NULL, 16);
+			break;
+		case O_BAD_CSUM:
+			c->s.bad_csum = 1;
+			break;
+		case O_IP_OPTIONS:
+			c->s.ihl = 6;
+			break;
+		case O_FRAG_OFFSET: /* in 8-byte units, More Fragments set */
+			c->s.frag_off = 0x2000 | (atoi(optarg) & 0x1fff);
+			break;
+		case O_TRUNCATE:
+			c->s.truncate = atoi(optarg);
 			break;
 		default:
 			return -1;
