@@ -64,6 +64,40 @@ check "5,000 changes under load: the daemon is alive and answers" alive
 rm -f "$T/load"
 wait $LOAD
 
+# A drop rule appearing and disappearing under load: nothing may arrive
+# while it is in force (from nft's return to the delete's start); what
+# arrives between the add's start and its return was in flight, reported.
+nsip r route replace 10.40.0.0/24 via 10.20.2.2
+arrived h2 h2 --src 10.20.1.2 --dst 10.40.0.9 --count 1 >/dev/null
+capture h2 h2 "$T/win" --seconds 12 --udp-dport 9 --timestamps
+touch "$T/load"
+(while [ -e "$T/load" ]; do send --src 10.20.1.2 --dst 10.40.0.9 --count 50; done) &
+LOAD=$!
+: >"$T/windows"
+for i in $(seq 1 20); do
+	a0=$(date +%s.%N)
+	nsx r nft -f - <<NFT
+table ip window {
+	chain fw { type filter hook forward priority 0; udp dport 9 drop; }
+}
+NFT
+	a1=$(date +%s.%N)
+	sleep 0.2
+	d0=$(date +%s.%N)
+	nsx r nft delete table ip window
+	echo "$a0 $a1 $d0" >>"$T/windows"
+	sleep 0.2
+done
+rm -f "$T/load"
+wait $LOAD
+capture_wait
+# in force: (a1, d0); in flight: (a0, a1)
+read -r leaked inflight < <(awk 'NR == FNR { a0[NR] = $1; a1[NR] = $2; d0[NR] = $3; n = NR; next }
+	{ for (i = 1; i <= n; i++) { if ($1 > a1[i] && $1 < d0[i]) l++; else if ($1 > a0[i] && $1 <= a1[i]) f++ } }
+	END { print l + 0, f + 0 }' "$T/windows" "$T/win")
+check "20 drop rules added and removed under load: 0 packets delivered while a rule was in force ($leaked; $inflight arrived while nft was still adding it, of $(lines "$T/win") delivered)" \
+	test "$leaked" = 0 -a "$(lines "$T/win")" -gt 0
+
 # Event storm: 20,000 routes in one go, a route MTU among them, then all removed
 {
 	for i in $(seq 0 19999); do echo "route add 10.100.$((i / 250)).$((i % 250))/32 via 10.20.2.2"; done

@@ -9,7 +9,7 @@
  *             [--ip-options] [--frag-offset N] [--truncate N]
  *   tna-pktio send-file IFACE FILE      one "DMAC [send options]" per line
  *   tna-pktio recv IFACE --seconds S [--max N] [--ready FILE] [--udp-dport N] [--tcp-dport N]
- *             [--icmp-type N] [--no-control]
+ *             [--icmp-type N] [--no-control] [--norm-id] [--timestamps]
  * --no-control drops ARP, IPv6 hop-by-hop (MLD) and ICMPv6 neighbour
  * discovery/MLD, the traffic hosts generate on their own. --norm-id zeroes
  * the IPv4 identification of frames whose header checksum is right (and
@@ -38,7 +38,8 @@ static int usage(void)
 		"                 [--sport N] [--dport N] [--payload N] [--pad N] [--icmp-type N] [--count N] [--flows N] [--df]\n"
 		"                 [--ethertype HEX] [--bad-csum] [--ip-options] [--frag-offset N] [--truncate N]\n"
 		"       tna-pktio send-file IFACE FILE\n"
-		"       tna-pktio recv IFACE --seconds S [--max N] [--ready FILE] [--udp-dport N] [--tcp-dport N] [--icmp-type N] [--no-control]\n");
+		"       tna-pktio recv IFACE --seconds S [--max N] [--ready FILE] [--udp-dport N] [--tcp-dport N] [--icmp-type N]\n"
+		"                 [--no-control] [--norm-id] [--timestamps]\n");
 	return 2;
 }
 
@@ -91,7 +92,8 @@ enum {
 	O_BAD_CSUM,
 	O_IP_OPTIONS,
 	O_FRAG_OFFSET,
-	O_TRUNCATE
+	O_TRUNCATE,
+	O_TIMESTAMPS
 };
 
 static const struct option opts[] = {
@@ -120,6 +122,7 @@ static const struct option opts[] = {
 	{ "ip-options", no_argument, NULL, O_IP_OPTIONS },
 	{ "frag-offset", required_argument, NULL, O_FRAG_OFFSET },
 	{ "truncate", required_argument, NULL, O_TRUNCATE },
+	{ "timestamps", no_argument, NULL, O_TIMESTAMPS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -169,7 +172,7 @@ static int wanted(const uint8_t *f, int len, int udp_dport, int tcp_dport,
 struct cfg {
 	struct pkt_spec s;
 	int count, flows, seconds, max;
-	int udp_dport, tcp_dport, icmp_type, no_control, norm_id;
+	int udp_dport, tcp_dport, icmp_type, no_control, norm_id, timestamps;
 	const char *ready;
 };
 
@@ -270,6 +273,9 @@ static int parse(int argc, char **argv, struct cfg *c)
 			break;
 		case O_TRUNCATE:
 			c->s.truncate = atoi(optarg);
+			break;
+		case O_TIMESTAMPS: /* "SECONDS.NANOS " (CLOCK_REALTIME) first */
+			c->timestamps = 1;
 			break;
 		default:
 			return -1;
@@ -392,6 +398,12 @@ static int recv_frames(int fd, const struct cfg *c)
 			continue;
 		if (c->norm_id)
 			norm_id(buf, len);
+		if (c->timestamps) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			printf("%lld.%09ld ", (long long)ts.tv_sec, ts.tv_nsec);
+		}
 		for (int i = 0; i < len; i++)
 			printf("%02x", buf[i]);
 		printf("\n");
