@@ -7,7 +7,8 @@
 # random packet mix (UDP/TCP/ICMP, IPv4/IPv6, to hosts, routed prefixes,
 # the device itself; TTL 1/2, DF with big sizes, padding; bridged, unknown
 # and broadcast MACs; VLAN and other ethertypes, bad checksums, IP options,
-# fragments, truncated frames). The same packets are sent with Linux alone
+# fragments, truncated frames); a third of them with an nft forward chain
+# dropping part of the traffic. The same packets are sent with Linux alone
 # and with `tna run`; every frame every host receives must be the same,
 # byte for byte.
 #   tests/integ/gen.sh [FIRST_SEED [NR_SEEDS [LINES_PER_SCENARIO]]]
@@ -85,6 +86,7 @@ scenario_router() {
 		DST4="$DST4 10.85.0.9"
 	NK=$k
 	KIND="router, $k subnets"
+	random_firewall ip
 }
 
 # Bridge: br0 with hosts h0..hK-1 in 10.70.0.0/24 (gateway .1 on br0);
@@ -124,6 +126,25 @@ scenario_bridge() {
 	done
 	NK=$k
 	KIND="bridge, $k ports$([ $two = 1 ] && echo ', two bridges routed')"
+	random_firewall "$(pick ip bridge)"
+}
+
+# Sometimes a firewall: an nft forward chain dropping part of the traffic
+# (ip family: routed, and bridged through br_netfilter; bridge family).
+random_firewall() { # family
+	[ $((RANDOM % 3)) = 0 ] || return 0
+	local rule
+	if [ "$1" = bridge ]; then
+		rule=$(pick "udp dport 5001 drop" "ip protocol icmp drop" "ether type ip6 drop")
+	else
+		rule=$(pick "udp dport 5001 drop" "ip daddr 10.90.0.0/24 drop" "tcp dport 9 drop" "icmp type echo-request drop")
+	fi
+	nsx d nft -f - <<NFT
+table $1 gen {
+	chain fw { type filter hook forward priority 0; policy accept; $rule; }
+}
+NFT
+	KIND_FW=", nft $1 forward: $rule"
 }
 
 # One line per packet, per sending host: "DMAC pktio-options"
@@ -191,7 +212,7 @@ fast_total() { status_json | jq '[.interfaces[].counters.fast_path.packets // 0]
 run_seed() {
 	local seed=$1 i same=1 got=0 fp
 	RANDOM=$seed
-	HOSTS= DST4= DST6=
+	HOSTS= DST4= DST6= KIND_FW=
 	unset SRC4 SRC6 DMAC HMAC BRIDGE GW
 	declare -ga SRC4 SRC6 DMAC HMAC BRIDGE GW
 	ip netns add "$P-d"
@@ -215,11 +236,11 @@ run_seed() {
 	done
 	TOTAL=$((TOTAL + SENT))
 	if [ $same = 1 ] && tna_stop; then
-		pass "seed $seed ($KIND): $SENT packets sent, $got frames received, identical; fast path carried $fp"
+		pass "seed $seed ($KIND$KIND_FW): $SENT packets sent, $got frames received, identical; fast path carried $fp"
 	else
 		tna_stop
 		DIVERGED=$((DIVERGED + 1))
-		fail "seed $seed ($KIND) diverged; re-run: tests/integ/gen.sh $seed 1 $LINES"
+		fail "seed $seed ($KIND$KIND_FW) diverged; re-run: tests/integ/gen.sh $seed 1 $LINES"
 	fi
 	for h in $HOSTS d; do ip netns del "$P-$h"; done
 }
