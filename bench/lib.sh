@@ -9,6 +9,11 @@ demo_bench() {
 	local title=$1 out
 	shift
 	out=$(build/tna demo --floor --json "$@") || return 1
+	# A tna phase the fast path did not carry entirely compares nothing.
+	if ! echo "$out" | jq -e '.fast_path_share >= 0.99' >/dev/null; then
+		echo "$title: fast path share $(echo "$out" | jq .fast_path_share) below 100%: run failed" >&2
+		return 1
+	fi
 	echo "$out" | jq -r --arg t "$title" '
   "\($t), 64-byte UDP, \(.rounds) rounds x \(.seconds) s, medians (min..max) in Mpps",
   "  Linux alone : \(.linux_mpps.median) (\(.linux_mpps.min)..\(.linux_mpps.max))",

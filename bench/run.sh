@@ -25,10 +25,21 @@ demo_bench "bridging, br_netfilter on" --topology bridge --br-netfilter on --bar
 	--rounds $ROUNDS --seconds $SECS || exit 1
 demo_bench "bridging, br_netfilter off" --topology bridge --br-netfilter off --bare \
 	--rounds $ROUNDS --seconds $SECS || exit 1
+# Paired: one live tna run per round, its bypass switch flipped every 50 ms
+paired() { # name demo-args...
+	local name=$1 out
+	shift
+	out=$(build/tna demo --paired --json --rounds $ROUNDS --seconds $((SECS * 2)) "$@") || return 1
+	echo "$out" | jq -r --arg n "$name" '"paired \($n): Linux \(.linux_mpps) Mpps, tna \(.tna_mpps) Mpps, ratio \(.ratio.median)x (\(.ratio.min)..\(.ratio.max)), fast path share \(.fast_path_share)"'
+	echo "$out" | jq -c --arg n "$name" '. + {paired_scenario: $n}' >>"$BENCH_JSON"
+}
+paired routing || exit 1
+paired "bridging+br_netfilter" --topology bridge --br-netfilter on || exit 1
+paired bridging --topology bridge --br-netfilter off || exit 1
 bench/latency.sh $LAT || exit 1
 
 # TSV: one line per throughput scenario, one per latency scenario
-jq -r 'select(.topology) | [(if .topology == "router" then "routing" elif .br_netfilter then "bridging+br_netfilter" else "bridging" end),
+jq -r 'select(.topology and (.mode != "paired")) | [(if .topology == "router" then "routing" elif .br_netfilter then "bridging+br_netfilter" else "bridging" end),
 	.linux_mpps.median, .tna_mpps.median, .bare_mpps.median, .floor_mpps.median,
 	.linux_ns_per_pkt, .tna_ns_per_pkt, .bare_ns_per_pkt, .ratio, .cost_ratio, .tna_vs_bare] | @tsv' "$BENCH_JSON" |
 	{
@@ -42,6 +53,11 @@ jq -r 'select(.scenario) | [.scenario, .latency.to_linux.p50_us, .latency.to_lin
 		printf 'change\toff_p50_us\toff_p99_us\ton_p50_us\ton_p99_us\toff_p99_from_start_us\ton_p99_from_start_us\n'
 		cat
 	} >"$R/latency.tsv"
+jq -r 'select(.paired_scenario) | [.paired_scenario, .linux_mpps, .tna_mpps, .ratio.min, .ratio.median, .ratio.max, .fast_path_share] | @tsv' "$BENCH_JSON" |
+	{
+		printf 'scenario\tlinux_mpps\ttna_mpps\tratio_min\tratio_median\tratio_max\tfast_path_share\n'
+		cat
+	} >"$R/paired.tsv"
 
 if command -v gnuplot >/dev/null; then
 	gnuplot <<GP
@@ -95,6 +111,19 @@ EOF2
 	cat <<EOF2
 
 $PLOT
+
+## Paired comparison
+
+One live \`tna run\` per round whose runtime bypass switch is flipped every
+50 ms while traffic flows; each adjacent pair of windows (Linux, then tna)
+gives a ratio, so drift cannot favour either side. Median of window rates
+and of the per-round median ratios ($ROUNDS rounds of $((SECS * 2)) s).
+
+| scenario | Linux Mpps | tna Mpps | ratio min | ratio median | ratio max | fast-path share |
+|---|---|---|---|---|---|---|
+EOF2
+	tail -n +2 "$R/paired.tsv" | awk -F'\t' '{printf "| %s | %.2f | %.2f | %.2fx | %.2fx | %.2fx | %.1f %% |\n", $1, $2, $3, $4, $5, $6, 100 * $7}'
+	cat <<EOF2
 
 ## Reconfiguration latency
 

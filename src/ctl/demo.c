@@ -10,10 +10,14 @@
  *          1/rate - 1/floor_rate;
  *   bare:  (--bare) the ingress redirects every frame to the egress with
  *          no lookup at all: the practical limit of an XDP forwarder.
+ * --paired instead runs tna once per round and flips its runtime bypass
+ * switch every 50 ms while traffic flows: each pair of windows compares
+ * Linux and tna on the same live topology within 100 ms.
  * The whole run is serialized on CPU 0 (generator, veth NAPI, router).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -458,6 +462,163 @@ static void report(const struct demo *d, double r[PH_MAX][100],
 		       cb, ct / cb);
 }
 
+/* --paired: windows of one tna phase, alternately bypassed (Linux) and not. */
+#define PAIR_WINDOW_US 50000
+#define MAX_WINDOWS 4096
+
+struct toggler {
+	struct demo *d;
+	volatile int done;
+	int nr;
+	uint64_t packets[MAX_WINDOWS];
+	double seconds[MAX_WINDOWS];
+	int bypassed[MAX_WINDOWS];
+	int failed;
+};
+
+static int set_bypass(struct demo *d, int on)
+{
+	char *resp;
+	int ret = ctl_request(on ? "bypass on" : "bypass off", &resp);
+
+	if (!ret) {
+		ret = strncmp(resp, "ok", 2) ? -EIO : 0;
+		free(resp);
+	}
+	(void)d;
+	return ret;
+}
+
+/* Runs in the DUT's namespace (setns is per thread): flip, wait, count. */
+static void *toggle(void *arg)
+{
+	struct toggler *t = arg;
+	int saved, on = 1;
+
+	if (netns_enter(t->d->ns[1], &saved) || set_bypass(t->d, on)) {
+		t->failed = 1;
+		return NULL;
+	}
+	while (!t->done && t->nr < MAX_WINDOWS) {
+		uint64_t c0 = sink_count(&t->d->sink);
+		double t0 = now_sec();
+
+		usleep(PAIR_WINDOW_US);
+		t->packets[t->nr] = sink_count(&t->d->sink) - c0;
+		t->seconds[t->nr] = now_sec() - t0;
+		t->bypassed[t->nr++] = on;
+		on = !on;
+		if (set_bypass(t->d, on)) {
+			t->failed = 1;
+			break;
+		}
+	}
+	set_bypass(t->d, 0);
+	netns_leave(saved);
+	return NULL;
+}
+
+/* One paired round: median tna/Linux ratio over adjacent window pairs. */
+static int run_paired(struct demo *d, double seconds, double *ratio,
+		      double *linux_mpps, double *tna_mpps, double *share)
+{
+	static struct toggler t;
+	double rl[MAX_WINDOWS], rt[MAX_WINDOWS], rr[MAX_WINDOWS];
+	uint64_t sent = 0, fast_windows = 0;
+	long long fp0, fp1;
+	double elapsed;
+	int saved, ret, nl = 0, nt = 0, np = 0;
+	pthread_t th;
+
+	memset(&t, 0, sizeof(t));
+	t.d = d;
+	if (announce_sink(d))
+		return -1;
+	fp0 = fast_path_packets(d);
+	if (pthread_create(&th, NULL, toggle, &t))
+		return -1;
+	ret = netns_enter(d->ns[0], &saved);
+	if (!ret)
+		ret = trafgen_run("gen0", d->frame, seconds, &stop, &sent,
+				  &elapsed);
+	netns_leave(saved);
+	t.done = 1;
+	pthread_join(th, NULL);
+	fp1 = fast_path_packets(d);
+	if (ret || t.failed || t.nr < 4) {
+		fprintf(stderr, "tna demo: paired round failed\n");
+		return -1;
+	}
+	for (int i = 0; i < t.nr; i++)
+		if (!t.bypassed[i])
+			fast_windows += t.packets[i];
+	/* The last window may have outlived the traffic: no rate from it. */
+	for (int i = 0; i < t.nr - 1; i++) {
+		double mpps = t.packets[i] / t.seconds[i] / 1e6;
+
+		if (t.bypassed[i])
+			rl[nl++] = mpps;
+		else
+			rt[nt++] = mpps;
+		if (i > 0 && t.bypassed[i] != t.bypassed[i - 1] && i % 2 == 1)
+			rr[np++] = t.bypassed[i] ? rt[nt - 1] / mpps :
+						   mpps / rl[nl - 1];
+	}
+	if (!nl || !nt || !np)
+		return -1;
+	*ratio = median(rr, np);
+	*linux_mpps = median(rl, nl);
+	*tna_mpps = median(rt, nt);
+	*share = fast_windows ? (double)(fp1 - fp0) / fast_windows : 0;
+	return 0;
+}
+
+static int demo_paired(struct demo *d)
+{
+	const struct demo_opts *o = d->o;
+	static double ratio[100], lin[100], tna[100], share[100];
+	int n = o->rounds;
+
+	if (daemon_start(d))
+		return -1;
+	for (int i = 0; i < n && !stop; i++) {
+		if (run_paired(d, o->seconds, &ratio[i], &lin[i], &tna[i],
+			       &share[i])) {
+			daemon_stop(d);
+			return -1;
+		}
+		/* Frames in flight at a flip blur the split a little, no more. */
+		if (share[i] < 0.98 || share[i] > 1.02) {
+			fprintf(stderr,
+				"tna demo: fast path carried %.1f%% of the tna windows' packets: not a clean comparison\n",
+				100 * share[i]);
+			daemon_stop(d);
+			return -1;
+		}
+		if (!o->json)
+			printf("round %d: paired windows: Linux %.3f Mpps, tna %.3f Mpps, ratio %.2fx\n",
+			       i + 1, lin[i], tna[i], ratio[i]);
+		fflush(stdout);
+	}
+	daemon_stop(d);
+	if (stop)
+		return -1;
+	if (o->json) {
+		printf("{\"topology\":\"%s\",\"mode\":\"paired\",\"rounds\":%d,\"seconds\":%d,\"window_ms\":%d,\"linux_mpps\":%.4f,\"tna_mpps\":%.4f,\"ratio\":{\"min\":%.3f,\"median\":%.3f,\"max\":%.3f},\"fast_path_share\":%.4f}\n",
+		       o->bridge ? "bridge" : "router", n, o->seconds,
+		       PAIR_WINDOW_US / 1000, median(lin, n), median(tna, n),
+		       minimum(ratio, n), median(ratio, n), maximum(ratio, n),
+		       median(share, n));
+		return 0;
+	}
+	printf("\npaired (bypass flipped every %d ms in one live tna run): Linux %.3f Mpps, tna %.3f Mpps;\n"
+	       "ratio tna / Linux per window pair, median of rounds: %.2fx (min %.2fx, max %.2fx); fast path share %.1f%%\n",
+	       PAIR_WINDOW_US / 1000, median(lin, n), median(tna, n),
+	       median(ratio, n), minimum(ratio, n), maximum(ratio, n),
+	       100 * median(share, n));
+	return 0;
+}
+
 int demo_run(const struct demo_opts *o, const char *argv0)
 {
 	static double r[PH_MAX][100], share[100];
@@ -499,6 +660,10 @@ int demo_run(const struct demo_opts *o, const char *argv0)
 		/* Let Linux resolve the sink's neighbour (or learn both stations) first. */
 		if (announce_sink(&d) || measure(&d, 0.3, &d.sink, &warm, &n))
 			goto out;
+	}
+	if (o->paired) {
+		ret = demo_paired(&d) ? 1 : 0;
+		goto out;
 	}
 	for (int i = 0; i < o->rounds && !stop; i++) {
 		for (int ph = 0; ph < PH_MAX && !stop; ph++) {

@@ -8,6 +8,7 @@ struct demo_opts {
 	int rounds; /* interleaved rounds; medians reported */
 	int floor; /* also measure generator + sink alone */
 	int bare; /* also measure a bare XDP redirect (no lookup) */
+	int paired; /* flip tna's bypass every 50 ms within one run instead */
 	int json;
 	int bridge; /* --topology bridge: the DUT bridges instead of routing */
 	int br_netfilter; /* -1: as the kernel has it, else force 0/1 */

@@ -26,7 +26,7 @@ static const char usage_text[] =
 	"  plan [--json] [--iface IF]... [--exclude IF]...\n"
 	"                       what would be attached now, attaching nothing\n"
 	"  demo [--topology router|bridge] [--br-netfilter on|off] [--seconds N]\n"
-	"       [--rounds N] [--floor] [--bare] [--json]\n"
+	"       [--rounds N] [--floor] [--bare] [--paired] [--json]\n"
 	"                       build a router (or bridge) in namespaces, send traffic\n"
 	"                       with Linux alone and with tna, print both rates\n"
 	"  help, --help         this text;  version, --version\n"
@@ -43,6 +43,8 @@ static const char usage_text[] =
 	"                 forwarding ns/packet\n"
 	"  --bare         demo: also measure a bare XDP redirect with no lookup, the\n"
 	"                 practical limit of any XDP forwarder here\n"
+	"  --paired       demo: one tna run per round, its bypass switch flipped\n"
+	"                 every 50 ms; ratio per adjacent Linux/tna window pair\n"
 	"  --topology T   demo: router (default) or bridge (a Linux bridge br0)\n"
 	"  --br-netfilter on|off\n"
 	"                 demo with a bridge: force bridge-nf-call-iptables in the\n"
@@ -68,7 +70,8 @@ enum {
 	OPT_FLOOR,
 	OPT_TOPOLOGY,
 	OPT_BRNF,
-	OPT_BARE
+	OPT_BARE,
+	OPT_PAIRED
 };
 
 static const struct option long_opts[] = {
@@ -83,6 +86,7 @@ static const struct option long_opts[] = {
 	{ "topology", required_argument, NULL, OPT_TOPOLOGY },
 	{ "br-netfilter", required_argument, NULL, OPT_BRNF },
 	{ "bare", no_argument, NULL, OPT_BARE },
+	{ "paired", no_argument, NULL, OPT_PAIRED },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -104,7 +108,7 @@ static int allowed(const char *cmd, int opt)
 		return opt == OPT_SECONDS || opt == OPT_ROUNDS ||
 		       opt == OPT_FLOOR || opt == OPT_JSON ||
 		       opt == OPT_TOPOLOGY || opt == OPT_BRNF ||
-		       opt == OPT_BARE;
+		       opt == OPT_BARE || opt == OPT_PAIRED;
 	return 0;
 }
 
@@ -219,6 +223,9 @@ int main(int argc, char **argv)
 		case OPT_BARE:
 			dopt.bare = 1;
 			break;
+		case OPT_PAIRED:
+			dopt.paired = 1;
+			break;
 		case OPT_BRNF:
 			if (strcmp(optarg, "on") && strcmp(optarg, "off"))
 				return usage("--br-netfilter takes on or off");
@@ -230,6 +237,8 @@ int main(int argc, char **argv)
 		return usage("unexpected argument");
 	if (dopt.br_netfilter >= 0 && !dopt.bridge)
 		return usage("--br-netfilter needs --topology bridge");
+	if (dopt.paired && (dopt.floor || dopt.bare))
+		return usage("--paired compares Linux and tna only");
 	log_route_libbpf();
 
 	if (!strcmp(cmd, "run"))
