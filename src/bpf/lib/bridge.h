@@ -54,17 +54,11 @@ static __always_inline int br_nf_len(struct xdp_md *ctx, struct pkt *p,
 	if (v4 ? !HAS(TNA_F_BR_NF4) : !HAS(TNA_F_BR_NF6))
 		return 0;
 	if (v4) {
-		struct iphdr *iph = PTR_AT(ctx, L3_OFF, sizeof(*iph));
+		struct iphdr *iph;
+		int rc = ip4_header(ctx, &iph, &want);
 
-		if (!iph || iph->version != 4 || iph->ihl < 5)
-			return -TNA_STAT_MALFORMED;
-		if (iph->ihl != 5)
-			return -TNA_STAT_IP_OPTIONS;
-		if (!ip4_csum_ok(iph))
-			return -TNA_STAT_MALFORMED;
-		want = bpf_ntohs(iph->tot_len);
-		if (want < sizeof(*iph))
-			return -TNA_STAT_MALFORMED;
+		if (rc < 0)
+			return rc;
 	} else {
 		struct ipv6hdr *ip6h = PTR_AT(ctx, L3_OFF, sizeof(*ip6h));
 

@@ -168,6 +168,29 @@ static __always_inline int ip4_csum_ok(struct iphdr *iph)
 	return sum == 0xffff;
 }
 
+/*
+ * The IPv4 header the router and br_netfilter both insist on: version 4,
+ * no options, a right checksum, a total length within the frame.
+ */
+static __always_inline int ip4_header(struct xdp_md *ctx, struct iphdr **iphp,
+				      __u32 *tot_len)
+{
+	struct iphdr *iph = PTR_AT(ctx, L3_OFF, sizeof(*iph));
+
+	if (!iph || iph->version != 4 || iph->ihl < 5)
+		return -TNA_STAT_MALFORMED;
+	if (iph->ihl != 5)
+		return -TNA_STAT_IP_OPTIONS;
+	if (!ip4_csum_ok(iph))
+		return -TNA_STAT_MALFORMED;
+	*tot_len = bpf_ntohs(iph->tot_len);
+	if (*tot_len < sizeof(*iph) ||
+	    L3_OFF + *tot_len > (__u32)(ctx->data_end - ctx->data))
+		return -TNA_STAT_MALFORMED;
+	*iphp = iph;
+	return 0;
+}
+
 /* Linux's ip_route_input_slow() martian checks on addresses alone. */
 static __always_inline int ip4_martian(__be32 saddr, __be32 daddr)
 {
@@ -220,17 +243,9 @@ static __always_inline int route4(struct xdp_md *ctx, struct pkt *p,
 	__u32 tot_len, check;
 	int rc;
 
-	iph = PTR_AT(ctx, L3_OFF, sizeof(*iph));
-	if (!iph || iph->version != 4 || iph->ihl < 5)
-		return -TNA_STAT_MALFORMED;
-	if (iph->ihl != 5)
-		return -TNA_STAT_IP_OPTIONS;
-	if (!ip4_csum_ok(iph))
-		return -TNA_STAT_MALFORMED;
-	tot_len = bpf_ntohs(iph->tot_len);
-	if (tot_len < sizeof(*iph) ||
-	    L3_OFF + tot_len > (__u32)(ctx->data_end - ctx->data))
-		return -TNA_STAT_MALFORMED;
+	rc = ip4_header(ctx, &iph, &tot_len);
+	if (rc < 0)
+		return rc;
 	if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))
 		return -TNA_STAT_FRAGMENT;
 	if (iph->ttl <= 1)
