@@ -12,7 +12,7 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Iinclude -I$(B) -Isrc/ctl
-LIBS := $(shell pkg-config --libs libbpf libmnl) -lelf -lz
+LIBS := $(shell pkg-config --libs libbpf libmnl libnftnl) -lelf -lz
 BPF_CFLAGS := -O2 -g -target bpf -D__BPF__ -Wall -Werror -Iinclude -Isrc/bpf \
 	-I/usr/include/$(MULTIARCH)
 # V=1 shows every command.
@@ -39,7 +39,7 @@ DESTDIR ?=
 .SECONDARY: $(patsubst %,$(B)/%.bpf.o,$(BPF_PROGS))
 all: $(B)/tna tests $(B)/tna-asan $(B)/tna-latency
 
-tests: $(patsubst %,$(B)/%,$(TESTS)) $(B)/test_plan-asan $(B)/tna-pktio
+tests: $(patsubst %,$(B)/%,$(TESTS)) $(B)/test_plan-asan $(B)/test_fw-asan $(B)/tna-pktio
 
 $(B)/%.bpf.o: src/bpf/%.bpf.c $(BPF_HDRS) | $(B)
 	$(call msg,BPF,$@)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
@@ -63,6 +63,9 @@ $(B)/test_plan: tests/unit/test_plan.c $(CTL_OBJS)
 	$(call msg,CC,$@)$(CC) $(CFLAGS) $^ -o $@ $(LIBS)
 
 $(B)/test_plan-asan: tests/unit/test_plan.c $(ASAN_OBJS)
+	$(call msg,CC,$@)$(CC) $(CFLAGS) $(SAN) $^ -o $@ $(LIBS)
+
+$(B)/test_fw-asan: tests/unit/test_fw.c $(ASAN_OBJS)
 	$(call msg,CC,$@)$(CC) $(CFLAGS) $(SAN) $^ -o $@ $(LIBS)
 
 $(B)/test_fastpath: tests/unit/test_fastpath.c tests/unit/pkt.h tests/unit/fixture.h $(SKELS)

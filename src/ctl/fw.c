@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The forward hook's verdict for one flow, computed as nft_do_chain() does:
+ * a register file, expressions in rule order, NFT_BREAK ends a rule, jumps
+ * push a return point, a base chain ends in its policy, every base chain of
+ * the hook (ip or ip6, and inet) must accept. Loads are served from an
+ * image of the headers holding exactly the bytes the fast path's flow key
+ * carries; reading any other byte (or an unknown meta key) ends the
+ * evaluation with FW_UNKNOWN, so the flow is left to Linux.
+ */
+#include <string.h>
+#include <stdio.h>
+#include <netinet/in.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include "fw.h"
+#include "fw_xt.h"
+
+#define NREG_BYTES (20 * 4)
+#define NET_LEN 40
+#define TP_LEN 20
+
+/* Conntrack state bits (NF_CT_STATE_BIT): what a carried packet has. */
+#define CT_STATE_ESTABLISHED (1U << 1)
+
+struct vm {
+	const struct fw_ruleset *rs;
+	const struct fw_pkt *pkt;
+	struct fw_trace *t;
+	uint8_t reg[NREG_BYTES];
+	int verdict, chain;
+	uint8_t net[NET_LEN], net_known[NET_LEN];
+	uint8_t tp[TP_LEN], tp_known[TP_LEN];
+	int unknown;
+};
+
+static void unknown(struct vm *vm, const char *fmt, unsigned int a,
+		    unsigned int b)
+{
+	if (!vm->unknown)
+		snprintf(vm->t->why, sizeof(vm->t->why), fmt, a, b);
+	vm->unknown = 1;
+}
+
+/* The header image: only what struct tna_fw_key carries is "known". */
+static void image(struct vm *vm)
+{
+	const struct fw_pkt *p = vm->pkt;
+	int i;
+
+	memset(vm->net_known, 0, sizeof(vm->net_known));
+	memset(vm->tp_known, 0, sizeof(vm->tp_known));
+	if (!p->v6) {
+		vm->net[0] = 0x45; /* the fast path carries no IPv4 options */
+		vm->net[9] = p->proto;
+		memcpy(vm->net + 12, p->saddr, 4);
+		memcpy(vm->net + 16, p->daddr, 4);
+		vm->net_known[0] = vm->net_known[9] = 1;
+		for (i = 12; i < 20; i++)
+			vm->net_known[i] = 1;
+	} else {
+		vm->net[6] = p->proto; /* no extension headers */
+		memcpy(vm->net + 8, p->saddr, 16);
+		memcpy(vm->net + 24, p->daddr, 16);
+		vm->net_known[6] = 1;
+		for (i = 8; i < 40; i++)
+			vm->net_known[i] = 1;
+	}
+	vm->tp[0] = p->sport >> 8;
+	vm->tp[1] = p->sport & 0xff;
+	vm->tp[2] = p->dport >> 8;
+	vm->tp[3] = p->dport & 0xff;
+	for (i = 0; i < 4; i++)
+		vm->tp_known[i] = 1;
+	if (p->proto == IPPROTO_TCP) {
+		vm->tp[13] = p->tcp_flags;
+		vm->tp_known[13] = 1;
+	}
+}
+
+/* Header bytes [off, off+len) of the network or transport header, or -1. */
+static int load(struct vm *vm, uint32_t base, uint32_t off, uint32_t len,
+		uint8_t *dst)
+{
+	const uint8_t *img, *known;
+	uint32_t max;
+
+	if (base == NFT_PAYLOAD_NETWORK_HEADER) {
+		img = vm->net, known = vm->net_known, max = NET_LEN;
+	} else if (base == NFT_PAYLOAD_TRANSPORT_HEADER) {
+		img = vm->tp, known = vm->tp_known, max = TP_LEN;
+	} else {
+		unknown(vm, "link-layer header byte %u (base %u)", off, base);
+		return -1;
+	}
+	if (off + len > max)
+		goto out;
+	for (uint32_t i = 0; i < len; i++)
+		if (!known[off + i])
+			goto out;
+	memcpy(dst, img + off, len);
+	return 0;
+out:
+	unknown(vm,
+		base == NFT_PAYLOAD_NETWORK_HEADER ?
+			"network header byte %u (len %u) not in the flow key" :
+			"transport header byte %u (len %u) not in the flow key",
+		off, len);
+	return -1;
+}
+
+static void store(uint8_t *dst, const void *src, size_t len)
+{
+	memset(dst, 0, 4); /* nft_reg_store8/16 clear the whole word */
+	memcpy(dst, src, len);
+}
+
+static void meta(struct vm *vm, const struct fw_expr *e)
+{
+	const struct fw_pkt *p = vm->pkt;
+	uint8_t *d = vm->reg + e->dreg;
+	uint8_t b;
+	uint16_t w;
+	char name[16];
+
+	switch (e->key) {
+	case NFT_META_IIFNAME:
+	case NFT_META_OIFNAME:
+		memset(name, 0, sizeof(name));
+		strncpy(name,
+			e->key == NFT_META_IIFNAME ? p->iifname : p->oifname,
+			sizeof(name) - 1);
+		memcpy(d, name, sizeof(name));
+		return;
+	case NFT_META_IIF:
+		memcpy(d, &p->iif, 4);
+		return;
+	case NFT_META_OIF:
+		memcpy(d, &p->oif, 4);
+		return;
+	case NFT_META_L4PROTO:
+		store(d, &p->proto, 1);
+		return;
+	case NFT_META_NFPROTO:
+		b = p->v6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+		store(d, &b, 1);
+		return;
+	case NFT_META_PROTOCOL:
+		w = htons(p->v6 ? 0x86dd : 0x0800);
+		store(d, &w, 2);
+		return;
+	case NFT_META_PKTTYPE:
+		b = 0; /* PACKET_HOST: the fast path takes frames for us only */
+		store(d, &b, 1);
+		return;
+	default:
+		unknown(vm, "meta key %u not in the flow key", e->key, 0);
+	}
+}
+
+static int cmp_ok(const struct fw_expr *e, const uint8_t *r)
+{
+	int d = memcmp(r, e->data, e->len);
+
+	switch (e->cmp_op) {
+	case NFT_CMP_EQ:
+		return d == 0;
+	case NFT_CMP_NEQ:
+		return d != 0;
+	case NFT_CMP_LT:
+		return d < 0;
+	case NFT_CMP_LTE:
+		return d <= 0;
+	case NFT_CMP_GT:
+		return d > 0;
+	default: /* NFT_CMP_GTE */
+		return d >= 0;
+	}
+}
+
+static const struct fw_elem *set_find(const struct fw_set *s, const uint8_t *k)
+{
+	for (int i = 0; i < s->n; i++) {
+		const struct fw_elem *el = &s->el[i];
+
+		if (!s->interval) {
+			if (!memcmp(el->key, k, s->key_len))
+				return el;
+		} else if (memcmp(el->key, k, s->key_len) <= 0 &&
+			   memcmp(k, el->key_end, s->key_len) <= 0) {
+			return el;
+		}
+	}
+	return NULL;
+}
+
+static int lookup(struct vm *vm, const struct fw_expr *e)
+{
+	const struct fw_set *s = &vm->rs->sets[e->set];
+	const struct fw_elem *el = set_find(s, vm->reg + e->sreg);
+
+	if (!el == !e->invert) /* found xor inverted */
+		return 0;
+	if (el && e->dreg >= 0) {
+		if (e->dreg == 0) {
+			vm->verdict = el->verdict;
+			vm->chain = el->chain;
+		} else {
+			memcpy(vm->reg + e->dreg, el->data, s->data_len);
+		}
+	}
+	return 1;
+}
+
+static int ports_in(uint16_t v, const uint16_t r[2])
+{
+	return v >= r[0] && v <= r[1];
+}
+
+static int multiport(const struct fw_xt_multiport *m, uint16_t sp, uint16_t dp)
+{
+	for (int i = 0; i < m->count; i++) {
+		uint16_t lo = m->ports[i], hi = lo;
+
+		if (m->pflags[i] && i + 1 < m->count)
+			hi = m->ports[++i];
+		if ((m->flags != FW_MP_DST && sp >= lo && sp <= hi) ||
+		    (m->flags != FW_MP_SRC && dp >= lo && dp <= hi))
+			return !m->invert;
+	}
+	return m->invert;
+}
+
+/* Matches decoded from xt blobs (iptables-nft); 1 match, 0 no, -1 unknown. */
+static int xt_match(struct vm *vm, const struct fw_expr *e)
+{
+	uint8_t h[14];
+
+	switch (e->op) {
+	case FW_XT_TRUE:
+		return 1;
+	case FW_XT_CONNTRACK: {
+		const struct fw_xt_ct *c = (const void *)e->xt;
+
+		vm->t->uses_ct = 1;
+		return !!(c->state_mask & CT_STATE_ESTABLISHED) ^ c->invert;
+	}
+	case FW_XT_MULTIPORT:
+		if (load(vm, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 4, h))
+			return -1;
+		return multiport((const void *)e->xt, h[0] << 8 | h[1],
+				 h[2] << 8 | h[3]);
+	case FW_XT_ICMP: {
+		const struct fw_xt_icmp *c = (const void *)e->xt;
+
+		if (load(vm, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2, h))
+			return -1;
+		return ((c->type == 0xff) ||
+			(h[0] == c->type && h[1] >= c->code[0] &&
+			 h[1] <= c->code[1])) ^
+		       c->invert;
+	}
+	case FW_XT_TCPUDP: {
+		const struct fw_xt_tcpudp *c = (const void *)e->xt;
+		uint16_t sp, dp;
+
+		if (load(vm, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 4, h))
+			return -1;
+		sp = h[0] << 8 | h[1];
+		dp = h[2] << 8 | h[3];
+		if (ports_in(sp, c->spts) == !!(c->invflags & FW_XT_INV_SRC))
+			return 0;
+		if (ports_in(dp, c->dpts) == !!(c->invflags & FW_XT_INV_DST))
+			return 0;
+		if (!c->tcp)
+			return 1;
+		if (c->flg_mask == 0 && !(c->invflags & FW_XT_INV_FLAGS))
+			return 1;
+		if (load(vm, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, h + 13))
+			return -1;
+		return ((h[13] & c->flg_mask) == c->flg_cmp) ^
+		       !!(c->invflags & FW_XT_INV_FLAGS);
+	}
+	default:
+		return -1;
+	}
+}
+
+/* One expression; sets vm->verdict like the kernel's eval functions. */
+static void expr(struct vm *vm, const struct fw_expr *e, int chain, int rule)
+{
+	uint8_t *r;
+	int ok;
+
+	switch (e->op) {
+	case FW_PAYLOAD:
+		r = vm->reg + e->dreg;
+		if (e->len % 4)
+			memset(r + e->len / 4 * 4, 0, 4);
+		if (load(vm, e->base, e->offset, e->len, r))
+			return;
+		return;
+	case FW_META:
+		meta(vm, e);
+		return;
+	case FW_CMP:
+		if (!cmp_ok(e, vm->reg + e->sreg))
+			vm->verdict = FW_V_BREAK;
+		return;
+	case FW_BITWISE:
+		for (uint32_t i = 0; i < e->len; i++)
+			vm->reg[e->dreg + i] =
+				(vm->reg[e->sreg + i] & e->mask[i]) ^
+				e->data2[i];
+		return;
+	case FW_RANGE: {
+		int lo = memcmp(vm->reg + e->sreg, e->data, e->len);
+		int hi = memcmp(vm->reg + e->sreg, e->data2, e->len);
+		int in = lo >= 0 && hi <= 0;
+
+		if (in != (e->cmp_op == NFT_RANGE_EQ))
+			vm->verdict = FW_V_BREAK;
+		return;
+	}
+	case FW_LOOKUP:
+		if (!lookup(vm, e))
+			vm->verdict = FW_V_BREAK;
+		return;
+	case FW_IMM:
+		if (e->dreg == 0) {
+			vm->verdict = e->verdict;
+			vm->chain = e->chain;
+		} else {
+			memcpy(vm->reg + e->dreg, e->data, e->len);
+		}
+		return;
+	case FW_COUNTER:
+		if (vm->t->nr_hits < FW_MAX_HITS)
+			vm->t->hits[vm->t->nr_hits++] =
+				(struct fw_hit){ chain, rule };
+		else
+			unknown(vm, "more than %u counters on one path",
+				FW_MAX_HITS, 0);
+		return;
+	case FW_CT: {
+		uint32_t st = CT_STATE_ESTABLISHED;
+
+		vm->t->uses_ct = 1;
+		memcpy(vm->reg + e->dreg, &st, 4);
+		return;
+	}
+	case FW_REJECT:
+		vm->verdict = FW_V_DROP;
+		return;
+	default:
+		ok = xt_match(vm, e);
+		if (ok < 0) {
+			if (!vm->unknown)
+				unknown(vm, "xt match %u", e->op, 0);
+			return;
+		}
+		if (!ok)
+			vm->verdict = FW_V_BREAK;
+		return;
+	}
+}
+
+#define STACK 16 /* NFT_JUMP_STACK_SIZE */
+
+/* nft_do_chain() for one base chain: FW_V_ACCEPT, FW_V_DROP or -1 unknown. */
+static int do_chain(struct vm *vm, int base)
+{
+	struct {
+		int chain, rule;
+	} stack[STACK];
+	int sp = 0, c = base, ri = 0;
+
+	for (;;) {
+		const struct fw_chain *ch = &vm->rs->chains[c];
+
+		vm->verdict = FW_V_CONTINUE;
+		for (; ri < ch->n; ri++) {
+			const struct fw_rule *r = &ch->r[ri];
+
+			vm->verdict = FW_V_CONTINUE;
+			for (int i = 0; i < r->n; i++) {
+				expr(vm, &r->e[i], c, ri);
+				if (vm->unknown)
+					return -1;
+				if (vm->verdict != FW_V_CONTINUE)
+					break;
+			}
+			if (vm->verdict == FW_V_BREAK ||
+			    vm->verdict == FW_V_CONTINUE) {
+				vm->verdict = FW_V_CONTINUE;
+				continue;
+			}
+			break;
+		}
+		switch (vm->verdict) {
+		case FW_V_ACCEPT:
+		case FW_V_DROP:
+			return vm->verdict;
+		case FW_V_JUMP:
+			if (sp == STACK)
+				return -1;
+			stack[sp].chain = c;
+			stack[sp++].rule = ri + 1;
+			/* fallthrough */
+		case FW_V_GOTO:
+			c = vm->chain;
+			ri = 0;
+			continue;
+		case FW_V_CONTINUE:
+		case FW_V_RETURN:
+			break;
+		default: /* queue, stolen ...: not modelled */
+			unknown(vm, "verdict %d", (unsigned int)vm->verdict, 0);
+			return -1;
+		}
+		if (sp > 0) {
+			sp--;
+			c = stack[sp].chain;
+			ri = stack[sp].rule;
+			continue;
+		}
+		return ch->policy;
+	}
+}
+
+enum fw_result fw_eval(const struct fw_ruleset *rs, const struct fw_pkt *pkt,
+		       struct fw_trace *t)
+{
+	int fam = pkt->v6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+	int order[64], n = 0, v;
+	struct vm vm;
+
+	memset(t, 0, sizeof(*t));
+	memset(&vm, 0, sizeof(vm));
+	vm.rs = rs;
+	vm.pkt = pkt;
+	vm.t = t;
+	image(&vm);
+	for (int i = 0; i < rs->nr_chains; i++) {
+		const struct fw_chain *c = &rs->chains[i];
+
+		if (!c->base || c->hook != NF_INET_FORWARD ||
+		    (c->family != fam && c->family != NFPROTO_INET))
+			continue;
+		if (n == (int)(sizeof(order) / sizeof(order[0]))) {
+			snprintf(t->why, sizeof(t->why),
+				 "more than 64 forward base chains");
+			return FW_UNKNOWN;
+		}
+		order[n++] = i;
+	}
+	for (int i = 1; i < n; i++) /* priority order, stable */
+		for (int j = i; j > 0 && rs->chains[order[j - 1]].prio >
+						 rs->chains[order[j]].prio;
+		     j--) {
+			int t = order[j];
+
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	for (int i = 0; i < n; i++) {
+		v = do_chain(&vm, order[i]);
+		if (v < 0)
+			return FW_UNKNOWN;
+		if (v == FW_V_DROP)
+			return FW_DROP;
+	}
+	return FW_ACCEPT;
+}

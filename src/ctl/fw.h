@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * This file contains the firewall model: the nf_tables ruleset of the
+ * forward hook as Linux holds it (chains, rules as expression lists, sets),
+ * read with libnftnl (nft.c), and an evaluator that runs it on one flow the
+ * way nft_do_chain() does, register by register. The fast path caches its
+ * verdict per flow (struct tna_fw_key); any byte of the packet the flow key
+ * does not carry makes the verdict "unknown", and that flow stays on Linux.
+ */
+#ifndef TNA_CTL_FW_H
+#define TNA_CTL_FW_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#define FW_NAME_LEN 64
+#define FW_REASON_LEN 192
+#define FW_MAX_KEY 64 /* bytes of a set key or data (all registers) */
+
+enum fw_op {
+	FW_PAYLOAD,
+	FW_META,
+	FW_CMP,
+	FW_BITWISE,
+	FW_RANGE,
+	FW_LOOKUP,
+	FW_IMM,
+	FW_COUNTER,
+	FW_CT,
+	FW_REJECT, /* nft reject, xt REJECT: Linux answers, never forwarded */
+	FW_XT_TRUE, /* xt comment */
+	FW_XT_CONNTRACK, /* xt conntrack/state: state matching only */
+	FW_XT_MULTIPORT,
+	FW_XT_ICMP,
+	FW_XT_TCPUDP, /* xt tcp/udp: ports and TCP flags */
+};
+
+/* Verdict codes as in the kernel (NF_DROP, NF_ACCEPT, NFT_*). */
+#define FW_V_DROP 0
+#define FW_V_ACCEPT 1
+#define FW_V_CONTINUE (-1)
+#define FW_V_BREAK (-2)
+#define FW_V_JUMP (-3)
+#define FW_V_GOTO (-4)
+#define FW_V_RETURN (-5)
+
+struct fw_expr {
+	enum fw_op op;
+	int sreg, dreg; /* byte offsets into the register file */
+	uint32_t len;
+	uint32_t base, offset; /* payload */
+	uint32_t key; /* meta or ct key */
+	uint32_t cmp_op, invert;
+	uint8_t data[FW_MAX_KEY],
+		data2[FW_MAX_KEY]; /* cmp/imm, range to, xor */
+	uint8_t mask[FW_MAX_KEY];
+	int verdict; /* immediate into the verdict register */
+	int chain; /* jump/goto target: index in fw_ruleset.chains */
+	int set; /* lookup: index in fw_ruleset.sets */
+	uint8_t xt[64]; /* decoded xt match: see fw.c */
+};
+
+struct fw_rule {
+	uint64_t handle;
+	struct fw_expr *e;
+	int n;
+	int counter; /* has a counter expression */
+};
+
+struct fw_chain {
+	int family; /* NFPROTO_* of the table */
+	char table[FW_NAME_LEN], name[FW_NAME_LEN];
+	int base, hook, prio, policy; /* base chains */
+	char bad[FW_REASON_LEN]; /* first rule that cannot be modelled */
+	struct fw_rule *r;
+	int n;
+};
+
+struct fw_elem {
+	uint8_t key[FW_MAX_KEY], key_end[FW_MAX_KEY]; /* [key, key_end] */
+	uint8_t data[FW_MAX_KEY];
+	int verdict, chain; /* verdict maps */
+	int closed; /* interval: key_end known (else up to the next end) */
+};
+
+struct fw_set {
+	int family;
+	char table[FW_NAME_LEN], name[FW_NAME_LEN];
+	uint32_t id, flags, key_len, data_len, data_type;
+	int interval;
+	struct fw_elem *el;
+	int n;
+};
+
+struct fw_ruleset {
+	struct fw_chain *chains;
+	int nr_chains;
+	struct fw_set *sets;
+	int nr_sets;
+	uint32_t genid; /* nf_tables generation it was read at */
+	/*
+	 * Per family (0: IPv4, 1: IPv6): base chains that see forwarded
+	 * packets, and why the family cannot be modelled ("" if it can).
+	 */
+	int nr_fwd[2];
+	char unsupported[2][FW_REASON_LEN];
+	int uses_ct[2];
+};
+
+/* One flow as the fast path keys it, plus what Linux knows about it. */
+struct fw_pkt {
+	int v6;
+	uint32_t iif, oif;
+	const char *iifname, *oifname;
+	uint8_t saddr[16], daddr[16];
+	uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t sport, dport; /* host order */
+	uint8_t tcp_flags;
+};
+
+enum fw_result { FW_ACCEPT, FW_DROP, FW_UNKNOWN };
+
+#define FW_MAX_HITS 64
+struct fw_hit {
+	int chain, rule;
+};
+
+struct fw_trace {
+	int uses_ct; /* the verdict depended on the conntrack state */
+	char why[FW_REASON_LEN]; /* FW_UNKNOWN: what the key does not carry */
+	struct fw_hit hits[FW_MAX_HITS]; /* rules whose counter counted it */
+	int nr_hits;
+};
+
+/* Verdict of Linux's forward hook for pkt, all base chains in priority order. */
+enum fw_result fw_eval(const struct fw_ruleset *rs, const struct fw_pkt *pkt,
+		       struct fw_trace *t);
+
+/* Reads the ruleset over nfnetlink (nft.c); 0 or -errno. */
+int fw_load(struct fw_ruleset *rs);
+void fw_free(struct fw_ruleset *rs);
+
+#endif /* TNA_CTL_FW_H */

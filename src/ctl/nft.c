@@ -1,0 +1,873 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Reads the nf_tables ruleset with libnftnl over libmnl into the firewall
+ * model (fw.h): chains, rules, sets and their elements of the ip, ip6 and
+ * inet families, all from one generation (the generation id is read before
+ * and after; a change in between, or an interrupted dump, reads again).
+ * Every expression is either translated to what the evaluator runs or makes
+ * the family it can reach "unsupported", with the reason.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/xt_conntrack.h>
+#include <linux/netfilter/xt_multiport.h>
+#include <linux/netfilter/xt_state.h>
+#include <linux/netfilter/xt_tcpudp.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/gen.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include "fw.h"
+#include "fw_xt.h"
+
+#define NREG_BYTES (20 * 4)
+
+struct nft {
+	struct mnl_socket *nl;
+	unsigned int portid, seq;
+	struct fw_ruleset *rs;
+	int err;
+	char why[FW_REASON_LEN]; /* first compile error of the rule at hand */
+};
+
+static int ours(int family)
+{
+	return family == NFPROTO_IPV4 || family == NFPROTO_IPV6 ||
+	       family == NFPROTO_INET;
+}
+
+static void *grow(void *p, int n, size_t size)
+{
+	/* Arrays grow in powers of two; n is the count before adding one. */
+	if (n & (n - 1) || !size)
+		return p;
+	return realloc(p, (n ? 2 * n : 1) * size);
+}
+
+static int find_chain(const struct fw_ruleset *rs, int family,
+		      const char *table, const char *name)
+{
+	for (int i = 0; i < rs->nr_chains; i++)
+		if (rs->chains[i].family == family &&
+		    !strcmp(rs->chains[i].table, table) &&
+		    !strcmp(rs->chains[i].name, name))
+			return i;
+	return -1;
+}
+
+static int find_set(const struct fw_ruleset *rs, int family, const char *table,
+		    const char *name)
+{
+	for (int i = 0; i < rs->nr_sets; i++)
+		if (rs->sets[i].family == family &&
+		    !strcmp(rs->sets[i].table, table) &&
+		    !strcmp(rs->sets[i].name, name))
+			return i;
+	return -1;
+}
+
+/* One request, its answers through cb; -EINTR when a dump was interrupted. */
+static int talk(struct nft *n, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE * 4];
+	int ret, left;
+
+	nlh->nlmsg_seq = ++n->seq;
+	if (mnl_socket_sendto(n->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		ret = mnl_socket_recvfrom(n->nl, buf, sizeof(buf));
+		if (ret < 0)
+			return -errno;
+		left = ret;
+		for (struct nlmsghdr *h = (void *)buf; mnl_nlmsg_ok(h, left);
+		     h = mnl_nlmsg_next(h, &left))
+			if (h->nlmsg_flags & NLM_F_DUMP_INTR)
+				n->err = -EINTR;
+		ret = mnl_cb_run(buf, ret, n->seq, n->portid, cb, data);
+		if (ret <= 0)
+			break;
+	}
+	if (ret < 0)
+		return -errno;
+	return n->err;
+}
+
+static int gen_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_gen *g = nftnl_gen_alloc();
+
+	if (g && nftnl_gen_nlmsg_parse(nlh, g) == 0)
+		*(uint32_t *)data = nftnl_gen_get_u32(g, NFTNL_GEN_ID);
+	nftnl_gen_free(g);
+	return MNL_CB_OK;
+}
+
+static int get_gen(struct nft *n, uint32_t *id)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(
+		buf, NFT_MSG_GETGEN, NFPROTO_UNSPEC, NLM_F_ACK, 0);
+
+	return talk(n, nlh, gen_cb, id);
+}
+
+/* --- chains ------------------------------------------------------------ */
+
+static int chain_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nft *n = data;
+	struct fw_ruleset *rs = n->rs;
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	struct fw_chain *fc;
+
+	if (!c)
+		return MNL_CB_ERROR;
+	if (nftnl_chain_nlmsg_parse(nlh, c) < 0 ||
+	    !ours(nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY)))
+		goto out;
+	rs->chains = grow(rs->chains, rs->nr_chains, sizeof(*rs->chains));
+	if (!rs->chains) {
+		nftnl_chain_free(c);
+		return MNL_CB_ERROR;
+	}
+	fc = &rs->chains[rs->nr_chains++];
+	memset(fc, 0, sizeof(*fc));
+	fc->family = nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY);
+	snprintf(fc->table, sizeof(fc->table), "%s",
+		 nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE));
+	snprintf(fc->name, sizeof(fc->name), "%s",
+		 nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
+	fc->policy = FW_V_ACCEPT;
+	if (nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM)) {
+		fc->base = 1;
+		fc->hook = nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM);
+		fc->prio = (int32_t)nftnl_chain_get_u32(c, NFTNL_CHAIN_PRIO);
+		if (nftnl_chain_is_set(c, NFTNL_CHAIN_POLICY))
+			fc->policy = nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY);
+	}
+out:
+	nftnl_chain_free(c);
+	return MNL_CB_OK;
+}
+
+/* --- sets -------------------------------------------------------------- */
+
+static int set_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nft *n = data;
+	struct fw_ruleset *rs = n->rs;
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct fw_set *fs;
+
+	if (!s)
+		return MNL_CB_ERROR;
+	if (nftnl_set_nlmsg_parse(nlh, s) < 0 ||
+	    !ours(nftnl_set_get_u32(s, NFTNL_SET_FAMILY)))
+		goto out;
+	rs->sets = grow(rs->sets, rs->nr_sets, sizeof(*rs->sets));
+	if (!rs->sets) {
+		nftnl_set_free(s);
+		return MNL_CB_ERROR;
+	}
+	fs = &rs->sets[rs->nr_sets++];
+	memset(fs, 0, sizeof(*fs));
+	fs->family = nftnl_set_get_u32(s, NFTNL_SET_FAMILY);
+	snprintf(fs->table, sizeof(fs->table), "%s",
+		 nftnl_set_get_str(s, NFTNL_SET_TABLE));
+	snprintf(fs->name, sizeof(fs->name), "%s",
+		 nftnl_set_get_str(s, NFTNL_SET_NAME));
+	fs->flags = nftnl_set_get_u32(s, NFTNL_SET_FLAGS);
+	fs->key_len = nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN);
+	if (nftnl_set_is_set(s, NFTNL_SET_DATA_LEN))
+		fs->data_len = nftnl_set_get_u32(s, NFTNL_SET_DATA_LEN);
+	if (nftnl_set_is_set(s, NFTNL_SET_DATA_TYPE))
+		fs->data_type = nftnl_set_get_u32(s, NFTNL_SET_DATA_TYPE);
+	fs->interval = !!(fs->flags & NFT_SET_INTERVAL);
+out:
+	nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+struct elem_ctx {
+	struct nft *n;
+	struct fw_set *fs;
+	struct fw_elem *ends; /* interval ends (exclusive), sorted later */
+	int nr_ends;
+};
+
+static void elem_data(struct elem_ctx *x, struct nftnl_set_elem *e,
+		      struct fw_elem *el)
+{
+	const void *d;
+	uint32_t len = 0;
+
+	el->verdict = FW_V_CONTINUE;
+	el->chain = -1;
+	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_VERDICT)) {
+		el->verdict =
+			(int)nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_VERDICT);
+		if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_CHAIN)) {
+			el->chain = find_chain(
+				x->n->rs, x->fs->family, x->fs->table,
+				nftnl_set_elem_get_str(e,
+						       NFTNL_SET_ELEM_CHAIN));
+			if (el->chain < 0)
+				x->n->err = -ENOENT;
+		}
+	} else if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_DATA)) {
+		d = nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &len);
+		memcpy(el->data, d, len < FW_MAX_KEY ? len : FW_MAX_KEY);
+	}
+}
+
+static int elem_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct elem_ctx *x = data;
+	struct fw_set *fs = x->fs;
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elems_iter *it;
+	struct nftnl_set_elem *e;
+	struct fw_elem *el;
+	uint32_t len, flags;
+	const void *k;
+
+	if (!s)
+		return MNL_CB_ERROR;
+	if (nftnl_set_elems_nlmsg_parse(nlh, s) < 0)
+		goto out;
+	it = nftnl_set_elems_iter_create(s);
+	for (e = it ? nftnl_set_elems_iter_next(it) : NULL; e;
+	     e = nftnl_set_elems_iter_next(it)) {
+		flags = nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS) ?
+				nftnl_set_elem_get_u32(e,
+						       NFTNL_SET_ELEM_FLAGS) :
+				0;
+		if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_TIMEOUT) ||
+		    nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_EXPIRATION))
+			fs->flags |= NFT_SET_TIMEOUT; /* elements expire */
+		k = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
+		if (!k || len > FW_MAX_KEY)
+			continue;
+		if (fs->interval && (flags & NFT_SET_ELEM_INTERVAL_END)) {
+			x->ends = grow(x->ends, x->nr_ends, sizeof(*x->ends));
+			if (!x->ends)
+				break;
+			el = &x->ends[x->nr_ends++];
+			memset(el, 0, sizeof(*el));
+			memcpy(el->key, k, len);
+			continue;
+		}
+		fs->el = grow(fs->el, fs->n, sizeof(*fs->el));
+		if (!fs->el)
+			break;
+		el = &fs->el[fs->n++];
+		memset(el, 0, sizeof(*el));
+		memcpy(el->key, k, len);
+		memcpy(el->key_end, k, len);
+		/* pipapo (concatenated ranges) gives the inclusive end */
+		k = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY_END, &len);
+		if (k && len <= FW_MAX_KEY) {
+			memcpy(el->key_end, k, len);
+			el->closed = 1;
+		}
+		elem_data(x, e, el);
+	}
+	nftnl_set_elems_iter_destroy(it);
+out:
+	nftnl_set_free(s);
+	return (!fs->el && fs->n) || (!x->ends && x->nr_ends) ? MNL_CB_ERROR :
+								MNL_CB_OK;
+}
+
+static size_t key_cmp_len;
+
+static int key_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct fw_elem *)a)->key,
+		      ((const struct fw_elem *)b)->key, key_cmp_len);
+}
+
+/* rbtree intervals: a start element runs up to the next end element (exclusive). */
+static void close_intervals(struct fw_set *fs, struct fw_elem *ends, int n)
+{
+	key_cmp_len = fs->key_len;
+	qsort(ends, n, sizeof(*ends), key_cmp);
+	for (int i = 0; i < fs->n; i++) {
+		struct fw_elem *el = &fs->el[i];
+		int lo = 0, hi = n;
+
+		if (el->closed)
+			continue; /* pipapo gave the end */
+		while (lo < hi) { /* first end > start */
+			int mid = (lo + hi) / 2;
+
+			if (memcmp(ends[mid].key, el->key, fs->key_len) <= 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == n) { /* open: up to the largest key */
+			memset(el->key_end, 0xff, fs->key_len);
+			continue;
+		}
+		/* exclusive end - 1, big endian */
+		memcpy(el->key_end, ends[lo].key, fs->key_len);
+		for (int b = fs->key_len - 1; b >= 0; b--)
+			if (el->key_end[b]-- != 0)
+				break;
+	}
+}
+
+static int load_elems(struct nft *n, struct fw_set *fs)
+{
+	char buf[512];
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct elem_ctx x = { .n = n, .fs = fs };
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if (!s)
+		return -ENOMEM;
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, fs->family,
+				    NLM_F_DUMP, 0);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, fs->table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, fs->name);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	ret = talk(n, nlh, elem_cb, &x);
+	if (ret == 0 && fs->interval)
+		close_intervals(fs, x.ends, x.nr_ends);
+	free(x.ends);
+	return ret;
+}
+
+/* --- rules ------------------------------------------------------------- */
+
+static int reg_off(uint32_t reg, uint32_t len, int *off)
+{
+	if (reg == NFT_REG_VERDICT)
+		*off = 0;
+	else if (reg <= NFT_REG_4)
+		*off = reg * 16;
+	else if (reg >= NFT_REG32_00 && reg <= NFT_REG32_15)
+		*off = (reg - NFT_REG32_00) * 4 + 16;
+	else
+		return -1;
+	return *off + len > NREG_BYTES ? -1 : 0;
+}
+
+#define FAIL(n, ...)                                                       \
+	({                                                                 \
+		if (!(n)->why[0])                                          \
+			snprintf((n)->why, sizeof((n)->why), __VA_ARGS__); \
+		-1;                                                        \
+	})
+
+static int get_data(const struct nftnl_expr *e, uint16_t attr, uint8_t *dst,
+		    uint32_t *len)
+{
+	uint32_t l = 0;
+	const void *d = nftnl_expr_get(e, attr, &l);
+
+	if (!d || l > FW_MAX_KEY)
+		return -1;
+	memcpy(dst, d, l);
+	if (len)
+		*len = l;
+	return 0;
+}
+
+static int xt_decode(struct nft *n, const struct nftnl_expr *e,
+		     struct fw_expr *x)
+{
+	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_MT_NAME);
+	uint32_t rev = nftnl_expr_get_u32(e, NFTNL_EXPR_MT_REV), len = 0;
+	const void *info = nftnl_expr_get(e, NFTNL_EXPR_MT_INFO, &len);
+
+	if (!name || !info)
+		return FAIL(n, "xt match without data");
+	if (!strcmp(name, "comment")) {
+		x->op = FW_XT_TRUE;
+		return 0;
+	}
+	if (!strcmp(name, "conntrack") && (rev == 2 || rev == 3) &&
+	    len >= sizeof(struct xt_conntrack_mtinfo2)) {
+		const struct xt_conntrack_mtinfo2 *c = info;
+		struct fw_xt_ct *o = (void *)x->xt;
+
+		if (c->match_flags &
+		    ~(XT_CONNTRACK_STATE | XT_CONNTRACK_STATE_ALIAS))
+			return FAIL(n,
+				    "xt conntrack beyond --ctstate (flags %#x)",
+				    c->match_flags);
+		x->op = FW_XT_CONNTRACK;
+		o->state_mask = c->state_mask;
+		o->invert = !!(c->invert_flags & XT_CONNTRACK_STATE);
+		return 0;
+	}
+	if (!strcmp(name, "state") && len >= sizeof(struct xt_state_info)) {
+		struct fw_xt_ct *o = (void *)x->xt;
+
+		x->op = FW_XT_CONNTRACK;
+		o->state_mask = ((const struct xt_state_info *)info)->statemask;
+		return 0;
+	}
+	if (!strcmp(name, "multiport") && rev == 1 &&
+	    len >= sizeof(struct xt_multiport_v1)) {
+		const struct xt_multiport_v1 *m = info;
+		struct fw_xt_multiport *o = (void *)x->xt;
+
+		if (m->count > XT_MULTI_PORTS)
+			return FAIL(n, "xt multiport with %u ports", m->count);
+		x->op = FW_XT_MULTIPORT;
+		o->flags = m->flags;
+		o->count = m->count;
+		o->invert = m->invert;
+		memcpy(o->ports, m->ports, sizeof(o->ports));
+		memcpy(o->pflags, m->pflags, sizeof(o->pflags));
+		return 0;
+	}
+	if ((!strcmp(name, "icmp") || !strcmp(name, "icmp6")) && len >= 4) {
+		const uint8_t *c = info; /* ipt_icmp, ip6t_icmp */
+		struct fw_xt_icmp *o = (void *)x->xt;
+
+		x->op = FW_XT_ICMP;
+		o->type = c[0];
+		o->code[0] = c[1];
+		o->code[1] = c[2];
+		o->invert = c[3] & 0x01;
+		return 0;
+	}
+	if (!strcmp(name, "tcp") && len >= sizeof(struct xt_tcp)) {
+		const struct xt_tcp *t = info;
+		struct fw_xt_tcpudp *o = (void *)x->xt;
+
+		if (t->option || (t->invflags & XT_TCP_INV_OPTION))
+			return FAIL(n, "xt tcp --tcp-option");
+		x->op = FW_XT_TCPUDP;
+		memcpy(o->spts, t->spts, sizeof(o->spts));
+		memcpy(o->dpts, t->dpts, sizeof(o->dpts));
+		o->flg_mask = t->flg_mask;
+		o->flg_cmp = t->flg_cmp;
+		o->invflags = t->invflags;
+		o->tcp = 1;
+		return 0;
+	}
+	if (!strcmp(name, "udp") && len >= sizeof(struct xt_udp)) {
+		const struct xt_udp *u = info;
+		struct fw_xt_tcpudp *o = (void *)x->xt;
+
+		x->op = FW_XT_TCPUDP;
+		memcpy(o->spts, u->spts, sizeof(o->spts));
+		memcpy(o->dpts, u->dpts, sizeof(o->dpts));
+		o->invflags = u->invflags;
+		return 0;
+	}
+	return FAIL(n, "xt match '%s' rev %u", name, rev);
+}
+
+static const uint32_t meta_keys[] = { NFT_META_IIFNAME,	 NFT_META_OIFNAME,
+				      NFT_META_IIF,	 NFT_META_OIF,
+				      NFT_META_L4PROTO,	 NFT_META_NFPROTO,
+				      NFT_META_PROTOCOL, NFT_META_PKTTYPE };
+
+static int meta_known(uint32_t key)
+{
+	for (size_t i = 0; i < sizeof(meta_keys) / sizeof(meta_keys[0]); i++)
+		if (meta_keys[i] == key)
+			return 1;
+	return 0;
+}
+
+#define SREG(n, e, a, len, x)                                 \
+	(reg_off(nftnl_expr_get_u32(e, a), len, &(x)->sreg) ? \
+		 FAIL(n, "register out of range") :           \
+		 0)
+#define DREG(n, e, a, len, x)                                 \
+	(reg_off(nftnl_expr_get_u32(e, a), len, &(x)->dreg) ? \
+		 FAIL(n, "register out of range") :           \
+		 0)
+
+/* One expression: 0, or -1 with n->why set. */
+static int compile(struct nft *n, const struct fw_chain *ch,
+		   const struct nftnl_expr *e, struct fw_expr *x)
+{
+	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+	const char *s;
+
+	memset(x, 0, sizeof(*x));
+	x->chain = x->set = -1;
+	if (!strcmp(name, "payload")) {
+		if (nftnl_expr_is_set(e, NFTNL_EXPR_PAYLOAD_SREG))
+			return FAIL(n, "payload write (packet mangling)");
+		x->op = FW_PAYLOAD;
+		x->base = nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_BASE);
+		x->offset = nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET);
+		x->len = nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_LEN);
+		if (x->base != NFT_PAYLOAD_NETWORK_HEADER &&
+		    x->base != NFT_PAYLOAD_TRANSPORT_HEADER)
+			return FAIL(n, "payload base %u (link layer or inner)",
+				    x->base);
+		return DREG(n, e, NFTNL_EXPR_PAYLOAD_DREG, x->len, x);
+	}
+	if (!strcmp(name, "meta")) {
+		if (nftnl_expr_is_set(e, NFTNL_EXPR_META_SREG))
+			return FAIL(n, "meta set (marks, priority)");
+		x->op = FW_META;
+		x->key = nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY);
+		if (!meta_known(x->key))
+			return FAIL(n, "meta key %u (mark, length, ...)",
+				    x->key);
+		return DREG(n, e, NFTNL_EXPR_META_DREG, 16, x);
+	}
+	if (!strcmp(name, "cmp")) {
+		x->op = FW_CMP;
+		x->cmp_op = nftnl_expr_get_u32(e, NFTNL_EXPR_CMP_OP);
+		if (get_data(e, NFTNL_EXPR_CMP_DATA, x->data, &x->len))
+			return FAIL(n, "cmp data");
+		return SREG(n, e, NFTNL_EXPR_CMP_SREG, x->len, x);
+	}
+	if (!strcmp(name, "bitwise")) {
+		if (nftnl_expr_is_set(e, NFTNL_EXPR_BITWISE_OP) &&
+		    nftnl_expr_get_u32(e, NFTNL_EXPR_BITWISE_OP) !=
+			    NFT_BITWISE_BOOL)
+			return FAIL(n, "bitwise shift");
+		x->op = FW_BITWISE;
+		x->len = nftnl_expr_get_u32(e, NFTNL_EXPR_BITWISE_LEN);
+		if (get_data(e, NFTNL_EXPR_BITWISE_MASK, x->mask, NULL) ||
+		    get_data(e, NFTNL_EXPR_BITWISE_XOR, x->data2, NULL) ||
+		    x->len > FW_MAX_KEY)
+			return FAIL(n, "bitwise data");
+		return SREG(n, e, NFTNL_EXPR_BITWISE_SREG, x->len, x) ?:
+			       DREG(n, e, NFTNL_EXPR_BITWISE_DREG, x->len, x);
+	}
+	if (!strcmp(name, "range")) {
+		x->op = FW_RANGE;
+		x->cmp_op = nftnl_expr_get_u32(e, NFTNL_EXPR_RANGE_OP);
+		if (get_data(e, NFTNL_EXPR_RANGE_FROM_DATA, x->data, &x->len) ||
+		    get_data(e, NFTNL_EXPR_RANGE_TO_DATA, x->data2, NULL))
+			return FAIL(n, "range data");
+		return SREG(n, e, NFTNL_EXPR_RANGE_SREG, x->len, x);
+	}
+	if (!strcmp(name, "lookup")) {
+		const struct fw_set *fs;
+
+		x->op = FW_LOOKUP;
+		s = nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET);
+		x->set = s ? find_set(n->rs, ch->family, ch->table, s) : -1;
+		if (x->set < 0)
+			return FAIL(n, "lookup in unknown set");
+		fs = &n->rs->sets[x->set];
+		if (fs->flags &
+		    (NFT_SET_TIMEOUT | NFT_SET_EVAL | NFT_SET_OBJECT))
+			return FAIL(n,
+				    "set @%s changes without a new generation "
+				    "(timeouts, dynamic) or holds objects",
+				    fs->name);
+		if (fs->key_len > FW_MAX_KEY || fs->data_len > FW_MAX_KEY)
+			return FAIL(n, "set @%s key of %u bytes", fs->name,
+				    fs->key_len);
+		x->invert = nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_FLAGS) &&
+			    (nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_FLAGS) &
+			     NFT_LOOKUP_F_INV);
+		x->dreg = -1;
+		if (nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_DREG) &&
+		    DREG(n, e, NFTNL_EXPR_LOOKUP_DREG, fs->data_len, x))
+			return -1;
+		return SREG(n, e, NFTNL_EXPR_LOOKUP_SREG, fs->key_len, x);
+	}
+	if (!strcmp(name, "immediate")) {
+		x->op = FW_IMM;
+		if (DREG(n, e, NFTNL_EXPR_IMM_DREG, 0, x))
+			return -1;
+		if (x->dreg != 0) {
+			if (get_data(e, NFTNL_EXPR_IMM_DATA, x->data, &x->len))
+				return FAIL(n, "immediate data");
+			return DREG(n, e, NFTNL_EXPR_IMM_DREG, x->len, x);
+		}
+		x->verdict = (int)nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT);
+		if (x->verdict == FW_V_JUMP || x->verdict == FW_V_GOTO) {
+			s = nftnl_expr_get_str(e, NFTNL_EXPR_IMM_CHAIN);
+			x->chain = s ? find_chain(n->rs, ch->family, ch->table,
+						  s) :
+				       -1;
+			if (x->chain < 0)
+				return FAIL(n, "jump to unknown chain");
+		} else if (x->verdict != FW_V_ACCEPT &&
+			   x->verdict != FW_V_DROP &&
+			   x->verdict != FW_V_CONTINUE &&
+			   x->verdict != FW_V_RETURN) {
+			return FAIL(n, "verdict %d (queue)", x->verdict);
+		}
+		return 0;
+	}
+	if (!strcmp(name, "counter")) {
+		x->op = FW_COUNTER;
+		return 0;
+	}
+	if (!strcmp(name, "ct")) {
+		if (nftnl_expr_is_set(e, NFTNL_EXPR_CT_SREG))
+			return FAIL(n, "ct set (mark, helper, zone ...)");
+		x->op = FW_CT;
+		x->key = nftnl_expr_get_u32(e, NFTNL_EXPR_CT_KEY);
+		if (x->key != NFT_CT_STATE ||
+		    nftnl_expr_is_set(e, NFTNL_EXPR_CT_DIR))
+			return FAIL(n, "ct key %u (only ct state is modelled)",
+				    x->key);
+		return DREG(n, e, NFTNL_EXPR_CT_DREG, 4, x);
+	}
+	if (!strcmp(name, "reject")) {
+		x->op = FW_REJECT;
+		return 0;
+	}
+	if (!strcmp(name, "match"))
+		return xt_decode(n, e, x);
+	if (!strcmp(name, "target")) {
+		s = nftnl_expr_get_str(e, NFTNL_EXPR_TG_NAME);
+		if (s && !strcmp(s, "REJECT")) {
+			x->op = FW_REJECT;
+			return 0;
+		}
+		return FAIL(n, "xt target '%s'", s ? s : "?");
+	}
+	return FAIL(n, "expression '%s'", name);
+}
+
+struct rule_ctx {
+	struct nft *n;
+	struct fw_chain *ch;
+	struct fw_rule *r;
+	int err;
+};
+
+static int expr_cb(struct nftnl_expr *e, void *data)
+{
+	struct rule_ctx *x = data;
+	struct fw_rule *r = x->r;
+
+	r->e = grow(r->e, r->n, sizeof(*r->e));
+	if (!r->e)
+		return -1;
+	if (compile(x->n, x->ch, e, &r->e[r->n]) < 0) {
+		x->err = 1;
+		return -1;
+	}
+	if (r->e[r->n].op == FW_COUNTER)
+		r->counter = 1;
+	r->n++;
+	return 0;
+}
+
+static int rule_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nft *n = data;
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct rule_ctx x = { .n = n };
+	struct fw_chain *ch;
+	int c;
+
+	if (!r)
+		return MNL_CB_ERROR;
+	if (nftnl_rule_nlmsg_parse(nlh, r) < 0)
+		goto out;
+	c = find_chain(n->rs, nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY),
+		       nftnl_rule_get_str(r, NFTNL_RULE_TABLE),
+		       nftnl_rule_get_str(r, NFTNL_RULE_CHAIN));
+	if (c < 0)
+		goto out; /* another family, or the chain is newer than our dump */
+	ch = &n->rs->chains[c];
+	ch->r = grow(ch->r, ch->n, sizeof(*ch->r));
+	if (!ch->r) {
+		nftnl_rule_free(r);
+		return MNL_CB_ERROR;
+	}
+	x.ch = ch;
+	x.r = &ch->r[ch->n++];
+	memset(x.r, 0, sizeof(*x.r));
+	x.r->handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
+	n->why[0] = 0;
+	nftnl_expr_foreach(r, expr_cb, &x);
+	if (x.err && !ch->bad[0])
+		snprintf(ch->bad, sizeof(ch->bad),
+			 "%s %.40s %.40s handle %llu: %.80s",
+			 ch->family == NFPROTO_INET ? "inet" :
+			 ch->family == NFPROTO_IPV4 ? "ip" :
+						      "ip6",
+			 ch->table, ch->name, (unsigned long long)x.r->handle,
+			 n->why);
+out:
+	nftnl_rule_free(r);
+	return MNL_CB_OK;
+}
+
+/* --- the whole ruleset ------------------------------------------------- */
+
+static int dump(struct nft *n, uint16_t type, mnl_cb_t cb)
+{
+	char buf[256];
+	struct nlmsghdr *nlh =
+		nftnl_nlmsg_build_hdr(buf, type, NFPROTO_UNSPEC, NLM_F_DUMP, 0);
+
+	return talk(n, nlh, cb, n);
+}
+
+static const char *hook_name(int hook)
+{
+	static const char *const names[] = { "prerouting", "input", "forward",
+					     "output", "postrouting" };
+
+	return hook >= 0 && hook < 5 ? names[hook] : "ingress";
+}
+
+/* Chains reachable from c by jumps, gotos and verdict maps: why one is bad. */
+static const char *reach_bad(const struct fw_ruleset *rs, int c, char *seen)
+{
+	const struct fw_chain *ch = &rs->chains[c];
+	const char *bad;
+
+	if (seen[c])
+		return NULL;
+	seen[c] = 1;
+	if (ch->bad[0])
+		return ch->bad;
+	for (int i = 0; i < ch->n; i++)
+		for (int j = 0; j < ch->r[i].n; j++) {
+			const struct fw_expr *e = &ch->r[i].e[j];
+
+			if (e->op == FW_IMM && e->chain >= 0 &&
+			    (bad = reach_bad(rs, e->chain, seen)))
+				return bad;
+			if (e->op != FW_LOOKUP || e->dreg != 0)
+				continue;
+			for (int k = 0; k < rs->sets[e->set].n; k++) {
+				int t = rs->sets[e->set].el[k].chain;
+
+				if (t >= 0 && (bad = reach_bad(rs, t, seen)))
+					return bad;
+			}
+		}
+	return NULL;
+}
+
+/* Which families the forward path can be modelled for, and why not. */
+static void classify(struct fw_ruleset *rs)
+{
+	char *seen = calloc(rs->nr_chains + 1, 1);
+	const char *bad;
+
+	for (int i = 0; i < rs->nr_chains; i++) {
+		const struct fw_chain *ch = &rs->chains[i];
+
+		if (!ch->base)
+			continue;
+		for (int f = 0; f < 2; f++) {
+			char *why = rs->unsupported[f];
+
+			if (ch->family != NFPROTO_INET &&
+			    ch->family != (f ? NFPROTO_IPV6 : NFPROTO_IPV4))
+				continue;
+			if (ch->hook == NF_INET_PRE_ROUTING ||
+			    ch->hook == NF_INET_POST_ROUTING) {
+				rs->nr_fwd[f]++;
+				if (!why[0])
+					snprintf(
+						why, FW_REASON_LEN,
+						"%s %s %s hook %s: only the forward hook is modelled",
+						ch->family == NFPROTO_INET ?
+							"inet" :
+						f ? "ip6" :
+						    "ip",
+						ch->table, ch->name,
+						hook_name(ch->hook));
+				continue;
+			}
+			if (ch->hook != NF_INET_FORWARD)
+				continue;
+			rs->nr_fwd[f]++;
+			if (!seen) {
+				snprintf(why, FW_REASON_LEN, "out of memory");
+				continue;
+			}
+			memset(seen, 0, rs->nr_chains);
+			bad = reach_bad(rs, i, seen);
+			if (bad && !why[0])
+				snprintf(why, FW_REASON_LEN, "%s", bad);
+		}
+	}
+	free(seen);
+}
+
+void fw_free(struct fw_ruleset *rs)
+{
+	for (int i = 0; i < rs->nr_chains; i++) {
+		for (int j = 0; j < rs->chains[i].n; j++)
+			free(rs->chains[i].r[j].e);
+		free(rs->chains[i].r);
+	}
+	for (int i = 0; i < rs->nr_sets; i++)
+		free(rs->sets[i].el);
+	free(rs->chains);
+	free(rs->sets);
+	memset(rs, 0, sizeof(*rs));
+}
+
+static int load_once(struct nft *n)
+{
+	uint32_t g0 = 0, g1 = 0;
+	int ret;
+
+	ret = get_gen(n, &g0);
+	if (!ret)
+		ret = dump(n, NFT_MSG_GETCHAIN, chain_cb);
+	if (!ret)
+		ret = dump(n, NFT_MSG_GETSET, set_cb);
+	for (int i = 0; !ret && i < n->rs->nr_sets; i++)
+		ret = load_elems(n, &n->rs->sets[i]);
+	if (!ret)
+		ret = dump(n, NFT_MSG_GETRULE, rule_cb);
+	if (!ret)
+		ret = get_gen(n, &g1);
+	if (!ret && g0 != g1)
+		ret = -EINTR;
+	n->rs->genid = g1;
+	return ret;
+}
+
+int fw_load(struct fw_ruleset *rs)
+{
+	struct nft n = { .rs = rs };
+	int ret = -EINTR;
+
+	memset(rs, 0, sizeof(*rs));
+	n.nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!n.nl)
+		return -errno;
+	if (mnl_socket_bind(n.nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	n.portid = mnl_socket_get_portid(n.nl);
+	n.seq = time(NULL);
+	for (int tries = 0; ret == -EINTR && tries < 10; tries++) {
+		fw_free(rs);
+		n.err = 0;
+		ret = load_once(&n);
+	}
+	if (!ret)
+		classify(rs);
+out:
+	mnl_socket_close(n.nl);
+	if (ret)
+		fw_free(rs);
+	return ret;
+}

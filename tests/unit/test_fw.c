@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Firewall model cases: each case loads a real ruleset (nft -f or
+ * iptables-nft) into a private network namespace, reads it back with
+ * fw_load() over nfnetlink and evaluates flows with fw_eval(): the verdict,
+ * whether it depended on conntrack, and for rulesets that cannot be
+ * modelled, that the family is reported unsupported and why.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include "fw.h"
+
+static int failed;
+
+struct flow {
+	const char *src, *dst; /* IPv4 or IPv6 literal */
+	int proto; /* 6 or 17 */
+	int sport, dport;
+	int flags; /* TCP flags */
+	const char *in, *out;
+};
+
+struct fcase {
+	const struct flow f;
+	enum fw_result want;
+	int ct; /* 1: verdict must have depended on conntrack */
+	int hits; /* -1: don't care; else number of rule counters hit */
+};
+
+#define ACK 0x10
+#define PSH 0x08
+#define F(s, d, p, sp, dp, fl, i, o)      \
+	{                                 \
+		s, d, p, sp, dp, fl, i, o \
+	}
+#define END                                                     \
+	{                                                       \
+		{ NULL, NULL, 0, 0, 0, 0, NULL, NULL }, 0, 0, 0 \
+	}
+
+struct rcase {
+	const char *name;
+	const char *setup; /* shell run in the namespace */
+	const char *unsupported4; /* substring of the reason, NULL: modelled */
+	struct fcase flows[12];
+};
+
+/* clang-format off */
+static const struct rcase cases[] = {
+{ "empty ruleset accepts", "true", NULL, {
+	{ F("10.0.0.1", "10.1.0.1", 6, 1000, 80, ACK, "a", "b"), FW_ACCEPT, 0, 0 },
+	END } },
+{ "drop by source prefix, policy accept",
+  "nft 'add table ip t; add chain ip t f { type filter hook forward priority 0; }; "
+  "add rule ip t f ip saddr 10.9.0.0/16 counter drop'", NULL, {
+	{ F("10.9.3.4", "10.1.0.1", 6, 1000, 80, ACK, "a", "b"), FW_DROP, 0, 1 },
+	{ F("10.8.3.4", "10.1.0.1", 6, 1000, 80, ACK, "a", "b"), FW_ACCEPT, 0, 0 },
+	END } },
+{ "default drop, established accept, ssh in",
+  "nft 'add table inet t; add chain inet t f { type filter hook forward priority 0; policy drop; }; "
+  "add rule inet t f ct state established,related accept; "
+  "add rule inet t f ct state invalid drop; "
+  "add rule inet t f iifname \"a\" tcp dport 22 accept'", NULL, {
+	{ F("10.0.0.1", "10.1.0.1", 6, 5555, 80, ACK, "a", "b"), FW_ACCEPT, 1, -1 },
+	{ F("fd00::1", "fd01::1", 17, 5555, 53, 0, "b", "a"), FW_ACCEPT, 1, -1 },
+	END } },
+{ "port range, set, interval set, negation",
+  "nft 'add table ip t; add set ip t bad { type ipv4_addr; flags interval; elements = { 10.5.0.0/16, 10.7.1.1-10.7.1.9 }; }; "
+  "add chain ip t f { type filter hook forward priority 0; }; "
+  "add rule ip t f ip saddr @bad drop; "
+  "add rule ip t f tcp dport 1000-2000 drop; "
+  "add rule ip t f udp dport { 53, 123 } accept; "
+  "add rule ip t f udp dport != 9999 drop'", NULL, {
+	{ F("10.5.200.1", "10.1.0.1", 6, 1, 80, ACK, "a", "b"), FW_DROP, 0, 0 },
+	{ F("10.7.1.9", "10.1.0.1", 6, 1, 80, ACK, "a", "b"), FW_DROP, 0, 0 },
+	{ F("10.7.1.10", "10.1.0.1", 6, 1, 80, ACK, "a", "b"), FW_ACCEPT, 0, 0 },
+	{ F("10.7.1.0", "10.1.0.1", 6, 1, 80, ACK, "a", "b"), FW_ACCEPT, 0, 0 },
+	{ F("10.6.0.1", "10.1.0.1", 6, 1, 1500, ACK, "a", "b"), FW_DROP, 0, 0 },
+	{ F("10.6.0.1", "10.1.0.1", 6, 1, 2001, ACK, "a", "b"), FW_ACCEPT, 0, 0 },
+	{ F("10.6.0.1", "10.1.0.1", 17, 1, 123, 0, "a", "b"), FW_ACCEPT, 0, 0 },
+	{ F("10.6.0.1", "10.1.0.1", 17, 1, 124, 0, "a", "b"), FW_DROP, 0, 0 },
+	{ F("10.6.0.1", "10.1.0.1", 17, 1, 9999, 0, "a", "b"), FW_ACCEPT, 0, 0 },
+	END } },
+{ "interface wildcard, jump/return, verdict map",
+  "nft 'add table ip t; add chain ip t u; add chain ip t v; "
+  "add chain ip t f { type filter hook forward priority 0; }; "
+  "add rule ip t u ip saddr 10.0.0.1 return; add rule ip t u drop; "
+  "add rule ip t v drop; "
+  "add rule ip t f iifname \"vx*\" jump u; "
+  "add rule ip t f tcp dport vmap { 23 : jump v, 25 : drop, 80 : accept }; "
+  "add rule ip t f oifname \"b\" drop'", NULL, {
+	{ F("10.0.0.1", "10.1.0.1", 6, 1, 443, ACK, "vx1", "c"), FW_ACCEPT, 0, 0 },
+	{ F("10.0.0.2", "10.1.0.1", 6, 1, 443, ACK, "vx1", "c"), FW_DROP, 0, 0 },
+	{ F("10.0.0.2", "10.1.0.1", 6, 1, 443, ACK, "v", "c"), FW_ACCEPT, 0, 0 },
+	{ F("10.0.0.2", "10.1.0.1", 6, 1, 23, ACK, "a", "c"), FW_DROP, 0, 0 },
+	{ F("10.0.0.2", "10.1.0.1", 6, 1, 25, ACK, "a", "c"), FW_DROP, 0, 0 },
+	{ F("10.0.0.2", "10.1.0.1", 6, 1, 80, ACK, "a", "b"), FW_ACCEPT, 0, 0 },
+	{ F("10.0.0.2", "10.1.0.1", 6, 1, 81, ACK, "a", "b"), FW_DROP, 0, 0 },
+	END } },
+{ "two base chains: both must accept, priority order",
+  "nft 'add table ip t; add chain ip t f1 { type filter hook forward priority 10; }; "
+  "add chain ip t f2 { type filter hook forward priority -10; policy drop; }; "
+  "add rule ip t f1 tcp dport 80 drop; add rule ip t f2 ip daddr 10.1.0.0/24 accept'", NULL, {
+	{ F("10.0.0.1", "10.1.0.1", 6, 1, 443, ACK, "a", "b"), FW_ACCEPT, 0, 0 },
+	{ F("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "a", "b"), FW_DROP, 0, 0 },
+	{ F("10.0.0.1", "10.2.0.1", 6, 1, 443, ACK, "a", "b"), FW_DROP, 0, 0 },
+	END } },
+{ "tcp flags read: known for TCP, unknown byte for UDP",
+  "nft 'add table ip t; add chain ip t f { type filter hook forward priority 0; }; "
+  "add rule ip t f @th,104,8 & 0x08 == 0x08 drop'", NULL, {
+	{ F("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK | PSH, "a", "b"), FW_DROP, 0, 0 },
+	{ F("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "a", "b"), FW_ACCEPT, 0, 0 },
+	{ F("10.0.0.1", "10.1.0.1", 17, 1, 80, 0, "a", "b"), FW_UNKNOWN, 0, 0 },
+	END } },
+{ "ip ttl is not in the flow key",
+  "nft 'add table ip t; add chain ip t f { type filter hook forward priority 0; }; "
+  "add rule ip t f ip ttl 5 drop'", NULL, {
+	{ F("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "a", "b"), FW_UNKNOWN, 0, 0 },
+	END } },
+{ "iptables-nft: conntrack, multiport, ranges, user chain, REJECT",
+  "iptables -P FORWARD DROP && "
+  "iptables -A FORWARD -m conntrack --ctstate INVALID -j DROP && "
+  "iptables -A FORWARD -s 10.9.0.0/16 -j DROP && "
+  "iptables -A FORWARD -p tcp --dport 1000:2000 -j REJECT && "
+  "iptables -A FORWARD -p udp -m multiport --dports 53,123,5000:5010 -j ACCEPT && "
+  "iptables -N USR && iptables -A USR -s 10.0.0.7 -j RETURN && iptables -A USR -j DROP && "
+  "iptables -A FORWARD -i veth+ -j USR && "
+  "iptables -A FORWARD -m state --state ESTABLISHED -m comment --comment x -j ACCEPT && "
+  "iptables -A FORWARD -p tcp --tcp-flags SYN,ACK ACK -j ACCEPT", NULL, {
+	{ F("10.9.0.1", "10.1.0.1", 6, 1, 80, ACK, "a", "b"), FW_DROP, 1, 1 },
+	{ F("10.0.0.1", "10.1.0.1", 6, 1, 1500, ACK, "a", "b"), FW_DROP, 1, 1 },
+	{ F("10.0.0.1", "10.1.0.1", 17, 1, 5005, 0, "a", "b"), FW_ACCEPT, 1, 1 },
+	{ F("10.0.0.1", "10.1.0.1", 17, 1, 5011, 0, "veth3", "b"), FW_DROP, 1, 2 },
+	{ F("10.0.0.7", "10.1.0.1", 17, 1, 5011, 0, "veth3", "b"), FW_ACCEPT, 1, 3 },
+	END } },
+{ "iptables-nft: stateless only, no conntrack dependency",
+  "iptables -A FORWARD -p tcp --tcp-flags SYN,ACK ACK -j ACCEPT && iptables -A FORWARD -p tcp -j DROP", NULL, {
+	{ F("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "a", "b"), FW_ACCEPT, 0, 1 },
+	{ F("10.0.0.1", "10.1.0.1", 6, 1, 80, 0, "a", "b"), FW_DROP, 0, 1 },
+	{ F("10.0.0.1", "10.1.0.1", 17, 1, 80, 0, "a", "b"), FW_ACCEPT, 0, 0 },
+	END } },
+{ "ip6tables-nft",
+  "ip6tables -A FORWARD -s fd00::/64 -p udp --dport 53 -j DROP", NULL, {
+	{ F("fd00::5", "fd01::1", 17, 1, 53, 0, "a", "b"), FW_DROP, 0, 1 },
+	{ F("fd02::5", "fd01::1", 17, 1, 53, 0, "a", "b"), FW_ACCEPT, 0, 0 },
+	END } },
+{ "unsupported: meta mark", "nft 'add table ip t; add chain ip t f { type filter hook forward priority 0; }; "
+  "add rule ip t f meta mark 1 drop'", "meta key", { END } },
+{ "unsupported: log", "nft 'add table ip t; add chain ip t f { type filter hook forward priority 0; }; "
+  "add rule ip t f log'", "expression 'log'", { END } },
+{ "unsupported: limit in a chain reached by a jump",
+  "nft 'add table ip t; add chain ip t u; add rule ip t u limit rate 1/second accept; "
+  "add chain ip t f { type filter hook forward priority 0; }; add rule ip t f jump u'",
+  "expression 'limit'", { END } },
+{ "unreached chain with an unknown expression does not matter",
+  "nft 'add table ip t; add chain ip t u; add rule ip t u limit rate 1/second accept; "
+  "add chain ip t f { type filter hook forward priority 0; }; add rule ip t f tcp dport 9 drop'", NULL, {
+	{ F("10.0.0.1", "10.1.0.1", 6, 1, 9, ACK, "a", "b"), FW_DROP, 0, 0 },
+	END } },
+{ "unsupported: nat on postrouting",
+  "nft 'add table ip n; add chain ip n p { type nat hook postrouting priority 100; }; "
+  "add rule ip n p masquerade'", "hook postrouting", { END } },
+{ "unsupported: iptables LOG target", "iptables -A FORWARD -j LOG", "xt target 'LOG'", { END } },
+{ "unsupported: dynamic set", "nft 'add table ip t; add set ip t s { type ipv4_addr; flags timeout; }; "
+  "add chain ip t f { type filter hook forward priority 0; }; add rule ip t f ip saddr @s drop'",
+  "changes without a new generation", { END } },
+{ "input chain does not affect forwarding",
+  "nft 'add table ip t; add chain ip t i { type filter hook input priority 0; policy drop; }; add rule ip t i log'", NULL, {
+	{ F("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "a", "b"), FW_ACCEPT, 0, 0 },
+	END } },
+};
+/* clang-format on */
+
+static int addr(const char *s, uint8_t *out, int *v6)
+{
+	*v6 = strchr(s, ':') != NULL;
+	return inet_pton(*v6 ? AF_INET6 : AF_INET, s, out) == 1 ? 0 : -1;
+}
+
+static int run_case(const struct rcase *c)
+{
+	struct fw_ruleset rs;
+	char cmd[4096];
+	int ret, nf = 0;
+
+	if (system("nft flush ruleset") != 0) {
+		printf("FAIL %s: nft flush ruleset\n", c->name);
+		return 1;
+	}
+	snprintf(cmd, sizeof(cmd), "%s >/dev/null 2>&1", c->setup);
+	if (system(cmd) != 0) {
+		printf("FAIL %s: setup failed: %s\n", c->name, c->setup);
+		return 1;
+	}
+	ret = fw_load(&rs);
+	if (ret) {
+		printf("FAIL %s: fw_load: %s\n", c->name, strerror(-ret));
+		return 1;
+	}
+	if (c->unsupported4) {
+		ret = !strstr(rs.unsupported[0], c->unsupported4);
+		printf("%s %s: reason '%s'\n", ret ? "FAIL" : "PASS", c->name,
+		       rs.unsupported[0]);
+		fw_free(&rs);
+		return ret;
+	}
+	if (rs.unsupported[0][0] || rs.unsupported[1][0]) {
+		printf("FAIL %s: unexpectedly unsupported: '%s' '%s'\n",
+		       c->name, rs.unsupported[0], rs.unsupported[1]);
+		fw_free(&rs);
+		return 1;
+	}
+	for (const struct fcase *fc = c->flows; fc->f.src; fc++, nf++) {
+		struct fw_pkt p = { 0 };
+		struct fw_trace t;
+		enum fw_result r;
+		int v6b;
+
+		if (addr(fc->f.src, p.saddr, &p.v6) ||
+		    addr(fc->f.dst, p.daddr, &v6b)) {
+			printf("FAIL %s: bad address\n", c->name);
+			fw_free(&rs);
+			return 1;
+		}
+		p.iif = 2;
+		p.oif = 3;
+		p.iifname = fc->f.in;
+		p.oifname = fc->f.out;
+		p.proto = fc->f.proto;
+		p.sport = fc->f.sport;
+		p.dport = fc->f.dport;
+		p.tcp_flags = fc->f.flags;
+		r = fw_eval(&rs, &p, &t);
+		if (r != fc->want || t.uses_ct != fc->ct ||
+		    (fc->hits >= 0 && r != FW_UNKNOWN &&
+		     t.nr_hits != fc->hits)) {
+			printf("FAIL %s: flow %d (%s -> %s %d/%d): verdict %d want %d, ct %d want %d, counters %d want %d (%s)\n",
+			       c->name, nf, fc->f.src, fc->f.dst, fc->f.proto,
+			       fc->f.dport, r, fc->want, t.uses_ct, fc->ct,
+			       t.nr_hits, fc->hits, t.why);
+			fw_free(&rs);
+			return 1;
+		}
+	}
+	printf("PASS %s (%d flows)\n", c->name, nf);
+	fw_free(&rs);
+	return 0;
+}
+
+int main(void)
+{
+	if (unshare(CLONE_NEWNET)) {
+		perror("unshare(CLONE_NEWNET)");
+		printf("FAIL setup: a private network namespace is needed\n");
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		failed |= run_case(&cases[i]);
+	return failed;
+}
