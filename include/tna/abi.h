@@ -31,19 +31,22 @@
 #define TNA_F_BR_NF4 (1ULL << 7) /* br_netfilter validates bridged IPv4 */
 #define TNA_F_ROUTE_TO_BR (1ULL << 8) /* routed egress may be a bridge */
 #define TNA_F_BR_NF6 (1ULL << 9) /* br_netfilter validates bridged IPv6 */
+/* The ingress's peer is a local stack (veth): TCP/UDP checksums may be left
+ * to offload, which a redirect loses; carry only complete, right ones. */
+#define TNA_F_CSUM (1ULL << 10)
 #define TNA_F_ALL                                                             \
 	(TNA_F_ROUTE4 | TNA_F_ROUTE6 | TNA_F_RPF4_LOOSE | TNA_F_RPF4_STRICT | \
 	 TNA_F_BRIDGE | TNA_F_BR_IP4 | TNA_F_BR_IP6 | TNA_F_BR_NF4 |          \
-	 TNA_F_ROUTE_TO_BR | TNA_F_BR_NF6)
+	 TNA_F_ROUTE_TO_BR | TNA_F_BR_NF6 | TNA_F_CSUM)
 
 /* Module names, indexed by bit number, for plan and status output. */
 #define TNA_FEATURE_NAMES                                                  \
 	{                                                                  \
 		"route4", "route6", "rpf4-loose", "rpf4-strict", "bridge", \
 			"bridge-ip4", "bridge-ip6", "br-netfilter4",       \
-			"route-to-bridge", "br-netfilter6"                 \
+			"route-to-bridge", "br-netfilter6", "l4-csum"      \
 	}
-#define TNA_NR_FEATURES 10
+#define TNA_NR_FEATURES 11
 
 /*
  * Per-interface read-only config, set between open and load. The verifier
@@ -65,38 +68,43 @@ struct tna_cfg {
  * handed to Linux for that reason. One list, so the enum, the names and the
  * stats map layout cannot drift apart.
  */
-#define TNA_STATS(X)                               \
-	X(FORWARDED, "forwarded")                  \
-	X(BRIDGED, "bridged")                      \
-	X(NOT_IP, "not_ip")                        \
-	X(NOT_FOR_US, "l2_not_for_us")             \
-	X(MALFORMED, "malformed")                  \
-	X(TTL, "ttl_exceeded")                     \
-	X(IP_OPTIONS, "ip_options")                \
-	X(FRAGMENT, "fragment")                    \
-	X(ICMP_SPECIAL, "icmp_error_or_nd")        \
-	X(MARTIAN, "martian_address")              \
-	X(FAMILY_OFF, "family_not_accelerated")    \
-	X(NOT_FWDED, "local_or_no_route")          \
-	X(NO_NEIGH, "no_neighbour")                \
-	X(FRAG_NEEDED, "frag_needed")              \
-	X(FWD_DISABLED, "forwarding_disabled")     \
-	X(BLACKHOLE, "blackhole_route")            \
-	X(UNREACHABLE, "unreachable_route")        \
-	X(PROHIBIT, "prohibit_route")              \
-	X(UNSUPP_ROUTE, "unsupported_route")       \
-	X(RPF, "rp_filter")                        \
-	X(SAME_IFACE, "same_interface")            \
-	X(EGRESS_NO_XDP, "egress_not_xdp_capable") \
-	X(BYPASS, "bypass")                        \
-	X(L2_FLOOD, "l2_broadcast_multicast")      \
-	X(L2_UNKNOWN, "fdb_miss")                  \
-	X(L2_SRC_UNKNOWN, "source_not_learned")    \
-	X(L2_LOCAL, "for_bridge_not_routed")       \
-	X(PORT_STATE, "port_not_forwarding")       \
-	X(SAME_PORT, "same_port")                  \
-	X(ISOLATED, "isolated_ports")              \
-	X(L2_MTU, "frame_exceeds_egress_mtu")
+#define TNA_STATS(X)                                         \
+	X(FORWARDED, "forwarded")                            \
+	X(BRIDGED, "bridged")                                \
+	X(NOT_IP, "not_ip")                                  \
+	X(NOT_FOR_US, "l2_not_for_us")                       \
+	X(MALFORMED, "malformed")                            \
+	X(TTL, "ttl_exceeded")                               \
+	X(IP_OPTIONS, "ip_options")                          \
+	X(FRAGMENT, "fragment")                              \
+	X(ICMP_SPECIAL, "icmp_error_or_nd")                  \
+	X(MARTIAN, "martian_address")                        \
+	X(FAMILY_OFF, "family_not_accelerated")              \
+	X(NOT_FWDED, "local_or_no_route")                    \
+	X(NO_NEIGH, "no_neighbour")                          \
+	X(FRAG_NEEDED, "frag_needed")                        \
+	X(FWD_DISABLED, "forwarding_disabled")               \
+	X(BLACKHOLE, "blackhole_route")                      \
+	X(UNREACHABLE, "unreachable_route")                  \
+	X(PROHIBIT, "prohibit_route")                        \
+	X(UNSUPP_ROUTE, "unsupported_route")                 \
+	X(RPF, "rp_filter")                                  \
+	X(SAME_IFACE, "same_interface")                      \
+	X(EGRESS_NO_XDP, "egress_not_xdp_capable")           \
+	X(BYPASS, "bypass")                                  \
+	X(L2_FLOOD, "l2_broadcast_multicast")                \
+	X(L2_UNKNOWN, "fdb_miss")                            \
+	X(L2_SRC_UNKNOWN, "source_not_learned")              \
+	X(L2_LOCAL, "for_bridge_not_routed")                 \
+	X(PORT_STATE, "port_not_forwarding")                 \
+	X(SAME_PORT, "same_port")                            \
+	X(ISOLATED, "isolated_ports")                        \
+	X(L2_MTU, "frame_exceeds_egress_mtu")                \
+	X(FW_UNKEYED, "firewall_not_tcp_udp_or_syn_fin_rst") \
+	X(FW_PENDING, "firewall_verdict_pending")            \
+	X(FW_LINUX, "firewall_not_accepted")                 \
+	X(FW_CT, "conntrack_not_established")                \
+	X(L4_CSUM, "l4_checksum_not_complete")
 
 #define TNA_STAT_ENUM(n, s) TNA_STAT_##n,
 enum tna_stat { TNA_STATS(TNA_STAT_ENUM) TNA_STAT_MAX };
@@ -138,11 +146,57 @@ struct tna_runtime {
 	 * only if the module is not needed at all.
 	 */
 	__u32 family_off;
+	/*
+	 * TNA_RT_FW4/6: forwarded packets of the family pass the fast path's
+	 * firewall: a verdict cached per flow (fw_flows) by the controller
+	 * for the ruleset of generation fw_gen; any other generation is a
+	 * miss. The controller bumps fw_gen on every nf_tables event.
+	 */
+	__u32 fw;
+	__u32 fw_gen;
+	/* Conntrack timeouts Linux would set (ms): established TCP, assured UDP. */
+	__u32 ct_tcp_ms;
+	__u32 ct_udp_ms;
 };
 
 #define TNA_RT_ROUTE4_OFF (1U << 0)
 #define TNA_RT_ROUTE6_OFF (1U << 1)
 #define TNA_RT_BRIDGE_OFF (1U << 2)
+#define TNA_RT_FW4 (1U << 0)
+#define TNA_RT_FW6 (1U << 1)
+
+/*
+ * Firewall flow cache: what the forward hook's rules can look at (the
+ * evaluator treats every other header byte as unknown). Only TCP and UDP
+ * without SYN/FIN/RST are keyed; everything else goes to Linux.
+ */
+struct tna_fw_key {
+	__u32 iif, oif; /* L3 devices: a bridge, not its port */
+	__u32 saddr[4], daddr[4]; /* IPv4 in [0], network order */
+	__u16 sport, dport; /* network order */
+	__u8 family; /* AF_INET or AF_INET6 */
+	__u8 proto;
+	__u8 tcp_flags; /* header byte 13 (0 for UDP) */
+	__u8 pad;
+};
+
+#define TNA_FW_PENDING 0 /* asked the controller (fw_upcall) */
+#define TNA_FW_ACCEPT 1 /* every forward base chain accepts: carry it */
+#define TNA_FW_LINUX 2 /* dropped, rejected or not decidable: Linux */
+
+#define TNA_FW_CT (1U << 0) /* verdict needs conntrack state "established" */
+
+struct tna_fw_val {
+	__u32 gen; /* runtime.fw_gen the verdict was computed for */
+	__u32 verdict; /* TNA_FW_* */
+	__u32 flags;
+	__u32 pad;
+	__u64 stamp; /* PENDING: when asked (bpf_ktime_get_coarse_ns) */
+	__u64 packets, bytes; /* carried by the fast path */
+};
+
+#define TNA_MAX_FLOWS 131072
+#define TNA_FW_RETRY_NS 100000000ULL /* re-ask after 100 ms without answer */
 
 /*
  * A next hop (neighbour) the fast path forwarded to: the L3 egress and the

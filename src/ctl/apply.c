@@ -33,7 +33,7 @@ int applier_init(struct applier *a, enum xdp_mode_pref mode)
 	memset(a, 0, sizeof(*a));
 	a->map_tx = a->map_stats = a->map_local4 = a->map_local6 = -1;
 	a->map_runtime = a->map_fdb = a->map_fdb_hits = a->map_ports = -1;
-	a->map_nh_seen = -1;
+	a->map_nh_seen = a->map_fw_flows = a->map_fw_upcall = -1;
 	a->mode = mode;
 	a->ncpus = libbpf_num_possible_cpus();
 	if (a->ncpus <= 0)
@@ -51,11 +51,13 @@ int applier_init(struct applier *a, enum xdp_mode_pref mode)
 	a->map_fdb_hits = shared_map(skel->maps.fdb_hits);
 	a->map_ports = shared_map(skel->maps.ports);
 	a->map_nh_seen = shared_map(skel->maps.nh_seen);
+	a->map_fw_flows = shared_map(skel->maps.fw_flows);
+	a->map_fw_upcall = shared_map(skel->maps.fw_upcall);
 	a->hit_used = calloc(TNA_MAX_FDB, 1);
 	if (a->map_tx < 0 || a->map_stats < 0 || a->map_local4 < 0 ||
 	    a->map_local6 < 0 || a->map_runtime < 0 || a->map_fdb < 0 ||
 	    a->map_fdb_hits < 0 || a->map_ports < 0 || a->map_nh_seen < 0 ||
-	    !a->hit_used) {
+	    a->map_fw_flows < 0 || a->map_fw_upcall < 0 || !a->hit_used) {
 		ret = -errno;
 		pr_warn("creating maps: %s\n", strerror(errno));
 		applier_free(a);
@@ -127,6 +129,8 @@ static struct tna *load_object(struct applier *a, const struct plan_iface *pi,
 	    (err = bpf_map__reuse_fd(skel->maps.fdb_hits, a->map_fdb_hits)) ||
 	    (err = bpf_map__reuse_fd(skel->maps.ports, a->map_ports)) ||
 	    (err = bpf_map__reuse_fd(skel->maps.nh_seen, a->map_nh_seen)) ||
+	    (err = bpf_map__reuse_fd(skel->maps.fw_flows, a->map_fw_flows)) ||
+	    (err = bpf_map__reuse_fd(skel->maps.fw_upcall, a->map_fw_upcall)) ||
 	    (err = bpf_map__reuse_fd(skel->maps.stats, a->map_stats)) ||
 	    (err = bpf_map__reuse_fd(skel->maps.local_addrs4, a->map_local4)) ||
 	    (err = bpf_map__reuse_fd(skel->maps.local_addrs6, a->map_local6)) ||
@@ -578,6 +582,20 @@ int applier_apply(struct applier *a, const struct plan *p)
 			p->family_off & TNA_RT_BRIDGE_OFF ? "to Linux" :
 							    "fast");
 	a->rt.family_off = p->family_off;
+	if (a->rt.fw != p->fw)
+		pr_info("firewall in the fast path: IPv4 %s, IPv6 %s\n",
+			p->fw & TNA_RT_FW4 ? "on" : "off",
+			p->fw & TNA_RT_FW6 ? "on" : "off");
+	/* A new ruleset or renamed interfaces: every cached verdict is stale. */
+	if (p->fw_genid != a->fw_genid || p->fw_names != a->fw_names ||
+	    a->fw_hold)
+		a->rt.fw_gen++;
+	a->fw_genid = p->fw_genid;
+	a->fw_names = p->fw_names;
+	a->fw_hold = 0;
+	a->rt.fw = p->fw;
+	a->rt.ct_tcp_ms = p->ct_tcp_ms;
+	a->rt.ct_udp_ms = p->ct_udp_ms;
 	if (sync_runtime(a))
 		pr_warn("runtime map: %s\n", strerror(errno));
 
@@ -644,6 +662,10 @@ void applier_free(struct applier *a)
 		close(a->map_ports);
 	if (a->map_nh_seen >= 0)
 		close(a->map_nh_seen);
+	if (a->map_fw_flows >= 0)
+		close(a->map_fw_flows);
+	if (a->map_fw_upcall >= 0)
+		close(a->map_fw_upcall);
 	free(a->tx);
 	free(a->local);
 	free(a->fdb);
@@ -655,7 +677,7 @@ void applier_free(struct applier *a)
 	a->nr_fdb = a->nr_ports = 0;
 	a->map_tx = a->map_stats = a->map_local4 = a->map_local6 = -1;
 	a->map_runtime = a->map_fdb = a->map_fdb_hits = a->map_ports = -1;
-	a->map_nh_seen = -1;
+	a->map_nh_seen = a->map_fw_flows = a->map_fw_upcall = -1;
 }
 
 const struct loaded *applier_find(const struct applier *a, int ifindex)
@@ -692,6 +714,16 @@ int applier_counters(const struct applier *a, int ifindex,
 		out[s].bytes += h->c[s].bytes;
 	}
 	return 0;
+}
+
+int applier_fw_hold(struct applier *a)
+{
+	/* Until the next plan: every flow of both families asks, and is
+	 * answered only from the ruleset read after this. */
+	a->rt.fw_gen++;
+	a->rt.fw = TNA_RT_FW4 | TNA_RT_FW6;
+	a->fw_hold = 1;
+	return sync_runtime(a);
 }
 
 int applier_set_bypass(struct applier *a, int on)

@@ -57,6 +57,10 @@ struct apply_error {
 struct applier {
 	int map_tx, map_stats, map_local4, map_local6, map_runtime;
 	int map_fdb, map_fdb_hits, map_ports, map_nh_seen;
+	int map_fw_flows, map_fw_upcall;
+	uint32_t fw_genid; /* nf_tables generation of the cached verdicts */
+	uint64_t fw_names;
+	int fw_hold; /* a ruleset change is being read */
 	struct loaded ifs[TNA_MAX_IFACES];
 	int nr;
 	uint8_t slot_used[TNA_MAX_IFACES];
@@ -95,6 +99,8 @@ int applier_prog_ids(const struct applier *a, uint32_t *ids, int max);
 int applier_counters(const struct applier *a, int ifindex,
 		     struct tna_counter out[TNA_STAT_MAX]);
 int applier_set_bypass(struct applier *a, int on);
+/* An nf_tables change is arriving: invalidate every cached verdict now. */
+int applier_fw_hold(struct applier *a);
 /*
  * Learned FDB entries of bridge br whose source the fast path carried
  * since the last call: at most max are written to out.

@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include "ctl.h"
 #include "daemon.h"
+#include "flows.h"
 #include "log.h"
 #include "mirror.h"
 #include "status.h"
@@ -28,6 +29,7 @@ struct daemon {
 	struct model m;
 	struct mirror mi;
 	struct applier a;
+	struct flows fl;
 	struct plan plan;
 	/* Every program id this process attached: link events can arrive late. */
 	uint32_t own[OWN_IDS];
@@ -201,8 +203,13 @@ static void serve(struct daemon *d, int lfd)
 				  .resyncs = d->mi.resyncs,
 				  .bypass = d->bypass,
 				  .fdb_refreshes = d->fdb_refreshes,
-				  .neigh_revalidations =
-					  d->neigh_revalidations };
+				  .neigh_revalidations = d->neigh_revalidations,
+				  .fw_upcalls = d->fl.upcalls,
+				  .fw_accepted = d->fl.accepted,
+				  .fw_dropped = d->fl.dropped,
+				  .fw_undecided = d->fl.undecided,
+				  .ct_liberal = d->fl.ct_liberal,
+				  .ct_missing = d->fl.ct_missing };
 	char req[128];
 	FILE *out;
 	int fd = ctl_accept(lfd, req, sizeof(req));
@@ -262,7 +269,15 @@ static int setup_timer(void)
 	return fd;
 }
 
-enum { FD_SIG, FD_TIMER, FD_CTL, FD_NL };
+static void nft_change(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	if (applier_fw_hold(&d->a))
+		pr_warn("runtime map: %s\n", strerror(errno));
+}
+
+enum { FD_SIG, FD_TIMER, FD_CTL, FD_FLOWS, FD_NL };
 
 int daemon_run(const struct run_opts *o)
 {
@@ -302,12 +317,21 @@ int daemon_run(const struct run_opts *o)
 			strerror(errno));
 		goto out_mirror;
 	}
+	if (flows_open(&d->fl, &d->a, &d->m)) {
+		fprintf(stderr, "tna: firewall flow verdicts: %s\n",
+			strerror(errno));
+		goto out_applier;
+	}
+	d->mi.on_nft_change = nft_change;
+	d->mi.cb_ctx = d;
 	replan(d);
 	pr_info("running\n");
 
 	pfd[FD_SIG] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 	pfd[FD_TIMER] = (struct pollfd){ .fd = tfd, .events = POLLIN };
 	pfd[FD_CTL] = (struct pollfd){ .fd = lfd, .events = POLLIN };
+	pfd[FD_FLOWS] =
+		(struct pollfd){ .fd = flows_fd(&d->fl), .events = POLLIN };
 	while (!stop) {
 		int fds[4], n = mirror_fds(&d->mi, fds, 4), tick = 0;
 
@@ -346,6 +370,9 @@ int daemon_run(const struct run_opts *o)
 				mirror_event(&d->mi, pfd[i].fd);
 		if (d->m.dirty && !stop)
 			replan(d);
+		/* After the plan: verdicts come from the newest ruleset. */
+		if (pfd[FD_FLOWS].revents)
+			flows_poll(&d->fl);
 		/* After the events: a station that moved is not refreshed back. */
 		if (tick && !stop) {
 			fdb_refresh(d);
@@ -356,6 +383,8 @@ int daemon_run(const struct run_opts *o)
 	}
 	pr_info("stopping: detaching everything\n");
 	ret = 0;
+	flows_close(&d->fl);
+out_applier:
 	applier_free(&d->a);
 out_mirror:
 	mirror_close(&d->mi);

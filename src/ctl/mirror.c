@@ -686,6 +686,7 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 static int nft_dump_chains(struct mirror *mi)
 {
 	char buf[256];
+	int ret;
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct nfgenmsg *nfg;
 
@@ -699,7 +700,16 @@ static int nft_dump_chains(struct mirror *mi)
 	nfg->version = NFNETLINK_V0;
 	mi->chains_stale = 0;
 	model_touch(mi->m);
-	return nl_talk(mi, mi->nf_req, nlh, chain_cb);
+	ret = nl_talk(mi, mi->nf_req, nlh, chain_cb);
+	if (ret)
+		return ret;
+	/* The rules themselves, for the fast path's firewall (nft.c). */
+	fw_free(&mi->m->fw);
+	mi->m->fw_err = fw_load(&mi->m->fw);
+	if (mi->m->fw_err)
+		pr_warn("reading the nf_tables ruleset: %s\n",
+			strerror(-mi->m->fw_err));
+	return 0;
 }
 
 /* --- xfrm: IPsec policies apply to forwarded packets -------------------- */
@@ -837,9 +847,17 @@ int mirror_poll(struct mirror *mi)
 	/* br_netfilter's switches; absent while the module is not loaded. */
 	int b4 = read_int("/proc/sys/net/bridge/bridge-nf-call-iptables", 0);
 	int b6 = read_int("/proc/sys/net/bridge/bridge-nf-call-ip6tables", 0);
+	int ct_tcp = read_int(
+		"/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_established",
+		0);
+	int ct_udp = read_int(
+		"/proc/sys/net/netfilter/nf_conntrack_udp_timeout_stream", 0);
 
 	if (h4 != m->mpath_hash4 || h6 != m->mpath_hash6 || l4 != m->legacy4 ||
-	    l6 != m->legacy6 || b4 != m->brnf4 || b6 != m->brnf6) {
+	    l6 != m->legacy6 || b4 != m->brnf4 || b6 != m->brnf6 ||
+	    ct_tcp != m->ct_tcp_est_s || ct_udp != m->ct_udp_stream_s) {
+		m->ct_tcp_est_s = ct_tcp;
+		m->ct_udp_stream_s = ct_udp;
 		m->mpath_hash4 = h4;
 		m->mpath_hash6 = h6;
 		m->legacy4 = l4;
@@ -1027,10 +1045,14 @@ static int nf_ev_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct mirror *mi = data;
 
-	/* Act on whole generations only: never on a half-applied ruleset. */
-	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) == NFNL_SUBSYS_NFTABLES &&
-	    NFNL_MSG_TYPE(nlh->nlmsg_type) == NFT_MSG_NEWGEN)
+	/* Any change (events follow the commit): cached verdicts are stale. */
+	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) == NFNL_SUBSYS_NFTABLES) {
+		if (mi->on_nft_change && !mi->nft_changing++)
+			mi->on_nft_change(mi->cb_ctx);
 		mi->chains_stale = 1;
+	}
+	/* Never act on the events themselves: the dump reads one whole
+	 * generation (the generation id is checked before and after). */
 	return MNL_CB_OK;
 }
 
@@ -1075,6 +1097,7 @@ int mirror_event(struct mirror *mi, int fd)
 		ret = dump_rules(mi);
 	if (!ret && mi->chains_stale)
 		ret = nft_dump_chains(mi);
+	mi->nft_changing = 0;
 	if (!ret && mi->xfrm_stale)
 		ret = xfrm_dump(mi);
 	if (!ret && mi->captures_stale)

@@ -24,6 +24,10 @@ struct mirror {
 	uint32_t netdev_mgmt;
 	unsigned int seq;
 	int rules_stale, chains_stale, xfrm_stale, captures_stale;
+	/* Called at the first nf_tables event of a batch, before any dump. */
+	void (*on_nft_change)(void *ctx);
+	void *cb_ctx;
+	int nft_changing;
 	unsigned long resyncs; /* full re-dumps after lost events */
 };
 

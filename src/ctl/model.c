@@ -34,6 +34,7 @@ void model_free(struct model *m)
 	free(m->rules);
 	free(m->fdb);
 	free(m->fdb_slots);
+	fw_free(&m->fw);
 	model_init(m);
 }
 

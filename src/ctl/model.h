@@ -7,11 +7,12 @@
 #ifndef TNA_MODEL_H
 #define TNA_MODEL_H
 
+#include "fw.h"
 #include <net/if.h>
 #include <stdint.h>
 
 #define MODEL_KIND_LEN 16
-#define MODEL_NOTE_LEN 128
+#define MODEL_NOTE_LEN 256
 
 /* Netconf values not (yet) reported for an interface. */
 #define CONF_UNKNOWN (-1)
@@ -123,6 +124,9 @@ struct model {
 	int nr_nft_bridge;
 	int brnf4, brnf6; /* bridge-nf-call-ip(6)tables, 0 if not loaded */
 	int legacy4, legacy6; /* iptables-legacy tables loaded */
+	struct fw_ruleset fw; /* nf_tables ruleset, read at each generation */
+	int fw_err; /* reading it failed: -errno */
+	int ct_tcp_est_s, ct_udp_stream_s; /* conntrack timeouts (sysctls) */
 	int nr_xfrm_policies; /* IPsec policies: checked on forwarded packets */
 	int capture_any; /* packet sockets on all interfaces (tcpdump -i any) */
 

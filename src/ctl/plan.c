@@ -209,11 +209,18 @@ static int family_blocked(const struct model *m, int v6, char *why, size_t len)
 	int legacy = v6 ? m->legacy6 : m->legacy4;
 	int hash = v6 ? m->mpath_hash6 : m->mpath_hash4;
 
-	if (nr_nft)
-		return snprintf(
-			why, len,
-			"netfilter chain on the forward path (%s): filtering not modelled yet",
-			nft->what);
+	if (nr_nft && m->fw_err)
+		return snprintf(why, len,
+				"netfilter chain on the forward path (%s): "
+				"ruleset unreadable (%s)",
+				nft->what, strerror(-m->fw_err));
+	if (nr_nft && m->fw.unsupported[v6][0])
+		return snprintf(why, len, "firewall not modelled: %s",
+				m->fw.unsupported[v6]);
+	if (nr_nft != m->fw.nr_fwd[v6])
+		return snprintf(why, len,
+				"netfilter chains changed while read (%s)",
+				nft->what);
 	if (legacy)
 		return snprintf(
 			why, len,
@@ -535,10 +542,28 @@ int plan_build(const struct model *m, const struct plan_opts *o, struct plan *p)
 	{
 		char why[MODEL_NOTE_LEN];
 
-		if (family_blocked(m, 0, why, sizeof(why)))
-			p->family_off |= TNA_RT_ROUTE4_OFF;
-		if (family_blocked(m, 1, why, sizeof(why)))
-			p->family_off |= TNA_RT_ROUTE6_OFF;
+		for (int f = 0; f < 2; f++) {
+			if (family_blocked(m, f, why, sizeof(why))) {
+				p->family_off |= f ? TNA_RT_ROUTE6_OFF :
+						     TNA_RT_ROUTE4_OFF;
+				NOTE(p->fw_note[f], "to Linux: %.230s", why);
+			} else if (f ? m->nr_nft_fwd6 : m->nr_nft_fwd4) {
+				p->fw |= f ? TNA_RT_FW6 : TNA_RT_FW4;
+				NOTE(p->fw_note[f],
+				     "in the fast path (%d forward base chains)",
+				     m->fw.nr_fwd[f]);
+			} else {
+				NOTE(p->fw_note[f], "no forward-path rules");
+			}
+		}
+		p->fw_genid = m->fw.genid;
+		p->ct_tcp_ms = m->ct_tcp_est_s * 1000U;
+		p->ct_udp_ms = m->ct_udp_stream_s * 1000U;
+		/* Rules match interface names: a rename is a new ruleset. */
+		for (int i = 0; i < m->nr_links; i++)
+			for (const char *c = m->links[i].name; *c; c++)
+				p->fw_names = p->fw_names * 31 + (uint8_t)*c +
+					      (uint64_t)m->links[i].ifindex;
 		if (m->nr_nft_bridge)
 			p->family_off |= TNA_RT_BRIDGE_OFF;
 	}
@@ -547,6 +572,16 @@ int plan_build(const struct model *m, const struct plan_opts *o, struct plan *p)
 	for (int i = 0; i < p->nr && br_egress; i++)
 		if (p->ifaces[i].features & (TNA_F_ROUTE4 | TNA_F_ROUTE6))
 			p->ifaces[i].features |= TNA_F_ROUTE_TO_BR;
+
+	/* A local stack behind a veth may leave TCP/UDP checksums to offload. */
+	for (int i = 0; i < p->nr; i++) {
+		const struct link *l = model_link_c(m, p->ifaces[i].ifindex);
+
+		if (l && !strcmp(l->kind, "veth") &&
+		    (p->ifaces[i].features &
+		     (TNA_F_ROUTE4 | TNA_F_ROUTE6 | TNA_F_BRIDGE)))
+			p->ifaces[i].features |= TNA_F_CSUM;
+	}
 
 	/* A program is worth attaching only if it can send somewhere else. */
 	for (int i = 0; i < p->nr; i++) {

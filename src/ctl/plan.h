@@ -65,6 +65,11 @@ struct plan {
 	struct plan_bridge *bridges;
 	int nr_bridges;
 	uint32_t family_off; /* TNA_RT_*_OFF: namespace-wide fallbacks */
+	uint32_t fw; /* TNA_RT_FW4/6: families that pass the firewall */
+	char fw_note[2][MODEL_NOTE_LEN]; /* per family: firewall where, why */
+	uint32_t fw_genid; /* nf_tables generation the verdicts follow */
+	uint64_t fw_names; /* hash of interface names and indexes */
+	uint32_t ct_tcp_ms, ct_udp_ms; /* conntrack timeouts to refresh to */
 };
 
 int plan_build(const struct model *m, const struct plan_opts *o, struct plan *p)

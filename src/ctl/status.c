@@ -216,6 +216,18 @@ static void render_json(FILE *out, const struct plan *p,
 	}
 	if (a)
 		json_u64(&j, "fdb_not_mirrored", a->fdb_full);
+	json_obj_open(&j, "firewall");
+	json_str(&j, "ipv4", p->fw_note[0]);
+	json_str(&j, "ipv6", p->fw_note[1]);
+	if (x) {
+		json_u64(&j, "flows_evaluated", x->fw_upcalls);
+		json_u64(&j, "flows_accepted", x->fw_accepted);
+		json_u64(&j, "flows_dropped", x->fw_dropped);
+		json_u64(&j, "flows_undecidable", x->fw_undecided);
+		json_u64(&j, "conntrack_window_tracking_off", x->ct_liberal);
+		json_u64(&j, "conntrack_not_yet_there", x->ct_missing);
+	}
+	json_obj_close(&j);
 	json_arr_open(&j, "bridges");
 	for (int i = 0; i < p->nr_bridges; i++) {
 		const struct plan_bridge *b = &p->bridges[i];
@@ -307,6 +319,13 @@ void status_render(FILE *out, const struct plan *p, const struct applier *a,
 		fprintf(out,
 			"IP forwarded since boot: Linux %lld (IPv4) + %lld (IPv6), fast path %llu (since start; not in the kernel's IP counters)\n",
 			x->kernel_fwd4, x->kernel_fwd6, fast_routed(p, a));
+	fprintf(out, "firewall: IPv4 %s; IPv6 %s\n", p->fw_note[0],
+		p->fw_note[1]);
+	if (x && (p->fw & (TNA_RT_FW4 | TNA_RT_FW6)))
+		fprintf(out,
+			"firewall flows: %lu evaluated, %lu accepted, %lu dropped, %lu left to Linux\n",
+			x->fw_upcalls, x->fw_accepted, x->fw_dropped,
+			x->fw_undecided);
 	for (int i = 0; i < p->nr_bridges; i++) {
 		const struct plan_bridge *b = &p->bridges[i];
 

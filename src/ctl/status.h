@@ -15,6 +15,9 @@ struct status_extra {
 	unsigned long neigh_revalidations; /* stale next hops re-probed */
 	/* Linux's own forwarded-packet counters (IP MIB), -1 if unknown */
 	long long kernel_fwd4, kernel_fwd6;
+	/* Firewall flow verdicts (flows.c) */
+	unsigned long fw_upcalls, fw_accepted, fw_dropped, fw_undecided;
+	unsigned long ct_liberal, ct_missing;
 };
 
 /*

@@ -5,11 +5,16 @@
  * hex line each, optionally filtered.
  *   tna-pktio send IFACE DMAC [--v6] --src A --dst B [--ttl N] [--proto udp|tcp|icmp]
  *             [--sport N] [--dport N] [--payload N] [--pad N] [--icmp-type N]
- *             [--count N] [--flows N] [--df] [--ethertype HEX] [--bad-csum]
+ *             [--count N] [--flows N] [--df] [--ethertype HEX] [--bad-csum] [--partial-csum]
  *             [--ip-options] [--frag-offset N] [--truncate N]
  *   tna-pktio send-file IFACE FILE      one "DMAC [send options]" per line
  *   tna-pktio recv IFACE --seconds S [--max N] [--ready FILE] [--udp-dport N] [--tcp-dport N]
  *             [--icmp-type N] [--no-control] [--norm-id] [--timestamps]
+ *   tna-pktio tcp-sink ADDR PORT SECONDS    accept, count bytes, print the total
+ *   tna-pktio tcp-send ADDR PORT BYTES      connect, send, print bytes sent
+ *   tna-pktio udp-echo ADDR PORT SECONDS    answer every datagram, print count
+ *   tna-pktio udp-ping ADDR PORT COUNT MS   COUNT datagrams, MS apart; print replies
+ * (real sockets: flows that conntrack sees established)
  * --no-control drops ARP, IPv6 hop-by-hop (MLD) and ICMPv6 neighbour
  * discovery/MLD, the traffic hosts generate on their own. --norm-id zeroes
  * the IPv4 identification of frames whose header checksum is right (and
@@ -36,10 +41,12 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: tna-pktio send IFACE DMAC [--v6] --src A --dst B [--ttl N] [--proto udp|tcp|icmp]\n"
 		"                 [--sport N] [--dport N] [--payload N] [--pad N] [--icmp-type N] [--count N] [--flows N] [--df]\n"
-		"                 [--ethertype HEX] [--bad-csum] [--ip-options] [--frag-offset N] [--truncate N]\n"
+		"                 [--ethertype HEX] [--bad-csum] [--partial-csum] [--ip-options] [--frag-offset N] [--truncate N]\n"
 		"       tna-pktio send-file IFACE FILE\n"
 		"       tna-pktio recv IFACE --seconds S [--max N] [--ready FILE] [--udp-dport N] [--tcp-dport N] [--icmp-type N]\n"
-		"                 [--no-control] [--norm-id] [--timestamps]\n");
+		"                 [--no-control] [--norm-id] [--timestamps]\n"
+		"       tna-pktio tcp-sink ADDR PORT SECONDS | tcp-send ADDR PORT BYTES\n"
+		"       tna-pktio udp-echo ADDR PORT SECONDS | udp-ping ADDR PORT COUNT MS\n");
 	return 2;
 }
 
@@ -90,6 +97,7 @@ enum {
 	O_NORM_ID,
 	O_ETHERTYPE,
 	O_BAD_CSUM,
+	O_PARTIAL_CSUM,
 	O_IP_OPTIONS,
 	O_FRAG_OFFSET,
 	O_TRUNCATE,
@@ -119,6 +127,7 @@ static const struct option opts[] = {
 	{ "norm-id", no_argument, NULL, O_NORM_ID },
 	{ "ethertype", required_argument, NULL, O_ETHERTYPE },
 	{ "bad-csum", no_argument, NULL, O_BAD_CSUM },
+	{ "partial-csum", no_argument, NULL, O_PARTIAL_CSUM },
 	{ "ip-options", no_argument, NULL, O_IP_OPTIONS },
 	{ "frag-offset", required_argument, NULL, O_FRAG_OFFSET },
 	{ "truncate", required_argument, NULL, O_TRUNCATE },
@@ -264,6 +273,9 @@ static int parse(int argc, char **argv, struct cfg *c)
 			break;
 		case O_BAD_CSUM:
 			c->s.bad_csum = 1;
+			break;
+		case O_PARTIAL_CSUM: /* as a local stack leaves it to offload */
+			c->s.l4_csum = 1;
 			break;
 		case O_IP_OPTIONS:
 			c->s.ihl = 6;
@@ -413,6 +425,159 @@ static int recv_frames(int fd, const struct cfg *c)
 	return 0;
 }
 
+/* --- real sockets ----------------------------------------------------- */
+
+static int sock_addr(const char *a, int port, struct sockaddr_storage *ss,
+		     socklen_t *len)
+{
+	struct sockaddr_in *s4 = (void *)ss;
+	struct sockaddr_in6 *s6 = (void *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, a, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		*len = sizeof(*s4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, a, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		*len = sizeof(*s6);
+		return 0;
+	}
+	return -1;
+}
+
+static int sock_for(const char *a, int port, int type, int bind_it)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, one = 1;
+
+	if (sock_addr(a, port, &ss, &len))
+		return -1;
+	fd = socket(ss.ss_family, type, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind_it ? bind(fd, (void *)&ss, len) :
+		      connect(fd, (void *)&ss, len)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void timeout_s(int fd, double s)
+{
+	struct timeval tv = { (time_t)s, (long)((s - (time_t)s) * 1e6) };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+static int tcp_sink(const char *a, int port, double secs)
+{
+	int fd = sock_for(a, port, SOCK_STREAM, 1), c;
+	long long total = 0;
+	char buf[65536];
+	ssize_t n;
+
+	if (fd < 0 || listen(fd, 4)) {
+		perror("tna-pktio: tcp-sink");
+		return 1;
+	}
+	timeout_s(fd, secs);
+	c = accept(fd, NULL, NULL);
+	if (c >= 0) {
+		timeout_s(c, secs);
+		while ((n = read(c, buf, sizeof(buf))) > 0)
+			total += n;
+		close(c);
+	}
+	printf("%lld\n", total);
+	close(fd);
+	return 0;
+}
+
+static int tcp_send(const char *a, int port, long long bytes)
+{
+	int fd = sock_for(a, port, SOCK_STREAM, 0);
+	long long sent = 0;
+	char buf[1400];
+	ssize_t n;
+
+	if (fd < 0) {
+		perror("tna-pktio: tcp-send");
+		return 1;
+	}
+	timeout_s(fd, 10);
+	memset(buf, 'x', sizeof(buf));
+	while (sent < bytes) {
+		size_t want = bytes - sent < (long long)sizeof(buf) ?
+				      (size_t)(bytes - sent) :
+				      sizeof(buf);
+
+		n = write(fd, buf, want);
+		if (n <= 0)
+			break;
+		sent += n;
+	}
+	shutdown(fd, SHUT_WR);
+	while (read(fd, buf, sizeof(buf)) > 0) /* until the peer closes */
+		;
+	close(fd);
+	printf("%lld\n", sent);
+	return sent == bytes ? 0 : 1;
+}
+
+static int udp_echo(const char *a, int port, double secs)
+{
+	int fd = sock_for(a, port, SOCK_DGRAM, 1), count = 0;
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof(peer);
+	char buf[2048];
+	ssize_t n;
+
+	if (fd < 0) {
+		perror("tna-pktio: udp-echo");
+		return 1;
+	}
+	timeout_s(fd, secs);
+	while ((n = recvfrom(fd, buf, sizeof(buf), 0, (void *)&peer, &len)) >
+	       0) {
+		sendto(fd, buf, n, 0, (void *)&peer, len);
+		count++;
+		len = sizeof(peer);
+	}
+	printf("%d\n", count);
+	close(fd);
+	return 0;
+}
+
+static int udp_ping(const char *a, int port, int count, int ms)
+{
+	int fd = sock_for(a, port, SOCK_DGRAM, 0), replies = 0;
+	char buf[64] = "tna";
+
+	if (fd < 0) {
+		perror("tna-pktio: udp-ping");
+		return 1;
+	}
+	timeout_s(fd, ms / 1000.0 + 0.2);
+	for (int i = 0; i < count; i++) {
+		if (send(fd, buf, sizeof(buf), 0) < 0)
+			continue;
+		if (recv(fd, buf, sizeof(buf), 0) > 0)
+			replies++;
+		usleep(ms * 1000);
+	}
+	printf("%d\n", replies);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_ll sll;
@@ -422,6 +587,15 @@ int main(int argc, char **argv)
 
 	if (argc < 3)
 		return usage();
+	if (argc == 5 && !strcmp(argv[1], "tcp-sink"))
+		return tcp_sink(argv[2], atoi(argv[3]), atof(argv[4]));
+	if (argc == 5 && !strcmp(argv[1], "tcp-send"))
+		return tcp_send(argv[2], atoi(argv[3]), atoll(argv[4]));
+	if (argc == 5 && !strcmp(argv[1], "udp-echo"))
+		return udp_echo(argv[2], atoi(argv[3]), atof(argv[4]));
+	if (argc == 6 && !strcmp(argv[1], "udp-ping"))
+		return udp_ping(argv[2], atoi(argv[3]), atoi(argv[4]),
+				atoi(argv[5]));
 	cfg_init(&c);
 	if (!strcmp(argv[1], "send")) {
 		if (argc < 4 || parse_mac(argv[3], dmac) ||

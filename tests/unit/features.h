@@ -20,6 +20,8 @@ static inline int plannable(uint64_t f)
 		return 0;
 	if ((f & TNA_F_ROUTE_TO_BR) && !(f & route))
 		return 0;
+	if ((f & TNA_F_CSUM) && !(f & (route | TNA_F_BRIDGE)))
+		return 0;
 	if (((f & TNA_F_BR_NF4) && !(f & TNA_F_BR_IP4)) ||
 	    ((f & TNA_F_BR_NF6) && !(f & TNA_F_BR_IP6)))
 		return 0;

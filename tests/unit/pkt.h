@@ -32,6 +32,9 @@ struct pkt_spec {
 	int hbh; /* IPv6: next header 0 (hop-by-hop) */
 	uint8_t tos;
 	int l3_len; /* >0: only this many bytes of L3 header (truncated frame) */
+	/* TCP/UDP checksum: 0 right; 1 left to offload (the pseudo-header
+	 * sum, as a local stack's CHECKSUM_PARTIAL); 2 zero (UDP: none) */
+	int l4_csum;
 };
 
 static inline uint16_t pkt_csum(const void *p, int len, uint32_t sum)
@@ -125,6 +128,27 @@ static inline int pkt_build(uint8_t *buf, const struct pkt_spec *s,
 			v = pkt_csum(th, l4 + s->payload, 0);
 			memcpy(th + 2, &v, 2);
 		}
+	}
+	if (proto == 6 || proto == 17) {
+		uint32_t sum = 0;
+		uint8_t *a = ip + (s->v6 ? 8 : 12);
+		int alen = s->v6 ? 32 : 8, off = proto == 6 ? 16 : 6;
+
+		for (int i = 0; i < alen; i += 2)
+			sum += (a[i] << 8) | a[i + 1];
+		sum += proto + l4 + s->payload;
+		if (s->l4_csum == 1) {
+			while (sum >> 16)
+				sum = (sum & 0xffff) + (sum >> 16);
+			v = htons((uint16_t)sum);
+		} else {
+			v = s->l4_csum == 2 ?
+				    0 :
+				    pkt_csum(th, l4 + s->payload, sum);
+			if (proto == 17 && s->l4_csum != 2 && !v)
+				v = 0xffff;
+		}
+		memcpy(th + off, &v, 2);
 	}
 	len = 14 + ip_len + s->pad - s->truncate;
 	if (s->l3_len)

@@ -34,6 +34,9 @@ struct tcase {
 	const char *via; /* routed: egress (source MAC), default out0 */
 	int hit; /* FDB hit counter that must move (index + 1), 0: none */
 	uint32_t family_off; /* runtime TNA_RT_*_OFF during the case */
+	uint32_t fw; /* runtime TNA_RT_FW4/6 during the case */
+	int fw_cached; /* 1 + TNA_FW_* cached for the flow, 0: none */
+	uint32_t fw_flags; /* TNA_FW_CT ... of the cached verdict */
 };
 
 static const struct tcase cases[] = {
@@ -253,6 +256,102 @@ static const struct tcase cases[] = {
 	{ "bypass switch on", .in = { .src = "10.1.0.5", .dst = "10.3.0.9" },
 	  .bypass = 1, .verdict = XDP_PASS, .stat = STAT(BYPASS) },
 
+	/* transport checksums of a veth ingress (TNA_F_CSUM) */
+	{ "l4-csum: tcp, right checksum, forwarded",
+	  .features = R46 | TNA_F_CSUM,
+	  .in = { .src = "10.1.0.5",
+		  .dst = "10.3.0.9",
+		  .proto = 6,
+		  .payload = 333 },
+	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
+	{ "l4-csum: tcp left to offload: Linux", .features = R46 | TNA_F_CSUM,
+	  .in = { .src = "10.1.0.5",
+		  .dst = "10.3.0.9",
+		  .proto = 6,
+		  .payload = 333,
+		  .l4_csum = 1 },
+	  .verdict = XDP_PASS, .stat = STAT(L4_CSUM) },
+	{ "l4-csum: udp 1400 bytes, right", .features = R46 | TNA_F_CSUM,
+	  .in = { .src = "10.1.0.5", .dst = "10.3.0.9", .payload = 1400 },
+	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
+	{ "l4-csum: udp without checksum (ipv4)", .features = R46 | TNA_F_CSUM,
+	  .in = { .src = "10.1.0.5",
+		  .dst = "10.3.0.9",
+		  .payload = 31,
+		  .l4_csum = 2 },
+	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
+	{ "l4-csum: ipv6 udp left to offload: Linux",
+	  .features = R46 | TNA_F_CSUM,
+	  .in = { .v6 = 1,
+		  .src = "fd01::5",
+		  .dst = "fd03::9",
+		  .payload = 77,
+		  .l4_csum = 1 },
+	  .verdict = XDP_PASS, .stat = STAT(L4_CSUM) },
+	{ "l4-csum: ipv6 tcp odd length, right", .features = R46 | TNA_F_CSUM,
+	  .in = { .v6 = 1,
+		  .src = "fd01::5",
+		  .dst = "fd03::9",
+		  .proto = 6,
+		  .payload = 77 },
+	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
+	{ "l4-csum: bridged tcp left to offload: Linux", .ingress = "bp0",
+	  .features = BR_IP | TNA_F_CSUM, .smac = H0, .dmac = H1,
+	  .in = { .src = "10.20.0.5",
+		  .dst = "10.20.0.6",
+		  .proto = 6,
+		  .payload = 20,
+		  .l4_csum = 1 },
+	  .verdict = XDP_PASS, .stat = STAT(L4_CSUM) },
+	{ "l4-csum: bridged tcp, right checksum", .ingress = "bp0",
+	  .features = BR_IP | TNA_F_CSUM, .smac = H0, .dmac = H1,
+	  .in = { .src = "10.20.0.5",
+		  .dst = "10.20.0.6",
+		  .proto = 6,
+		  .payload = 21 },
+	  .verdict = XDP_REDIRECT, .stat = STAT(BRIDGED), .out = OUT_BRIDGED,
+	  .hit = 1 },
+	/* firewall: verdicts cached per flow by the controller */
+	{ "firewall: no verdict yet: Linux, controller asked",
+	  .in = { .src = "10.1.0.5",
+		  .dst = "10.3.0.9",
+		  .proto = 6,
+		  .sport = 4001 },
+	  .fw = TNA_RT_FW4, .verdict = XDP_PASS, .stat = STAT(FW_PENDING) },
+	{ "firewall: accepted flow forwarded",
+	  .in = { .src = "10.1.0.5",
+		  .dst = "10.3.0.9",
+		  .proto = 6,
+		  .sport = 4002 },
+	  .fw = TNA_RT_FW4, .fw_cached = 1 + TNA_FW_ACCEPT,
+	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
+	{ "firewall: dropped flow: Linux drops it",
+	  .in = { .src = "10.1.0.5",
+		  .dst = "10.3.0.9",
+		  .proto = 6,
+		  .sport = 4003 },
+	  .fw = TNA_RT_FW4, .fw_cached = 1 + TNA_FW_LINUX, .verdict = XDP_PASS,
+	  .stat = STAT(FW_LINUX) },
+	{ "firewall: accepted if established, no conntrack entry: Linux",
+	  .in = { .src = "10.1.0.5",
+		  .dst = "10.3.0.9",
+		  .proto = 6,
+		  .sport = 4004 },
+	  .fw = TNA_RT_FW4, .fw_cached = 1 + TNA_FW_ACCEPT,
+	  .fw_flags = TNA_FW_CT, .verdict = XDP_PASS, .stat = STAT(FW_CT) },
+	{ "firewall: icmp is not keyed: Linux",
+	  .in = { .src = "10.1.0.5",
+		  .dst = "10.3.0.9",
+		  .proto = 1,
+		  .payload = 56 },
+	  .fw = TNA_RT_FW4, .verdict = XDP_PASS, .stat = STAT(FW_UNKEYED) },
+	{ "firewall: ipv6 udp accepted",
+	  .in = { .v6 = 1, .src = "fd01::5", .dst = "fd03::9", .sport = 4005 },
+	  .fw = TNA_RT_FW6, .fw_cached = 1 + TNA_FW_ACCEPT,
+	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
+	{ "firewall: ipv4 only: ipv6 not checked",
+	  .in = { .v6 = 1, .src = "fd01::5", .dst = "fd03::9", .sport = 4006 },
+	  .fw = TNA_RT_FW4, .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
 	/* runtime switches: a chain appears, no new program needed */
 	{ "runtime: IPv4 routing off (a forward chain appeared)",
 	  .in = { .src = "10.1.0.5", .dst = "10.3.0.9" },
@@ -530,6 +629,37 @@ static int expected(const struct tcase *c, const uint8_t *in, int len,
 	return pkt_forwarded(want, in, len, c->nh ? c->nh : NEIGH_OUT0, via);
 }
 
+/* Runtime firewall switch and, if asked, the flow's cached verdict. */
+static int fw_prepare(struct tna *skel, const struct tcase *c,
+		      const uint8_t *frame)
+{
+	struct tna_runtime rt = { .route_mtu6 = 1280,
+				  .fw = c->fw,
+				  .fw_gen = 7 };
+	struct tna_fw_key k = { .family = c->in.v6 ? AF_INET6 : AF_INET,
+				.proto = c->in.proto ? c->in.proto : 17 };
+	struct tna_fw_val v = { .gen = 7, .flags = c->fw_flags };
+	const uint8_t *ip = frame + 14, *th = ip + (c->in.v6 ? 40 : 20);
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.runtime), &zero, &rt,
+				BPF_ANY))
+		return -1;
+	if (!c->fw_cached)
+		return 0;
+	k.iif = if_nametoindex(c->ingress ? c->ingress : "in0");
+	k.oif = if_nametoindex(c->via ? c->via : "out0");
+	memcpy(k.saddr, ip + (c->in.v6 ? 8 : 12), c->in.v6 ? 16 : 4);
+	memcpy(k.daddr, ip + (c->in.v6 ? 24 : 16), c->in.v6 ? 16 : 4);
+	memcpy(&k.sport, th, 2);
+	memcpy(&k.dport, th + 2, 2);
+	if (k.proto == 6)
+		k.tcp_flags = th[13];
+	v.verdict = c->fw_cached - 1;
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.fw_flows), &k, &v,
+				   BPF_ANY);
+}
+
 static int run_case(const struct tcase *c)
 {
 	const char *ingress = c->ingress ? c->ingress : "in0";
@@ -556,6 +686,10 @@ static int run_case(const struct tcase *c)
 	for (int i = 0; i < NR_FDB; i++)
 		hits[i] = fdb_hits(skel, i);
 	set_runtime(skel, c->bypass, c->family_off);
+	if (c->fw && fw_prepare(skel, c, in)) {
+		printf("FAIL %s: firewall setup\n", c->name);
+		return 1;
+	}
 	opts.data_in = in;
 	opts.data_size_in = len;
 	opts.data_out = out;

@@ -17,6 +17,8 @@
 	(NETDEV_XDP_ACT_BASIC | NETDEV_XDP_ACT_REDIRECT | \
 	 NETDEV_XDP_ACT_NDO_XMIT)
 #define R46 (TNA_F_ROUTE4 | TNA_F_ROUTE6)
+/* Modules besides the checksum check every veth ingress gets. */
+#define FEAT(pi) ((pi)->features & ~TNA_F_CSUM)
 
 static int failed;
 static const char *current;
@@ -92,7 +94,7 @@ static int t_basic(void)
 	for (int i = 2; i <= 3; i++) {
 		const struct plan_iface *pi = get(&p, i);
 
-		CHECK(pi->accelerate && pi->features == R46 && pi->egress,
+		CHECK(pi->accelerate && FEAT(pi) == R46 && pi->egress,
 		      "%s: accelerate %d features %llx egress %d", pi->name,
 		      pi->accelerate, (unsigned long long)pi->features,
 		      pi->egress);
@@ -116,7 +118,7 @@ static int t_forwarding_off(void)
 	CHECK(!get(&p, 2)->accelerate &&
 		      strstr(get(&p, 2)->reason, "forwarding disabled"),
 	      "a: %s", get(&p, 2)->reason);
-	CHECK(get(&p, 3)->accelerate && get(&p, 3)->features == TNA_F_ROUTE6,
+	CHECK(get(&p, 3)->accelerate && FEAT(get(&p, 3)) == TNA_F_ROUTE6,
 	      "b keeps route6 only: %llx",
 	      (unsigned long long)get(&p, 3)->features);
 	CHECK(strstr(get(&p, 3)->family_note[0], "forwarding disabled"),
@@ -134,7 +136,7 @@ static int t_v6_all_off(void)
 	router(&m);
 	m.fwd6_all = 0; /* Linux's ip6_forward() checks "all" too */
 	PLAN(&m, NULL, &p);
-	CHECK(get(&p, 2)->features == TNA_F_ROUTE4, "route4 only: %llx",
+	CHECK(FEAT(get(&p, 2)) == TNA_F_ROUTE4, "route4 only: %llx",
 	      (unsigned long long)get(&p, 2)->features);
 	plan_free(&p);
 	model_free(&m);
@@ -209,7 +211,7 @@ static int t_netfilter(void)
 	m.legacy6 = 1;
 	PLAN(&m, NULL, &p);
 	/* Namespace-wide blocks are runtime switches: the modules stay. */
-	CHECK(get(&p, 2)->accelerate && get(&p, 2)->features == R46 &&
+	CHECK(get(&p, 2)->accelerate && FEAT(get(&p, 2)) == R46 &&
 		      p.family_off == (TNA_RT_ROUTE4_OFF | TNA_RT_ROUTE6_OFF),
 	      "both families switched off at runtime: features %llx off %x",
 	      (unsigned long long)get(&p, 2)->features, p.family_off);
@@ -230,7 +232,7 @@ static int t_netfilter(void)
 	m.nr_nft_fwd4 = 1;
 	plan_free(&p);
 	PLAN(&m, NULL, &p);
-	CHECK(get(&p, 2)->features == R46 && p.family_off == TNA_RT_ROUTE4_OFF,
+	CHECK(FEAT(get(&p, 2)) == R46 && p.family_off == TNA_RT_ROUTE4_OFF,
 	      "IPv4 off at runtime only: %llx %x",
 	      (unsigned long long)get(&p, 2)->features, p.family_off);
 	plan_free(&p);
@@ -253,12 +255,12 @@ static int t_rp_filter_max(void)
 	m.rpf4_all = 1;
 	model_link(&m, 3)->rpf4 = 2; /* Linux takes the max: 2, loose */
 	PLAN(&m, NULL, &p);
-	CHECK(get(&p, 2)->features == (R46 | TNA_F_RPF4_STRICT), "a strict");
-	CHECK(get(&p, 3)->features == (R46 | TNA_F_RPF4_LOOSE), "b loose");
+	CHECK(FEAT(get(&p, 2)) == (R46 | TNA_F_RPF4_STRICT), "a strict");
+	CHECK(FEAT(get(&p, 3)) == (R46 | TNA_F_RPF4_LOOSE), "b loose");
 	plan_free(&p);
 	model_rule_add(&m, &r);
 	PLAN(&m, NULL, &p);
-	CHECK(get(&p, 2)->features == TNA_F_ROUTE6 &&
+	CHECK(FEAT(get(&p, 2)) == TNA_F_ROUTE6 &&
 		      strstr(get(&p, 2)->family_note[0], "iif"),
 	      "iif rule with rp_filter: v4 to Linux (%s)",
 	      get(&p, 2)->family_note[0]);
@@ -372,9 +374,8 @@ static int t_bridge_ports(void)
 	for (int i = 4; i <= 6; i += 2) {
 		const struct plan_iface *pi = get(&p, i);
 
-		CHECK(pi->accelerate && pi->features == want &&
-			      pi->bridge == 5 && pi->l3_ifindex == 5 &&
-			      pi->egress,
+		CHECK(pi->accelerate && FEAT(pi) == want && pi->bridge == 5 &&
+			      pi->l3_ifindex == 5 && pi->egress,
 		      "%s: accelerate %d features %llx bridge %d l3 %d",
 		      pi->name, pi->accelerate,
 		      (unsigned long long)pi->features, pi->bridge,
@@ -389,7 +390,7 @@ static int t_bridge_ports(void)
 		      get(&p, 5)->has_port &&
 		      get(&p, 5)->port.flags == TNA_PORT_IS_BRIDGE,
 	      "br0: not attached, not an egress, ports entry as a bridge");
-	CHECK(get(&p, 2)->features == (R46 | TNA_F_ROUTE_TO_BR),
+	CHECK(FEAT(get(&p, 2)) == (R46 | TNA_F_ROUTE_TO_BR),
 	      "a routes into bridges: %llx",
 	      (unsigned long long)get(&p, 2)->features);
 	CHECK(p.nr_fdb == 4, "4 FDB entries planned, got %d", p.nr_fdb);
@@ -538,6 +539,61 @@ static int t_bridge_netfilter(void)
 	PLAN(&m, NULL, &p);
 	CHECK(get(&p, 4)->port.flags & TNA_PORT_IP6_OFF,
 	      "per-bridge nf_call_ip6tables with ip6 rules: IPv6 to Linux");
+	plan_free(&p);
+	model_free(&m);
+	return 0;
+}
+
+/* A forward ruleset the model holds: modelled, or not (with the reason). */
+static int t_firewall(void)
+{
+	struct model m;
+	struct plan p;
+
+	router(&m);
+	m.nr_nft_fwd4 = m.nr_nft_fwd6 = 1;
+	m.fw.nr_fwd[0] = m.fw.nr_fwd[1] = 1;
+	m.ct_tcp_est_s = 432000;
+	PLAN(&m, NULL, &p);
+	CHECK(p.family_off == 0 && p.fw == (TNA_RT_FW4 | TNA_RT_FW6) &&
+		      p.ct_tcp_ms == 432000000U &&
+		      strstr(p.fw_note[0], "in the fast path"),
+	      "modelled: firewall in the fast path (off %x fw %x '%s')",
+	      p.family_off, p.fw, p.fw_note[0]);
+	plan_free(&p);
+	snprintf(m.fw.unsupported[1], sizeof(m.fw.unsupported[1]),
+		 "ip6 t f handle 4: expression 'log'");
+	PLAN(&m, NULL, &p);
+	CHECK(p.family_off == TNA_RT_ROUTE6_OFF && p.fw == TNA_RT_FW4 &&
+		      strstr(get(&p, 2)->family_note[1], "expression 'log'") &&
+		      strstr(p.fw_note[1], "to Linux"),
+	      "IPv6 rule not modelled: IPv6 to Linux (%s)",
+	      get(&p, 2)->family_note[1]);
+	plan_free(&p);
+	m.fw.unsupported[1][0] = 0;
+	m.fw.nr_fwd[0] = 2; /* read while it changed */
+	PLAN(&m, NULL, &p);
+	CHECK(p.family_off == TNA_RT_ROUTE4_OFF,
+	      "chain count and ruleset disagree: IPv4 to Linux");
+	plan_free(&p);
+	model_free(&m);
+	return 0;
+}
+
+/* veth ingresses check TCP/UDP checksums (offload left to the peer). */
+static int t_csum(void)
+{
+	struct model m;
+	struct plan p;
+
+	router(&m);
+	snprintf(model_link(&m, 3)->kind, sizeof(model_link(&m, 3)->kind), "%s",
+		 "");
+	PLAN(&m, NULL, &p);
+	CHECK(get(&p, 2)->features & TNA_F_CSUM, "veth: l4-csum");
+	CHECK(!(get(&p, 3)->features & TNA_F_CSUM) && FEAT(get(&p, 3)) == R46,
+	      "device without a local peer: no l4-csum (%llx)",
+	      (unsigned long long)get(&p, 3)->features);
 	plan_free(&p);
 	model_free(&m);
 	return 0;
@@ -806,6 +862,9 @@ static const struct {
 	{ "netfilter chains, legacy tables, xfrm policies: family to Linux",
 	  t_netfilter },
 	{ "rp_filter max(all, iface) and iif rules", t_rp_filter_max },
+	{ "firewall: modelled per family, or to Linux with the reason",
+	  t_firewall },
+	{ "veth ingress: transport checksum check", t_csum },
 	{ "--iface and --exclude", t_select },
 	{ "bond ports, tc ingress and shaping qdiscs", t_bridge_and_tc },
 	{ "bridge ports: modules, ports map, FDB entries", t_bridge_ports },

@@ -13,6 +13,7 @@
 #include <linux/in.h>
 #include "parse.h"
 #include "fdb.h"
+#include "csum.h"
 #include "route.h"
 
 static __always_inline int mac_zero(const __u8 *a)
@@ -122,6 +123,11 @@ static __always_inline int bridge_in(struct xdp_md *ctx, struct pkt *p)
 		return -TNA_STAT_SAME_PORT; /* dropped, or hairpin: Linux decides */
 	if ((in->flags & TNA_PORT_ISOLATED) && (flags & TNA_PORT_ISOLATED))
 		return -TNA_STAT_ISOLATED;
+	if (HAS(TNA_F_CSUM)) {
+		rc = l4_csum_check(ctx, p->l3_proto);
+		if (rc < 0)
+			return rc;
+	}
 	rc = set_egress(port);
 	if (rc < 0)
 		return rc;

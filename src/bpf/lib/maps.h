@@ -83,4 +83,18 @@ struct {
 	__type(value, struct tna_runtime);
 } runtime SEC(".maps");
 
+/* Firewall verdict per flow, written by the controller (see struct tna_fw_key). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, TNA_MAX_FLOWS);
+	__type(key, struct tna_fw_key);
+	__type(value, struct tna_fw_val);
+} fw_flows SEC(".maps");
+
+/* Flows the fast path has no verdict for: the controller evaluates them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} fw_upcall SEC(".maps");
+
 #endif /* TNA_BPF_MAPS_H */

@@ -16,6 +16,8 @@
 #include "parse.h"
 #include "maps.h"
 #include "fdb.h"
+#include "fw.h"
+#include "csum.h"
 
 #ifndef AF_INET
 #define AF_INET 2
@@ -271,7 +273,6 @@ static __always_inline int route4(struct xdp_md *ctx, struct pkt *p,
 	rc = route_egress(&fib, L3_OFF + tot_len, p);
 	if (rc < 0)
 		return rc;
-	nh_note(&fib);
 	if (HAS(TNA_F_RPF4_LOOSE) || HAS(TNA_F_RPF4_STRICT)) {
 		iph = PTR_AT(ctx, L3_OFF, sizeof(*iph));
 		if (!iph)
@@ -280,6 +281,15 @@ static __always_inline int route4(struct xdp_md *ctx, struct pkt *p,
 		if (rc < 0)
 			return rc;
 	}
+	rc = fw4(ctx, fib.ifindex, tot_len, rt);
+	if (rc < 0)
+		return rc;
+	if (HAS(TNA_F_CSUM)) {
+		rc = l4_csum_check(ctx, bpf_htons(ETH_P_IP));
+		if (rc < 0)
+			return rc;
+	}
+	nh_note(&fib);
 
 	/* Decided: from here on the packet is ours to rewrite. */
 	rc = trim_to(ctx, L3_OFF + tot_len);
@@ -358,6 +368,14 @@ static __always_inline int route6(struct xdp_md *ctx, struct pkt *p,
 	rc = route_egress(&fib, L3_OFF + tot_len, p);
 	if (rc < 0)
 		return rc;
+	rc = fw6(ctx, fib.ifindex, tot_len, rt);
+	if (rc < 0)
+		return rc;
+	if (HAS(TNA_F_CSUM)) {
+		rc = l4_csum_check(ctx, bpf_htons(ETH_P_IPV6));
+		if (rc < 0)
+			return rc;
+	}
 	nh_note(&fib);
 
 	rc = trim_to(ctx, L3_OFF + tot_len);

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * This file contains the firewall module: after the router chose the
+ * egress, a forwarded TCP/UDP packet continues only if the controller has
+ * cached "every forward base chain accepts" for its flow under the current
+ * ruleset generation. A verdict that depended on "ct state" also needs the
+ * kernel's conntrack entry (bpf_xdp_ct_lookup) to say established, exactly
+ * as Linux would classify this packet; its timeout is then refreshed as
+ * Linux's own conntrack would. A miss asks the controller (ring buffer) and
+ * hands the packet to Linux. The cost does not depend on the rule count.
+ */
+#ifndef TNA_BPF_FW_H
+#define TNA_BPF_FW_H
+
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include "parse.h"
+#include "maps.h"
+
+#ifndef AF_INET
+#define AF_INET 2
+#endif /* AF_INET */
+#ifndef AF_INET6
+#define AF_INET6 10
+#endif /* AF_INET6 */
+
+/* The few conntrack fields read; CO-RE finds them in the running kernel. */
+struct ip_ct_tcp___tna {
+	__u8 state;
+} __attribute__((preserve_access_index));
+
+union nf_conntrack_proto___tna {
+	struct ip_ct_tcp___tna tcp;
+} __attribute__((preserve_access_index));
+
+struct nf_conn___tna {
+	unsigned long status;
+	union nf_conntrack_proto___tna proto;
+} __attribute__((preserve_access_index));
+
+struct bpf_ct_opts___tna {
+	__s32 netns_id;
+	__s32 error;
+	__u8 l4proto;
+	__u8 dir;
+	__u16 ct_zone_id;
+	__u8 ct_zone_dir;
+	__u8 reserved[3];
+};
+
+extern struct nf_conn___tna *bpf_xdp_ct_lookup(struct xdp_md *ctx,
+					       struct bpf_sock_tuple *tuple,
+					       __u32 tuple_sz,
+					       struct bpf_ct_opts___tna *opts,
+					       __u32 opts_sz) __ksym;
+extern void bpf_ct_release(struct nf_conn___tna *ct) __ksym;
+extern int bpf_ct_change_timeout(struct nf_conn___tna *ct,
+				 __u32 timeout) __ksym;
+
+/* enum ip_conntrack_status, enum tcp_conntrack */
+#define IPS_SEEN_REPLY (1UL << 1)
+#define IPS_ASSURED (1UL << 2)
+#define IPS_CONFIRMED (1UL << 3)
+#define IPS_SRC_NAT (1UL << 4)
+#define IPS_DST_NAT (1UL << 5)
+#define IPS_SEQ_ADJUST (1UL << 6)
+#define IPS_DYING (1UL << 9)
+#define IPS_FIXED_TIMEOUT (1UL << 10)
+#define IPS_TEMPLATE (1UL << 11)
+#define IPS_HELPER (1UL << 13)
+#define IPS_OFFLOAD (1UL << 14)
+#define IPS_NOT_OURS                                              \
+	(IPS_SRC_NAT | IPS_DST_NAT | IPS_SEQ_ADJUST | IPS_DYING | \
+	 IPS_TEMPLATE | IPS_HELPER | IPS_OFFLOAD)
+#define TCP_CONNTRACK_ESTABLISHED 3
+#define IP_CT_DIR_REPLY 1
+#define TCP_SYN_FIN_RST 0x07
+
+/*
+ * The conntrack entry Linux would find: established (the reply was seen,
+ * or this is the reply), assured, no NAT/helper/offload: refreshed as
+ * nf_ct_refresh_acct() would. Anything else is Linux's to classify.
+ */
+static __always_inline int ct_established(struct xdp_md *ctx,
+					  const struct tna_fw_key *k,
+					  const struct tna_runtime *rt)
+{
+	struct bpf_ct_opts___tna opts = { .netns_id = -1, .l4proto = k->proto };
+	struct bpf_sock_tuple tup = {};
+	struct nf_conn___tna *ct;
+	unsigned long status;
+	__u32 size, timeout;
+	int rc = -TNA_STAT_FW_CT;
+
+	if (k->family == AF_INET) {
+		tup.ipv4.saddr = k->saddr[0];
+		tup.ipv4.daddr = k->daddr[0];
+		tup.ipv4.sport = k->sport;
+		tup.ipv4.dport = k->dport;
+		size = sizeof(tup.ipv4);
+	} else {
+		__builtin_memcpy(tup.ipv6.saddr, k->saddr, 16);
+		__builtin_memcpy(tup.ipv6.daddr, k->daddr, 16);
+		tup.ipv6.sport = k->sport;
+		tup.ipv6.dport = k->dport;
+		size = sizeof(tup.ipv6);
+	}
+	ct = bpf_xdp_ct_lookup(ctx, &tup, size, &opts, sizeof(opts));
+	if (!ct)
+		return -TNA_STAT_FW_CT;
+	status = ct->status;
+	if (!(status & IPS_CONFIRMED) || !(status & IPS_ASSURED) ||
+	    (status & IPS_NOT_OURS))
+		goto out;
+	if (opts.dir != IP_CT_DIR_REPLY && !(status & IPS_SEEN_REPLY))
+		goto out;
+	if (k->proto == IPPROTO_TCP &&
+	    ct->proto.tcp.state != TCP_CONNTRACK_ESTABLISHED)
+		goto out;
+	timeout = k->proto == IPPROTO_TCP ? rt->ct_tcp_ms : rt->ct_udp_ms;
+	if (timeout && !(status & IPS_FIXED_TIMEOUT))
+		bpf_ct_change_timeout(ct, timeout);
+	rc = 0;
+out:
+	bpf_ct_release(ct);
+	return rc;
+}
+
+static __always_inline void fw_ask(struct tna_fw_key *k, struct tna_fw_val *v,
+				   const struct tna_runtime *rt)
+{
+	__u64 now = bpf_ktime_get_coarse_ns();
+
+	if (v) { /* in place: an older generation, or no answer yet */
+		if (v->gen == rt->fw_gen && now - v->stamp < TNA_FW_RETRY_NS)
+			return;
+		v->gen = rt->fw_gen;
+		v->verdict = TNA_FW_PENDING;
+		v->stamp = now;
+	} else {
+		struct tna_fw_val n = { .gen = rt->fw_gen,
+					.verdict = TNA_FW_PENDING,
+					.stamp = now };
+
+		bpf_map_update_elem(&fw_flows, k, &n, BPF_NOEXIST);
+	}
+	bpf_ringbuf_output(&fw_upcall, k, sizeof(*k), 0);
+}
+
+/* The key from the L4 header at l4_off; the addresses are already in k. */
+static __always_inline int fw_ports(struct xdp_md *ctx, __u32 l4_off,
+				    struct tna_fw_key *k)
+{
+	if (k->proto == IPPROTO_TCP) {
+		struct tcphdr *th = PTR_AT(ctx, l4_off, sizeof(*th));
+		__u8 flags;
+
+		if (!th)
+			return -TNA_STAT_MALFORMED;
+		flags = ((__u8 *)th)[13];
+		if (flags & TCP_SYN_FIN_RST)
+			return -TNA_STAT_FW_UNKEYED; /* conntrack must see it */
+		k->tcp_flags = flags;
+		k->sport = th->source;
+		k->dport = th->dest;
+		return 0;
+	}
+	if (k->proto == IPPROTO_UDP) {
+		struct udphdr *uh = PTR_AT(ctx, l4_off, sizeof(*uh));
+
+		if (!uh)
+			return -TNA_STAT_MALFORMED;
+		k->sport = uh->source;
+		k->dport = uh->dest;
+		return 0;
+	}
+	return -TNA_STAT_FW_UNKEYED;
+}
+
+/* 0: the forward hook accepts this packet; else a fallback reason. */
+static __always_inline int fw_verdict(struct xdp_md *ctx, __u32 l4_off,
+				      struct tna_fw_key *k, __u32 len,
+				      const struct tna_runtime *rt)
+{
+	struct tna_fw_val *v;
+	int rc;
+
+	rc = fw_ports(ctx, l4_off, k);
+	if (rc < 0)
+		return rc;
+	v = bpf_map_lookup_elem(&fw_flows, k);
+	if (!v || v->gen != rt->fw_gen || v->verdict == TNA_FW_PENDING) {
+		fw_ask(k, v, rt);
+		return -TNA_STAT_FW_PENDING;
+	}
+	if (v->verdict != TNA_FW_ACCEPT)
+		return -TNA_STAT_FW_LINUX;
+	if (v->flags & TNA_FW_CT) {
+		rc = ct_established(ctx, k, rt);
+		if (rc < 0)
+			return rc;
+	}
+	__sync_fetch_and_add(&v->packets, 1);
+	__sync_fetch_and_add(&v->bytes, len);
+	return 0;
+}
+
+static __always_inline int fw4(struct xdp_md *ctx, __u32 oif, __u32 len,
+			       const struct tna_runtime *rt)
+{
+	struct tna_fw_key k = { .iif = L3_IFINDEX,
+				.oif = oif,
+				.family = AF_INET };
+	struct iphdr *iph;
+
+	if (!(rt->fw & TNA_RT_FW4))
+		return 0;
+	iph = PTR_AT(ctx, L3_OFF, sizeof(*iph));
+	if (!iph)
+		return -TNA_STAT_MALFORMED;
+	k.proto = iph->protocol;
+	k.saddr[0] = iph->saddr;
+	k.daddr[0] = iph->daddr;
+	/* route4 carries no IPv4 options: the L4 header follows */
+	return fw_verdict(ctx, L3_OFF + sizeof(*iph), &k, len, rt);
+}
+
+static __always_inline int fw6(struct xdp_md *ctx, __u32 oif, __u32 len,
+			       const struct tna_runtime *rt)
+{
+	struct tna_fw_key k = { .iif = L3_IFINDEX,
+				.oif = oif,
+				.family = AF_INET6 };
+	struct ipv6hdr *ip6h;
+
+	if (!(rt->fw & TNA_RT_FW6))
+		return 0;
+	ip6h = PTR_AT(ctx, L3_OFF, sizeof(*ip6h));
+	if (!ip6h)
+		return -TNA_STAT_MALFORMED;
+	k.proto = ip6h->nexthdr; /* an extension header is not keyed */
+	__builtin_memcpy(k.saddr, &ip6h->saddr, 16);
+	__builtin_memcpy(k.daddr, &ip6h->daddr, 16);
+	return fw_verdict(ctx, L3_OFF + sizeof(*ip6h), &k, len, rt);
+}
+
+#endif /* TNA_BPF_FW_H */

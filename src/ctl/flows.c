@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The firewall's slow half: flows the fast path has no verdict for arrive
+ * on the fw_upcall ring buffer; each is evaluated against the ruleset
+ * (fw_eval) and the verdict written to fw_flows for the current generation.
+ * A verdict that depends on conntrack state is cached only once the flow's
+ * conntrack entry has been told not to track TCP windows (as nf_flow_table
+ * does for offloaded flows: conntrack will not see every packet, and must
+ * not judge the next one it sees, a FIN say, out of window).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <linux/netfilter/nf_conntrack_tcp.h>
+#include "flows.h"
+#include "log.h"
+
+static int flow_cb(void *ctx, void *data, size_t size);
+
+int flows_open(struct flows *f, struct applier *a, const struct model *m)
+{
+	memset(f, 0, sizeof(*f));
+	f->a = a;
+	f->m = m;
+	f->rb = ring_buffer__new(a->map_fw_upcall, flow_cb, f, NULL);
+	if (!f->rb)
+		return -errno;
+	f->ct = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	if (!f->ct || mnl_socket_bind(f->ct, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int err = -errno;
+
+		flows_close(f);
+		return err;
+	}
+	f->portid = mnl_socket_get_portid(f->ct);
+	f->seq = time(NULL);
+	return 0;
+}
+
+void flows_close(struct flows *f)
+{
+	if (f->rb)
+		ring_buffer__free(f->rb);
+	if (f->ct)
+		mnl_socket_close(f->ct);
+	f->rb = NULL;
+	f->ct = NULL;
+}
+
+int flows_fd(const struct flows *f)
+{
+	return f->rb ? ring_buffer__epoll_fd(f->rb) : -1;
+}
+
+void flows_poll(struct flows *f)
+{
+	if (f->rb)
+		ring_buffer__consume(f->rb);
+}
+
+static void put_tuple(struct nlmsghdr *nlh, const struct tna_fw_key *k)
+{
+	struct nlattr *t = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG);
+	struct nlattr *ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+	struct nlattr *pr;
+
+	if (k->family == AF_INET) {
+		mnl_attr_put_u32(nlh, CTA_IP_V4_SRC, k->saddr[0]);
+		mnl_attr_put_u32(nlh, CTA_IP_V4_DST, k->daddr[0]);
+	} else {
+		mnl_attr_put(nlh, CTA_IP_V6_SRC, 16, k->saddr);
+		mnl_attr_put(nlh, CTA_IP_V6_DST, 16, k->daddr);
+	}
+	mnl_attr_nest_end(nlh, ip);
+	pr = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
+	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, k->proto);
+	mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, k->sport);
+	mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, k->dport);
+	mnl_attr_nest_end(nlh, pr);
+	mnl_attr_nest_end(nlh, t);
+}
+
+/*
+ * Updates the existing conntrack entry of the flow (either direction; no
+ * NLM_F_CREATE): TCP window tracking off in both directions. -ENOENT while
+ * Linux has not created it yet.
+ */
+static int ct_liberal(struct flows *f, const struct tna_fw_key *k)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nf_ct_tcp_flags fl = { IP_CT_TCP_FLAG_BE_LIBERAL,
+				      IP_CT_TCP_FLAG_BE_LIBERAL };
+	struct nlattr *pi, *tcp;
+	struct nfgenmsg *nfg;
+	int ret;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = ++f->seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = k->family;
+	nfg->version = NFNETLINK_V0;
+	put_tuple(nlh, k);
+	pi = mnl_attr_nest_start(nlh, CTA_PROTOINFO);
+	tcp = mnl_attr_nest_start(nlh, CTA_PROTOINFO_TCP);
+	mnl_attr_put(nlh, CTA_PROTOINFO_TCP_FLAGS_ORIGINAL, sizeof(fl), &fl);
+	mnl_attr_put(nlh, CTA_PROTOINFO_TCP_FLAGS_REPLY, sizeof(fl), &fl);
+	mnl_attr_nest_end(nlh, tcp);
+	mnl_attr_nest_end(nlh, pi);
+	if (mnl_socket_sendto(f->ct, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	ret = mnl_socket_recvfrom(f->ct, buf, sizeof(buf));
+	if (ret < 0)
+		return -errno;
+	ret = mnl_cb_run(buf, ret, f->seq, f->portid, NULL, NULL);
+	return ret < 0 ? -errno : 0;
+}
+
+static const char *ifname(const struct model *m, uint32_t ifindex)
+{
+	const struct link *l = model_link_c(m, (int)ifindex);
+
+	return l ? l->name : "";
+}
+
+/* The clock of bpf_ktime_get_coarse_ns(). */
+static uint64_t now_coarse_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* The verdict for one flow, as Linux's forward hook would give it. */
+static void decide(struct flows *f, const struct tna_fw_key *k)
+{
+	struct tna_fw_val v = { .gen = f->a->rt.fw_gen,
+				.verdict = TNA_FW_LINUX };
+	struct fw_pkt p = { 0 };
+	struct fw_trace t;
+	enum fw_result r;
+	int ret;
+
+	f->upcalls++;
+	if (f->a->fw_hold)
+		return; /* a ruleset change is being read: the flow asks again */
+	p.v6 = k->family == AF_INET6;
+	p.iif = k->iif;
+	p.oif = k->oif;
+	p.iifname = ifname(f->m, k->iif);
+	p.oifname = ifname(f->m, k->oif);
+	memcpy(p.saddr, k->saddr, 16);
+	memcpy(p.daddr, k->daddr, 16);
+	p.proto = k->proto;
+	p.sport = ntohs(k->sport);
+	p.dport = ntohs(k->dport);
+	p.tcp_flags = k->tcp_flags;
+	r = fw_eval(&f->m->fw, &p, &t);
+	if (r == FW_ACCEPT) {
+		v.verdict = TNA_FW_ACCEPT;
+		if (t.uses_ct)
+			v.flags |= TNA_FW_CT;
+		f->accepted++;
+	} else if (r == FW_DROP) {
+		f->dropped++;
+	} else {
+		f->undecided++;
+		pr_debug("flow left to Linux: %s\n", t.why);
+	}
+	if (v.verdict == TNA_FW_ACCEPT && t.uses_ct &&
+	    k->proto == IPPROTO_TCP) {
+		ret = ct_liberal(f, k);
+		if (ret) {
+			/* no entry yet: the fast path asks again later */
+			f->ct_missing++;
+			v.verdict = TNA_FW_PENDING;
+			v.flags = 0;
+			v.stamp = now_coarse_ns();
+		} else {
+			f->ct_liberal++;
+		}
+	}
+	if (bpf_map_update_elem(f->a->map_fw_flows, k, &v, BPF_ANY))
+		pr_warn("fw_flows: %s\n", strerror(errno));
+}
+
+static int flow_cb(void *ctx, void *data, size_t size)
+{
+	if (size >= sizeof(struct tna_fw_key))
+		decide(ctx, data);
+	return 0;
+}
