@@ -13,6 +13,9 @@
 # byte for byte.
 #   tests/integ/gen.sh [FIRST_SEED [NR_SEEDS [LINES_PER_SCENARIO]]]
 # The defaults (20 seeds, 2,000 lines) send about 100,000 packets.
+# GEN_FW=1: firewall mode, every scenario a router with a random ruleset
+# (nft or iptables-nft), every packet list sent twice so that the second
+# pass meets the verdicts the fast path cached in the first.
 # A failing seed is printed with the command that re-runs it alone.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integ/lib.sh
@@ -21,6 +24,7 @@ NR=${2:-20}
 LINES=${3:-2000} # send-file lines per scenario; each sends 1-4 packets
 TOTAL=0
 DIVERGED=0
+GEN_FW=${GEN_FW:-0}
 
 pick() { # pick WORD...: one at random
 	local a=("$@")
@@ -130,12 +134,22 @@ scenario_bridge() {
 }
 
 # Sometimes a firewall: an nft forward chain dropping part of the traffic
-# (ip family: routed, and bridged through br_netfilter; bridge family).
+# (ip family: routed, and bridged through br_netfilter; bridge family), or
+# for routers a random ruleset (several rules, sets, ranges, a user chain,
+# conntrack state, policy) in an ip or inet table, or iptables-nft rules:
+# the fast path's firewall must give Linux's outcome for every packet.
 random_firewall() { # family
+	if [ "$GEN_FW" = 1 ]; then
+		random_ruleset
+		return
+	fi
 	[ $((RANDOM % 3)) = 0 ] || return 0
 	local rule
 	if [ "$1" = bridge ]; then
 		rule=$(pick "udp dport 5001 drop" "ip protocol icmp drop" "ether type ip6 drop")
+	elif [ $((RANDOM % 2)) = 0 ]; then
+		random_ruleset
+		return
 	else
 		rule=$(pick "udp dport 5001 drop" "ip daddr 10.90.0.0/24 drop" "tcp dport 9 drop" "icmp type echo-request drop")
 	fi
@@ -145,6 +159,50 @@ table $1 gen {
 }
 NFT
 	KIND_FW=", nft $1 forward: $rule"
+}
+
+random_ruleset() {
+	local fam rules="" n=$((1 + RANDOM % 6)) policy r s4 s6
+	s4=${SRC4[RANDOM % NK]}
+	s6=${SRC6[RANDOM % NK]}
+	if [ $((RANDOM % 4)) = 0 ]; then
+		# iptables-nft: xt matches (conntrack, multiport) and native ones
+		for _ in $(seq $n); do
+			r=$(pick "-p udp --dport 5001 -j DROP" "-s $s4 -p udp -j DROP" \
+				"-p tcp -m multiport --dports 9,5001 -j DROP" \
+				"-m conntrack --ctstate INVALID -j DROP" \
+				"-m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT" \
+				"-p udp --dport 1000:1500 -j REJECT" "-p tcp --tcp-flags SYN,ACK ACK -j ACCEPT" \
+				"-d 10.90.0.0/24 -j DROP" "-p icmp --icmp-type echo-request -j DROP")
+			# shellcheck disable=SC2086
+			nsx d iptables -A FORWARD $r
+			rules="$rules $r;"
+		done
+		policy=$(pick ACCEPT ACCEPT DROP)
+		nsx d iptables -P FORWARD "$policy"
+		KIND_FW=", iptables-nft FORWARD policy $policy:$rules"
+		return
+	fi
+	fam=$(pick ip inet)
+	for _ in $(seq $n); do
+		r=$(pick "udp dport 5001 drop" "ip daddr 10.90.0.0/24 drop" "tcp dport 9 counter drop" \
+			"icmp type echo-request drop" "udp dport 1000-1500 drop" "tcp dport { 9, 5001 } drop" \
+			"meta l4proto udp udp dport != 9 counter" "ip saddr $s4 udp dport 9 drop" \
+			"ip saddr @blk drop" "ct state established,related accept" "ct state invalid drop" \
+			"jump sub" "udp sport 1000 accept" "udp dport vmap { 9 : accept, 5001 : drop }" \
+			"tcp flags & (syn | ack) == ack accept")
+		[ "$fam" = inet ] && [ $((RANDOM % 4)) = 0 ] && r="ip6 saddr $s6 udp dport 9 drop"
+		rules="$rules $r;"
+	done
+	policy=$(pick accept accept drop)
+	nsx d nft -f - <<NFT
+table $fam gen {
+	set blk { type ipv4_addr; flags interval; elements = { $s4, 10.90.0.0/25 }; }
+	chain sub { udp dport 9 return; ip daddr 10.90.0.0/24 drop; }
+	chain fw { type filter hook forward priority 0; policy $policy; $rules }
+}
+NFT
+	KIND_FW=", nft $fam forward policy $policy:$rules"
 }
 
 # One line per packet, per sending host: "DMAC pktio-options"
@@ -200,8 +258,10 @@ run_phase() { # phase
 	for i in $(seq 0 $((NK - 1))); do
 		capture h$i h$i "$T/cap.$i" --seconds 3 --no-control --norm-id
 	done
-	for i in $(seq 0 $((NK - 1))); do
-		nsx h$i "$PKTIO" send-file h$i "$T/pk.$i"
+	for pass in $(seq $((1 + GEN_FW))); do
+		for i in $(seq 0 $((NK - 1))); do
+			nsx h$i "$PKTIO" send-file h$i "$T/pk.$i"
+		done
 	done
 	capture_wait
 	for i in $(seq 0 $((NK - 1))); do sort "$T/cap.$i" >"$T/$1.$i"; done
@@ -218,7 +278,10 @@ run_seed() {
 	ip netns add "$P-d"
 	nsip d link set lo up
 	quiet_icmp d
-	if [ $((seed % 2)) = 0 ]; then scenario_router; else scenario_bridge; fi
+	# Redirects have their own per-peer budget (9, then silence): with
+	# every list sent twice, how many go out would depend on timing.
+	[ "$GEN_FW" = 1 ] && nsx d sh -c 'echo 0 > /proc/sys/net/ipv4/conf/all/send_redirects; echo 0 > /proc/sys/net/ipv4/conf/default/send_redirects'
+	if [ $((seed % 2)) = 0 ] || [ "$GEN_FW" = 1 ]; then scenario_router; else scenario_bridge; fi
 	make_packets
 	run_phase warm # neighbours resolved, stations learned
 	run_phase linux
@@ -234,13 +297,13 @@ run_seed() {
 			diff "$T/linux.$i" "$T/tna.$i" | grep '^[<>]' | head -4 | cut -c1-160 | sed 's/^/      /'
 		fi
 	done
-	TOTAL=$((TOTAL + SENT))
+	TOTAL=$((TOTAL + SENT * (1 + GEN_FW)))
 	if [ $same = 1 ] && tna_stop; then
 		pass "seed $seed ($KIND$KIND_FW): $SENT packets sent, $got frames received, identical; fast path carried $fp"
 	else
 		tna_stop
 		DIVERGED=$((DIVERGED + 1))
-		fail "seed $seed ($KIND$KIND_FW) diverged; re-run: tests/integ/gen.sh $seed 1 $LINES"
+		fail "seed $seed ($KIND$KIND_FW) diverged; re-run: GEN_FW=$GEN_FW tests/integ/gen.sh $seed 1 $LINES"
 	fi
 	for h in $HOSTS d; do ip netns del "$P-$h"; done
 }

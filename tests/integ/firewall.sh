@@ -1,0 +1,163 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# The firewall in the fast path, on a router in namespaces with real
+# sockets: each ruleset (nft, iptables-nft) gives the same delivered and
+# blocked connections with Linux alone and with tna, established flows are
+# carried by the fast path, conntrack keeps them alive, a rule added under
+# traffic is enforced at once, and what cannot be modelled goes to Linux
+# with the reason in tna status.
+# The hosts compute their own TCP/UDP checksums (tx offload off), as
+# traffic arriving from a NIC has them: left to offload, a veth peer's
+# packets go to Linux (see tests/unit: l4-csum).
+cd "$(dirname "$0")/../.." || exit 1
+. tests/integ/lib.sh
+
+router_topology
+for h in h1 h2 h3; do nsx $h ethtool -K $h tx off >/dev/null; done
+
+fw_q() { status_json | jq -r ".firewall.$1"; }
+routed() { status_json | jq '[.interfaces[].counters.fast_path.routed // 0] | add'; }
+
+# stream SRC-HOST DST-ADDR PORT BYTES: bytes the sink got ("0" if blocked)
+stream() {
+	local dh=$2 port=$3 out=$T/sink.$RANDOM pid
+	case $2 in 10.20.2.* | fd20:2:*) dh=h2 ;; *) dh=h3 ;; esac
+	nsx $dh "$PKTIO" tcp-sink "$2" "$port" 4 >"$out" &
+	pid=$!
+	sleep 0.2
+	nsx "$1" timeout 3 "$PKTIO" tcp-send "$2" "$port" "$4" >/dev/null 2>&1
+	wait $pid
+	cat "$out"
+}
+
+ruleset_nft() {
+	nsx r nft -f - <<'NFT'
+table inet filter {
+	set blocked { type ipv4_addr; flags interval; elements = { 10.20.3.0/24 }; }
+	chain forward {
+		type filter hook forward priority 0; policy drop;
+		ct state established,related counter accept
+		ct state invalid drop
+		ip saddr @blocked drop
+		tcp dport { 5001, 6001 } counter accept
+		meta l4proto udp udp dport 5002 accept
+	}
+}
+NFT
+}
+
+ruleset_iptables() {
+	nsx r sh -e -c '
+	iptables -P FORWARD DROP
+	iptables -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+	iptables -A FORWARD -m conntrack --ctstate INVALID -j DROP
+	iptables -A FORWARD -s 10.20.3.0/24 -j DROP
+	iptables -A FORWARD -p tcp -m multiport --dports 5001,6001 -j ACCEPT
+	iptables -A FORWARD -p udp --dport 5002 -j ACCEPT
+	ip6tables -P FORWARD DROP
+	ip6tables -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+	ip6tables -A FORWARD -p tcp --dport 5001 -j ACCEPT'
+}
+
+# Connections: "src dst port bytes expect" (expect: all or none)
+CONNS=(
+	"h1 10.20.2.2 5001 20000000 all"
+	"h1 10.20.2.2 6001 3000000 all"
+	"h1 10.20.2.2 5003 100000 none"
+	"h3 10.20.2.2 5001 100000 none"
+	"h1 fd20:2::2 5001 10000000 all"
+)
+
+outcomes() { # phase: one line per connection
+	for c in "${CONNS[@]}"; do
+		read -r src dst port bytes _ <<<"$c"
+		echo "$(stream "$src" "$dst" "$port" "$bytes")"
+	done >"$T/$1"
+}
+
+check_outcomes() { # name
+	local i=0 ok=1 got want
+	for c in "${CONNS[@]}"; do
+		read -r _ _ _ bytes expect <<<"$c"
+		i=$((i + 1))
+		got=$(sed -n "${i}p" "$T/tna")
+		want=$(sed -n "${i}p" "$T/linux")
+		if [ "$got" != "$want" ] || { [ "$expect" = all ] && [ "$got" != "$bytes" ]; } ||
+			{ [ "$expect" = none ] && [ "$got" != 0 ]; }; then
+			echo "    connection $c: Linux $want bytes, tna $got"
+			ok=0
+		fi
+	done
+	[ $ok = 1 ]
+}
+
+for rs in nft iptables; do
+	nsx r nft flush ruleset
+	ruleset_$rs
+	outcomes linux
+	tna_start r
+	wait_for 10 attached r0
+	r0=$(routed)
+	outcomes tna
+	r1=$(routed)
+	check "$rs stateful ruleset: same connections delivered and blocked as Linux alone" check_outcomes
+	check "$rs: established flows carried by the fast path ($((r1 - r0)) packets)" [ $((r1 - r0)) -gt 10000 ]
+	check "$rs: verdicts from the ruleset ($(fw_q flows_accepted) flows accepted, window tracking off on $(fw_q conntrack_window_tracking_off))" \
+		[ "$(fw_q flows_accepted)" -ge 3 ]
+	note=$(fw_q ipv4)
+	check "$rs: tna status: IPv4 firewall $note" grep -q 'in the fast path' <<<"$note"
+	tna_stop || fail "$rs: daemon exit status"
+done
+
+# Conntrack sees nothing of what the fast path carries: tna refreshes the
+# entry's timeout as Linux would, so a short established timeout never
+# expires under a long fast-path flow.
+nsx r nft flush ruleset
+ruleset_nft
+nsx r sh -c 'echo 2 > /proc/sys/net/netfilter/nf_conntrack_udp_timeout_stream'
+tna_start r
+wait_for 10 attached r0
+nsx h2 "$PKTIO" udp-echo 10.20.2.2 5002 10 >"$T/echo" &
+EPID=$!
+nsx h1 "$PKTIO" udp-ping 10.20.2.2 5002 70 100 >"$T/ping" &
+PPID_=$!
+sleep 5
+ct_line=$(nsx r grep 'dport=5002' /proc/net/nf_conntrack | head -1)
+ct_left=$(awk '{print $5}' <<<"$ct_line")
+r0=$(routed)
+sleep 1
+r1=$(routed)
+wait $PPID_
+wait $EPID
+check "udp flow carried by the fast path after conntrack assured it ($((r1 - r0)) packets in 1 s)" [ $((r1 - r0)) -ge 10 ]
+check "conntrack timeout refreshed by the fast path (entry alive at 5 s with ${ct_left:-none} s left of 2 s)" \
+	sh -c "[ -n '$ct_left' ] && [ '$ct_left' -ge 1 ] && echo '$ct_line' | grep -q ASSURED"
+check "every ping answered ($(cat "$T/ping")/70)" [ "$(cat "$T/ping")" -ge 69 ]
+
+# A rule added under traffic is enforced at once: nothing arrives after
+# nft has returned.
+nsx h2 "$PKTIO" udp-echo 10.20.2.2 5002 8 >"$T/echo" &
+EPID=$!
+r0=$(routed)
+nsx h1 "$PKTIO" udp-ping 10.20.2.2 5002 60 50 >"$T/ping" &
+PPID_=$!
+sleep 3
+r1=$(routed)
+nsx r nft insert rule inet filter forward udp dport 5002 drop
+capture h2 h2 "$T/after" --seconds 1.5 --udp-dport 5002
+capture_wait
+wait $PPID_
+wait $EPID
+check "rule inserted under fast-path traffic: nothing delivered after nft returned ($(lines "$T/after") frames)" \
+	[ "$(lines "$T/after")" = 0 ]
+check "the flow was on the fast path before the rule ($((r1 - r0)) packets)" [ $((r1 - r0)) -gt 0 ]
+
+# Unsupported: a log rule makes the family Linux's, with the reason.
+nsx r nft add rule inet filter forward log prefix x
+wait_for 5 sh -c "ip netns exec $P-r $CLI status --json | jq -r .firewall.ipv4 | grep -q \"expression 'log'\""
+note=$(fw_q ipv4)
+check "log rule: IPv4 to Linux, reason in tna status ($note)" grep -q "to Linux.*expression 'log'" <<<"$note"
+got=$(stream h1 10.20.2.2 5001 100000)
+check "log rule: connections still as Linux decides ($got bytes)" [ "$got" = 100000 ]
+tna_stop || fail "daemon exit status"
+exit $FAILED
