@@ -14,6 +14,7 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <linux/neighbour.h>
+#include <linux/netfilter.h>
 #include <bpf/bpf.h>
 #include "ctl.h"
 #include "daemon.h"
@@ -197,6 +198,55 @@ static int replan(struct daemon *d)
 	return ret;
 }
 
+/*
+ * Rules with counters on the forward path: Linux's values read now, plus
+ * what the fast path carried for flows those rules counted.
+ */
+static int rule_lines(struct daemon *d, struct rule_line **out)
+{
+	struct fw_ruleset rs;
+	int n = 0;
+
+	*out = NULL;
+	if (!(d->plan.fw & (TNA_RT_FW4 | TNA_RT_FW6)) && !d->fl.nr_rules)
+		return 0;
+	flows_harvest(&d->fl);
+	if (fw_load(&rs))
+		return 0;
+	for (int c = 0; c < rs.nr_chains; c++)
+		for (int r = 0; r < rs.chains[c].n; r++)
+			n += rs.chains[c].r[r].counter;
+	*out = calloc(n ? n : 1, sizeof(**out));
+	n = 0;
+	for (int c = 0; *out && c < rs.nr_chains; c++) {
+		const struct fw_chain *ch = &rs.chains[c];
+
+		for (int r = 0; r < ch->n; r++) {
+			struct rule_line *l = &(*out)[n];
+			uint64_t fp, fb;
+
+			if (!ch->r[r].counter)
+				continue;
+			flows_rule_totals(&d->fl, ch->family, ch->table,
+					  ch->name, ch->r[r].handle, &fp, &fb);
+			snprintf(l->what, sizeof(l->what),
+				 "%s %.60s %.60s handle %llu",
+				 ch->family == NFPROTO_INET ? "inet" :
+				 ch->family == NFPROTO_IPV6 ? "ip6" :
+							      "ip",
+				 ch->table, ch->name,
+				 (unsigned long long)ch->r[r].handle);
+			l->linux_packets = ch->r[r].packets;
+			l->linux_bytes = ch->r[r].bytes;
+			l->fast_packets = fp;
+			l->fast_bytes = fb;
+			n++;
+		}
+	}
+	fw_free(&rs);
+	return *out ? n : 0;
+}
+
 static void serve(struct daemon *d, int lfd)
 {
 	struct status_extra x = { .generation = d->m.generation,
@@ -213,10 +263,15 @@ static void serve(struct daemon *d, int lfd)
 	char req[128];
 	FILE *out;
 	int fd = ctl_accept(lfd, req, sizeof(req));
+	struct rule_line *rules = NULL;
 
 	if (fd < 0)
 		return;
 	status_kernel_counters(&x);
+	if (!strncmp(req, "status", 6)) {
+		x.nr_rules = rule_lines(d, &rules);
+		x.rules = rules;
+	}
 	out = fdopen(fd, "w");
 	if (!out) {
 		close(fd);
@@ -241,6 +296,7 @@ static void serve(struct daemon *d, int lfd)
 		fprintf(out, "error: unknown request\n");
 	}
 	fclose(out);
+	free(rules);
 }
 
 static int setup_signals(void)
@@ -375,6 +431,7 @@ int daemon_run(const struct run_opts *o)
 			flows_poll(&d->fl);
 		/* After the events: a station that moved is not refreshed back. */
 		if (tick && !stop) {
+			flows_harvest(&d->fl);
 			fdb_refresh(d);
 			neigh_keepalive(d);
 		}

@@ -224,6 +224,62 @@ static int announce_sink(struct demo *d)
 	return ret;
 }
 
+/*
+ * --rules N: an nft forward chain Linux walks for every packet (N rules on
+ * other sources and ports), then the flow's accept; --stateful puts
+ * "ct state established,related accept" first, as real firewalls do.
+ */
+static int setup_firewall(struct demo *d)
+{
+	char path[] = "/tmp/tna-demo-rules.XXXXXX";
+	int fd = mkstemp(path), ret;
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+	if (!f)
+		return -1;
+	fprintf(f,
+		"table inet demo {\n chain forward {\n"
+		"  type filter hook forward priority 0; policy %s;\n",
+		d->o->stateful ? "drop" : "accept");
+	if (d->o->stateful)
+		fprintf(f, "  ct state established,related accept\n"
+			   "  ct state invalid drop\n");
+	for (int i = 0; i < d->o->rules; i++)
+		fprintf(f, "  ip saddr 198.18.%d.%d udp dport %d drop\n",
+			(i / 250) % 250, i % 250 + 1, 1000 + i % 30000);
+	fprintf(f, "  ip daddr 10.10.2.1 udp dport 9 accept\n }\n}\n");
+	fclose(f);
+	ret = sh("ip netns exec %s nft -f %s", d->ns[1], path);
+	unlink(path);
+	return ret;
+}
+
+/* --stateful: the sink answers the flow once, so conntrack sees a reply. */
+static int answer_flow(struct demo *d)
+{
+	unsigned char reply[FRAME_LEN], smac[6], rmac[6];
+	int saved, ret;
+
+	ret = netns_enter(d->ns[1], &saved);
+	if (!ret)
+		ret = if_mac("r1", rmac);
+	netns_leave(saved);
+	ret = ret ?: netns_enter(d->ns[2], &saved);
+	if (ret)
+		return ret;
+	ret = if_mac("sink0", smac);
+	if (!ret) {
+		frame_udp4(reply, rmac, smac, inet_addr("10.10.2.1"),
+			   inet_addr("10.10.1.1"));
+		/* ports swapped: 9 -> 1234 */
+		memcpy(reply + 34, d->frame + 36, 2);
+		memcpy(reply + 36, d->frame + 34, 2);
+		ret = raw_send("sink0", reply, FRAME_LEN);
+	}
+	netns_leave(saved);
+	return ret;
+}
+
 /* Ask the daemon in the router namespace; -1 when none answers. */
 static int daemon_query(struct demo *d, const char *req, char **resp)
 {
@@ -659,6 +715,16 @@ int demo_run(const struct demo_opts *o, const char *argv0)
 
 		/* Let Linux resolve the sink's neighbour (or learn both stations) first. */
 		if (announce_sink(&d) || measure(&d, 0.3, &d.sink, &warm, &n))
+			goto out;
+		if (o->rules >= 0 && setup_firewall(&d)) {
+			fprintf(stderr,
+				"tna demo: loading the nft ruleset failed\n");
+			goto out;
+		}
+		/* Conntrack: a reply, then traffic 2 s later: assured. */
+		if (o->stateful &&
+		    (measure(&d, 0.2, &d.sink, &warm, &n) || answer_flow(&d) ||
+		     (usleep(2200000), measure(&d, 0.3, &d.sink, &warm, &n))))
 			goto out;
 	}
 	if (o->paired) {

@@ -12,6 +12,8 @@ struct demo_opts {
 	int json;
 	int bridge; /* --topology bridge: the DUT bridges instead of routing */
 	int br_netfilter; /* -1: as the kernel has it, else force 0/1 */
+	int rules; /* router: forward-chain rules not matching the flow, -1 none */
+	int stateful; /* router: ct state established accept first */
 };
 
 int demo_run(const struct demo_opts *o, const char *argv0);

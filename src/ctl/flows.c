@@ -26,11 +26,177 @@
 
 static int flow_cb(void *ctx, void *data, size_t size);
 
+#define FLOWS_SLOTS 65536 /* flows whose rule counters are followed */
+
+static uint32_t key_hash(const struct tna_fw_key *k)
+{
+	const uint8_t *b = (const void *)k;
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < sizeof(*k); i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
+/* The slot of key: its own, or the empty one it would take. */
+static struct flow_ctr *flow_slot(struct flows *f, const struct tna_fw_key *k)
+{
+	uint32_t i = key_hash(k) % FLOWS_SLOTS;
+
+	for (int n = 0; n < FLOWS_SLOTS; n++, i = (i + 1) % FLOWS_SLOTS) {
+		struct flow_ctr *c = &f->flows[i];
+
+		if (!c->used || !memcmp(&c->key, k, sizeof(*k)))
+			return c;
+	}
+	return NULL;
+}
+
+static int rule_index(struct flows *f, const struct fw_chain *ch,
+		      const struct fw_rule *r)
+{
+	struct rule_ctr *n;
+
+	for (int i = 0; i < f->nr_rules; i++)
+		if (f->rules[i].handle == r->handle &&
+		    f->rules[i].family == ch->family &&
+		    !strcmp(f->rules[i].table, ch->table) &&
+		    !strcmp(f->rules[i].chain, ch->name))
+			return i;
+	n = realloc(f->rules, (f->nr_rules + 1) * sizeof(*n));
+	if (!n)
+		return -1;
+	f->rules = n;
+	n = &f->rules[f->nr_rules];
+	memset(n, 0, sizeof(*n));
+	n->family = ch->family;
+	snprintf(n->table, sizeof(n->table), "%s", ch->table);
+	snprintf(n->chain, sizeof(n->chain), "%s", ch->name);
+	n->handle = r->handle;
+	return f->nr_rules++;
+}
+
+/* What the map says the flow carried beyond what was attributed: to its rules. */
+static void attribute(struct flows *f, struct flow_ctr *c,
+		      const struct tna_fw_val *v)
+{
+	uint64_t dp, db;
+
+	if (v->packets < c->packets)
+		return;
+	dp = v->packets - c->packets;
+	db = v->bytes - c->bytes;
+	for (int i = 0; i < c->nr_hits; i++) {
+		f->rules[c->hits[i]].packets += dp;
+		f->rules[c->hits[i]].bytes += db;
+	}
+	c->packets = v->packets;
+	c->bytes = v->bytes;
+}
+
+/* Removes c, re-placing the entries after it (linear probing). */
+static void flow_forget(struct flows *f, struct flow_ctr *c)
+{
+	uint32_t i = c - f->flows, j = i;
+
+	c->used = 0;
+	f->nr_flows--;
+	for (;;) {
+		struct flow_ctr *e;
+		uint32_t home;
+
+		j = (j + 1) % FLOWS_SLOTS;
+		e = &f->flows[j];
+		if (!e->used)
+			return;
+		home = key_hash(&e->key) % FLOWS_SLOTS;
+		if ((j > i && (home <= i || home > j)) ||
+		    (j < i && home <= i && home > j)) {
+			f->flows[i] = *e;
+			e->used = 0;
+			i = j;
+		}
+	}
+}
+
+void flows_harvest(struct flows *f)
+{
+	struct tna_fw_val v;
+
+	if (!f->flows || !f->nr_flows)
+		return;
+	for (int i = 0; i < FLOWS_SLOTS; i++) {
+		struct flow_ctr *c = &f->flows[i];
+
+		if (!c->used)
+			continue;
+		if (bpf_map_lookup_elem(f->a->map_fw_flows, &c->key, &v)) {
+			flow_forget(f,
+				    c); /* evicted: its last counts are lost */
+			i--;
+			continue;
+		}
+		attribute(f, c, &v);
+	}
+}
+
+void flows_rule_totals(const struct flows *f, int family, const char *table,
+		       const char *chain, uint64_t handle, uint64_t *packets,
+		       uint64_t *bytes)
+{
+	*packets = *bytes = 0;
+	for (int i = 0; i < f->nr_rules; i++)
+		if (f->rules[i].handle == handle &&
+		    f->rules[i].family == family &&
+		    !strcmp(f->rules[i].table, table) &&
+		    !strcmp(f->rules[i].chain, chain)) {
+			*packets = f->rules[i].packets;
+			*bytes = f->rules[i].bytes;
+		}
+}
+
+/* Before a flow's entry is rewritten: count what it carried, note its new rules. */
+static void remember(struct flows *f, const struct tna_fw_key *k,
+		     const struct fw_trace *t, int carried)
+{
+	struct flow_ctr *c = f->flows ? flow_slot(f, k) : NULL;
+	struct tna_fw_val old;
+
+	if (!c || (!c->used && carried && t->nr_hits &&
+		   f->nr_flows >= FLOWS_SLOTS * 3 / 4)) {
+		f->counted_lost += carried && t->nr_hits;
+		return;
+	}
+	if (c->used && !bpf_map_lookup_elem(f->a->map_fw_flows, k, &old))
+		attribute(f, c, &old);
+	if (!carried || !t->nr_hits) {
+		if (c->used)
+			flow_forget(f, c);
+		return;
+	}
+	if (!c->used)
+		f->nr_flows++;
+	memset(c, 0, sizeof(*c));
+	c->used = 1;
+	c->key = *k;
+	for (int i = 0; i < t->nr_hits && c->nr_hits < FLOW_MAX_HITS; i++) {
+		int r = rule_index(
+			f, &f->m->fw.chains[t->hits[i].chain],
+			&f->m->fw.chains[t->hits[i].chain].r[t->hits[i].rule]);
+
+		if (r >= 0)
+			c->hits[c->nr_hits++] = r;
+	}
+	if (t->nr_hits > FLOW_MAX_HITS)
+		f->counted_lost++;
+}
+
 int flows_open(struct flows *f, struct applier *a, const struct model *m)
 {
 	memset(f, 0, sizeof(*f));
 	f->a = a;
 	f->m = m;
+	f->flows = calloc(FLOWS_SLOTS, sizeof(*f->flows));
 	f->rb = ring_buffer__new(a->map_fw_upcall, flow_cb, f, NULL);
 	if (!f->rb)
 		return -errno;
@@ -52,8 +218,13 @@ void flows_close(struct flows *f)
 		ring_buffer__free(f->rb);
 	if (f->ct)
 		mnl_socket_close(f->ct);
+	free(f->flows);
+	free(f->rules);
 	f->rb = NULL;
 	f->ct = NULL;
+	f->flows = NULL;
+	f->rules = NULL;
+	f->nr_rules = 0;
 }
 
 int flows_fd(const struct flows *f)
@@ -191,6 +362,7 @@ static void decide(struct flows *f, const struct tna_fw_key *k)
 			f->ct_liberal++;
 		}
 	}
+	remember(f, k, &t, v.verdict == TNA_FW_ACCEPT);
 	if (bpf_map_update_elem(f->a->map_fw_flows, k, &v, BPF_ANY))
 		pr_warn("fw_flows: %s\n", strerror(errno));
 }

@@ -13,6 +13,24 @@
 struct ring_buffer;
 struct mnl_socket;
 
+/* A rule with a counter, by identity (stable across ruleset reads). */
+struct rule_ctr {
+	int family;
+	char table[FW_NAME_LEN], chain[FW_NAME_LEN];
+	uint64_t handle;
+	uint64_t packets, bytes; /* carried by the fast path, since start */
+};
+
+#define FLOW_MAX_HITS 8
+/* A flow the fast path carries: which counters its packets belong to. */
+struct flow_ctr {
+	struct tna_fw_key key;
+	int hits[FLOW_MAX_HITS]; /* indexes into flows.rules */
+	int nr_hits;
+	uint64_t packets, bytes; /* map values already attributed */
+	int used;
+};
+
 struct flows {
 	struct ring_buffer *rb;
 	struct mnl_socket *ct; /* ctnetlink */
@@ -22,11 +40,22 @@ struct flows {
 	/* Totals since start, for tna status. */
 	unsigned long upcalls, accepted, dropped, undecided;
 	unsigned long ct_liberal, ct_missing;
+	struct rule_ctr *rules;
+	int nr_rules;
+	struct flow_ctr *flows; /* open addressing on the key, FLOWS_SLOTS */
+	int nr_flows;
+	unsigned long counted_lost; /* flows with more counters than tracked */
 };
 
 int flows_open(struct flows *f, struct applier *a, const struct model *m);
 void flows_close(struct flows *f);
 int flows_fd(const struct flows *f);
 void flows_poll(struct flows *f);
+/* Adds what the fast path carried since the last call to the rules' totals. */
+void flows_harvest(struct flows *f);
+/* Fast-path totals of a rule (0 if none). */
+void flows_rule_totals(const struct flows *f, int family, const char *table,
+		       const char *chain, uint64_t handle, uint64_t *packets,
+		       uint64_t *bytes);
 
 #endif /* TNA_FLOWS_H */

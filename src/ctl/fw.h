@@ -65,6 +65,7 @@ struct fw_rule {
 	struct fw_expr *e;
 	int n;
 	int counter; /* has a counter expression */
+	uint64_t packets, bytes; /* its values when the ruleset was read */
 };
 
 struct fw_chain {

@@ -26,7 +26,8 @@ static const char usage_text[] =
 	"  plan [--json] [--iface IF]... [--exclude IF]...\n"
 	"                       what would be attached now, attaching nothing\n"
 	"  demo [--topology router|bridge] [--br-netfilter on|off] [--seconds N]\n"
-	"       [--rounds N] [--floor] [--bare] [--paired] [--json]\n"
+	"       [--rounds N] [--floor] [--bare] [--paired] [--rules N [--stateful]]\n"
+	"       [--json]\n"
 	"                       build a router (or bridge) in namespaces, send traffic\n"
 	"                       with Linux alone and with tna, print both rates\n"
 	"  help, --help         this text;  version, --version\n"
@@ -49,6 +50,11 @@ static const char usage_text[] =
 	"  --br-netfilter on|off\n"
 	"                 demo with a bridge: force bridge-nf-call-iptables in the\n"
 	"                 bridge's namespace (default: as the kernel has it)\n"
+	"  --rules N      demo router: an nft forward chain of N rules the traffic\n"
+	"                 does not match, then accepted\n"
+	"  --stateful     demo router: the chain starts with ct state\n"
+	"                 established,related accept (policy drop); the flow is\n"
+	"                 answered once, so conntrack sees it established\n"
 	"\n"
 	"Exit status: 0 ok, 1 runtime error, 2 usage error.\n";
 
@@ -70,6 +76,8 @@ enum {
 	OPT_FLOOR,
 	OPT_TOPOLOGY,
 	OPT_BRNF,
+	OPT_RULES,
+	OPT_STATEFUL,
 	OPT_BARE,
 	OPT_PAIRED
 };
@@ -85,6 +93,8 @@ static const struct option long_opts[] = {
 	{ "floor", no_argument, NULL, OPT_FLOOR },
 	{ "topology", required_argument, NULL, OPT_TOPOLOGY },
 	{ "br-netfilter", required_argument, NULL, OPT_BRNF },
+	{ "rules", required_argument, NULL, OPT_RULES },
+	{ "stateful", no_argument, NULL, OPT_STATEFUL },
 	{ "bare", no_argument, NULL, OPT_BARE },
 	{ "paired", no_argument, NULL, OPT_PAIRED },
 	{ "help", no_argument, NULL, 'h' },
@@ -108,7 +118,8 @@ static int allowed(const char *cmd, int opt)
 		return opt == OPT_SECONDS || opt == OPT_ROUNDS ||
 		       opt == OPT_FLOOR || opt == OPT_JSON ||
 		       opt == OPT_TOPOLOGY || opt == OPT_BRNF ||
-		       opt == OPT_BARE || opt == OPT_PAIRED;
+		       opt == OPT_BARE || opt == OPT_PAIRED ||
+		       opt == OPT_RULES || opt == OPT_STATEFUL;
 	return 0;
 }
 
@@ -144,9 +155,9 @@ static int cmd_status(int json)
 int main(int argc, char **argv)
 {
 	struct run_opts ro = { .mode = MODE_AUTO };
-	struct demo_opts dopt = { .seconds = 3,
-				  .rounds = 1,
-				  .br_netfilter = -1 };
+	struct demo_opts dopt = {
+		.seconds = 3, .rounds = 1, .br_netfilter = -1, .rules = -1
+	};
 	const char *cmd;
 	int opt;
 
@@ -226,6 +237,13 @@ int main(int argc, char **argv)
 		case OPT_PAIRED:
 			dopt.paired = 1;
 			break;
+		case OPT_RULES:
+			if (parse_count(optarg, 0, 100000, &dopt.rules))
+				return usage("--rules takes 0 to 100000");
+			break;
+		case OPT_STATEFUL:
+			dopt.stateful = 1;
+			break;
 		case OPT_BRNF:
 			if (strcmp(optarg, "on") && strcmp(optarg, "off"))
 				return usage("--br-netfilter takes on or off");
@@ -237,6 +255,10 @@ int main(int argc, char **argv)
 		return usage("unexpected argument");
 	if (dopt.br_netfilter >= 0 && !dopt.bridge)
 		return usage("--br-netfilter needs --topology bridge");
+	if ((dopt.rules >= 0 || dopt.stateful) && dopt.bridge)
+		return usage("--rules and --stateful need the router topology");
+	if (dopt.stateful && dopt.rules < 0)
+		dopt.rules = 0;
 	if (dopt.paired && (dopt.floor || dopt.bare))
 		return usage("--paired compares Linux and tna only");
 	log_route_libbpf();

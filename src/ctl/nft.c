@@ -662,8 +662,11 @@ static int expr_cb(struct nftnl_expr *e, void *data)
 		x->err = 1;
 		return -1;
 	}
-	if (r->e[r->n].op == FW_COUNTER)
+	if (r->e[r->n].op == FW_COUNTER) {
 		r->counter = 1;
+		r->packets = nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_PACKETS);
+		r->bytes = nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_BYTES);
+	}
 	r->n++;
 	return 0;
 }

@@ -226,6 +226,23 @@ static void render_json(FILE *out, const struct plan *p,
 		json_u64(&j, "flows_undecidable", x->fw_undecided);
 		json_u64(&j, "conntrack_window_tracking_off", x->ct_liberal);
 		json_u64(&j, "conntrack_not_yet_there", x->ct_missing);
+		/* Linux counts what it sees, the fast path what it carries. */
+		json_arr_open(&j, "rule_counters");
+		for (int i = 0; i < x->nr_rules; i++) {
+			const struct rule_line *r = &x->rules[i];
+
+			json_obj_open(&j, NULL);
+			json_str(&j, "rule", r->what);
+			json_u64(&j, "linux_packets", r->linux_packets);
+			json_u64(&j, "linux_bytes", r->linux_bytes);
+			json_u64(&j, "fast_path_packets", r->fast_packets);
+			json_u64(&j, "fast_path_bytes", r->fast_bytes);
+			json_u64(&j, "packets",
+				 r->linux_packets + r->fast_packets);
+			json_u64(&j, "bytes", r->linux_bytes + r->fast_bytes);
+			json_obj_close(&j);
+		}
+		json_arr_close(&j);
 	}
 	json_obj_close(&j);
 	json_arr_open(&j, "bridges");
@@ -326,6 +343,13 @@ void status_render(FILE *out, const struct plan *p, const struct applier *a,
 			"firewall flows: %lu evaluated, %lu accepted, %lu dropped, %lu left to Linux\n",
 			x->fw_upcalls, x->fw_accepted, x->fw_dropped,
 			x->fw_undecided);
+	for (int i = 0; x && i < x->nr_rules; i++)
+		fprintf(out,
+			"  rule %s: %llu packets %llu bytes (Linux %llu, fast path %llu)\n",
+			x->rules[i].what,
+			x->rules[i].linux_packets + x->rules[i].fast_packets,
+			x->rules[i].linux_bytes + x->rules[i].fast_bytes,
+			x->rules[i].linux_packets, x->rules[i].fast_packets);
 	for (int i = 0; i < p->nr_bridges; i++) {
 		const struct plan_bridge *b = &p->bridges[i];
 

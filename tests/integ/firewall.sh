@@ -91,10 +91,19 @@ check_outcomes() { # name
 	[ $ok = 1 ]
 }
 
+# Linux's counter of the established-traffic rule (nft: the "ct state
+# established" line, iptables: the conntrack ESTABLISHED rule)
+est_rule() { nsx r nft -a list ruleset | grep -m1 -E 'ct state (related,)?established'; }
+est_count() { est_rule | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
+est_handle() { est_rule | sed -n 's/.*# handle \([0-9]*\).*/\1/p'; }
+rule_q() { status_json | jq -r --arg h "handle $(est_handle)" '.firewall.rule_counters[] | select(.rule | endswith($h)) | '"$1"; }
+
 for rs in nft iptables; do
 	nsx r nft flush ruleset
 	ruleset_$rs
 	outcomes linux
+	lin=$(est_count)
+	nsx r nft reset counters >/dev/null
 	tna_start r
 	wait_for 10 attached r0
 	r0=$(routed)
@@ -102,6 +111,10 @@ for rs in nft iptables; do
 	r1=$(routed)
 	check "$rs stateful ruleset: same connections delivered and blocked as Linux alone" check_outcomes
 	check "$rs: established flows carried by the fast path ($((r1 - r0)) packets)" [ $((r1 - r0)) -gt 10000 ]
+	tot=$(rule_q .packets)
+	fp=$(rule_q .fast_path_packets)
+	check "$rs: rule counter 'ct state established' = Linux + fast path: $tot ($fp by the fast path), Linux alone counted $lin" \
+		[ "${fp:-0}" -gt 10000 -a "${tot:-0}" -ge $((lin * 3 / 4)) -a "${tot:-0}" -le $((lin * 4 / 3)) ]
 	check "$rs: verdicts from the ruleset ($(fw_q flows_accepted) flows accepted, window tracking off on $(fw_q conntrack_window_tracking_off))" \
 		[ "$(fw_q flows_accepted)" -ge 3 ]
 	note=$(fw_q ipv4)

@@ -26,9 +26,13 @@ TOTAL=0
 DIVERGED=0
 GEN_FW=${GEN_FW:-0}
 
-pick() { # pick WORD...: one at random
+# pick VAR WORD...: VAR = one of the words, at random. Never in a $(...)
+# subshell: bash reseeds RANDOM there, and seeds would not repeat.
+pick() {
+	local -n _v=$1
+	shift
 	local a=("$@")
-	echo "${a[RANDOM % ${#a[@]}]}"
+	_v=${a[RANDOM % ${#a[@]}]}
 }
 
 # No ICMP rate limiting anywhere: error counts must not depend on timing.
@@ -130,7 +134,9 @@ scenario_bridge() {
 	done
 	NK=$k
 	KIND="bridge, $k ports$([ $two = 1 ] && echo ', two bridges routed')"
-	random_firewall "$(pick ip bridge)"
+	local fam
+	pick fam ip bridge
+	random_firewall "$fam"
 }
 
 # Sometimes a firewall: an nft forward chain dropping part of the traffic
@@ -146,12 +152,12 @@ random_firewall() { # family
 	[ $((RANDOM % 3)) = 0 ] || return 0
 	local rule
 	if [ "$1" = bridge ]; then
-		rule=$(pick "udp dport 5001 drop" "ip protocol icmp drop" "ether type ip6 drop")
+		pick rule "udp dport 5001 drop" "ip protocol icmp drop" "ether type ip6 drop"
 	elif [ $((RANDOM % 2)) = 0 ]; then
 		random_ruleset
 		return
 	else
-		rule=$(pick "udp dport 5001 drop" "ip daddr 10.90.0.0/24 drop" "tcp dport 9 drop" "icmp type echo-request drop")
+		pick rule "udp dport 5001 drop" "ip daddr 10.90.0.0/24 drop" "tcp dport 9 drop" "icmp type echo-request drop"
 	fi
 	nsx d nft -f - <<NFT
 table $1 gen {
@@ -168,33 +174,33 @@ random_ruleset() {
 	if [ $((RANDOM % 4)) = 0 ]; then
 		# iptables-nft: xt matches (conntrack, multiport) and native ones
 		for _ in $(seq $n); do
-			r=$(pick "-p udp --dport 5001 -j DROP" "-s $s4 -p udp -j DROP" \
+			pick r "-p udp --dport 5001 -j DROP" "-s $s4 -p udp -j DROP" \
 				"-p tcp -m multiport --dports 9,5001 -j DROP" \
 				"-m conntrack --ctstate INVALID -j DROP" \
 				"-m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT" \
 				"-p udp --dport 1000:1500 -j REJECT" "-p tcp --tcp-flags SYN,ACK ACK -j ACCEPT" \
-				"-d 10.90.0.0/24 -j DROP" "-p icmp --icmp-type echo-request -j DROP")
+				"-d 10.90.0.0/24 -j DROP" "-p icmp --icmp-type echo-request -j DROP"
 			# shellcheck disable=SC2086
 			nsx d iptables -A FORWARD $r
 			rules="$rules $r;"
 		done
-		policy=$(pick ACCEPT ACCEPT DROP)
+		pick policy ACCEPT ACCEPT DROP
 		nsx d iptables -P FORWARD "$policy"
 		KIND_FW=", iptables-nft FORWARD policy $policy:$rules"
 		return
 	fi
-	fam=$(pick ip inet)
+	pick fam ip inet
 	for _ in $(seq $n); do
-		r=$(pick "udp dport 5001 drop" "ip daddr 10.90.0.0/24 drop" "tcp dport 9 counter drop" \
+		pick r "udp dport 5001 drop" "ip daddr 10.90.0.0/24 drop" "tcp dport 9 counter drop" \
 			"icmp type echo-request drop" "udp dport 1000-1500 drop" "tcp dport { 9, 5001 } drop" \
 			"meta l4proto udp udp dport != 9 counter" "ip saddr $s4 udp dport 9 drop" \
 			"ip saddr @blk drop" "ct state established,related accept" "ct state invalid drop" \
 			"jump sub" "udp sport 1000 accept" "udp dport vmap { 9 : accept, 5001 : drop }" \
-			"tcp flags & (syn | ack) == ack accept")
+			"tcp flags & (syn | ack) == ack accept"
 		[ "$fam" = inet ] && [ $((RANDOM % 4)) = 0 ] && r="ip6 saddr $s6 udp dport 9 drop"
 		rules="$rules $r;"
 	done
-	policy=$(pick accept accept drop)
+	pick policy accept accept drop
 	nsx d nft -f - <<NFT
 table $fam gen {
 	set blk { type ipv4_addr; flags interval; elements = { $s4, 10.90.0.0/25 }; }
@@ -207,7 +213,7 @@ NFT
 
 # One line per packet, per sending host: "DMAC pktio-options"
 make_packets() {
-	local i n=0 dmac dst v6 proto line cnt
+	local i n=0 dmac dst v6 proto line cnt port v
 	for i in $(seq 0 $((NK - 1))); do : >"$T/pk.$i"; done
 	SENT=0
 	while [ $n -lt "$LINES" ]; do
@@ -215,34 +221,37 @@ make_packets() {
 		v6=$((RANDOM % 4 == 0))
 		dmac=${DMAC[$i]}
 		if [ -n "${HMAC[0]:-}" ] && [ $((RANDOM % 3)) = 0 ]; then # bridged, unknown or broadcast
-			dmac=$(pick "${HMAC[RANDOM % NK]}" "${HMAC[RANDOM % NK]}" 02:00:00:00:99:99 ff:ff:ff:ff:ff:ff)
+			pick dmac "${HMAC[RANDOM % NK]}" "${HMAC[RANDOM % NK]}" 02:00:00:00:99:99 ff:ff:ff:ff:ff:ff
 		fi
 		if [ $v6 = 1 ]; then
 			# shellcheck disable=SC2086
-			dst=$(pick $DST6)
+			pick dst $DST6
 			line="$dmac --v6 --src ${SRC6[$i]} --dst $dst"
 		else
 			# shellcheck disable=SC2086
-			dst=$(pick $DST4)
+			pick dst $DST4
 			line="$dmac --src ${SRC4[$i]} --dst $dst"
 		fi
-		proto=$(pick udp udp tcp icmp)
+		pick proto udp udp tcp icmp
 		cnt=$((1 + RANDOM % 4))
 		SENT=$((SENT + cnt))
-		line="$line --proto $proto --count $cnt --flows 3 --dport $(pick 9 9 5001 $((RANDOM % 2000 + 1)))"
+		pick port 9 9 5001 $((RANDOM % 2000 + 1))
+		line="$line --proto $proto --count $cnt --flows 3 --dport $port"
 		[ $proto = icmp ] && line="$line --icmp-type 8"
-		line="$line --payload $(pick 0 18 100 $((RANDOM % 600)) 1200)"
-		[ $((RANDOM % 10)) = 0 ] && line="$line --ttl $(pick 1 2)"
+		pick v 0 18 100 $((RANDOM % 600)) 1200
+		line="$line --payload $v"
+		pick v 1 2
+		[ $((RANDOM % 10)) = 0 ] && line="$line --ttl $v"
 		[ $((RANDOM % 8)) = 0 ] && line="$line --df"
 		[ $v6 = 0 ] && [ $((RANDOM % 8)) = 0 ] && line="$line --pad $((RANDOM % 20))"
 		# malformed and unusual: VLAN tag type, bad checksum, options,
 		# fragments, truncated
 		if [ $((RANDOM % 10)) = 0 ]; then
 			case $((RANDOM % 5)) in
-			0) line="$line --ethertype $(pick 8100 88a8 0806 86dd 0800)" ;;
+			0) pick v 8100 88a8 0806 86dd 0800; line="$line --ethertype $v" ;;
 			1) [ $v6 = 0 ] && line="$line --bad-csum" ;;
 			2) [ $v6 = 0 ] && line="$line --ip-options" ;;
-			3) [ $v6 = 0 ] && line="$line --frag-offset $(pick 0 1 185)" ;;
+			3) pick v 0 1 185; [ $v6 = 0 ] && line="$line --frag-offset $v" ;;
 			4) line="$line --truncate $((1 + RANDOM % 10))" ;;
 			esac
 		fi

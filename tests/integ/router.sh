@@ -163,13 +163,20 @@ t_hotplug_and_foreign() {
 }
 
 t_firewall_fallback() {
+	# A rule the fast path models: enforced by it, IPv4 stays accelerated.
 	nsx r nft add table ip tnatest
 	nsx r nft add chain ip tnatest fw '{ type filter hook forward priority 0; policy accept; }'
 	nsx r nft add rule ip tnatest fw udp dport 9 drop
-	check "nft forward chain: IPv4 handed to Linux, reason shown" \
-		wait_for 5 v4_fallback_has r0 netfilter
+	check "nft forward chain modelled: IPv4 firewall in the fast path" \
+		wait_for 5 sh -c "ip netns exec $P-r $CLI status --json | jq -r .firewall.ipv4 | grep -q 'in the fast path'"
 	local n=$(arrived h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
 	check "nft drop rule is enforced: 0/10 delivered" test "$n" = 0
+	# A rule it cannot model: the family goes to Linux, the reason shown.
+	nsx r nft add rule ip tnatest fw meta mark 7 drop
+	check "nft forward chain with a mark match: IPv4 handed to Linux, reason shown" \
+		wait_for 5 v4_fallback_has r0 'meta key'
+	n=$(arrived h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
+	check "nft drop rule is still enforced (by Linux): 0/10 delivered" test "$n" = 0
 	arrived h2 h2 --v6 --src fd20:1::2 --dst fd20:2::2 --count 1 >/dev/null # resolve ND again
 	local fp0=$(fast_path r0)
 	n=$(arrived h2 h2 --v6 --src fd20:1::2 --dst fd20:2::2 --count 10)

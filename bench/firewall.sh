@@ -1,0 +1,36 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Firewall throughput on the demo router, Linux alone vs tna, same run per
+# scenario: an nft forward chain of 1, 100, 1,000 and 10,000 rules the flow
+# does not match (Linux walks them all per packet; tna's fast path looks
+# up the flow's cached verdict), and a stateful chain (ct state
+# established,related accept first, 100 rules, policy drop) on an
+# established, assured flow (tna checks conntrack per packet).
+# Writes bench/results/firewall.tsv; fails below a 99 % fast-path share.
+#   bench/firewall.sh [ROUNDS] [SECONDS]
+cd "$(dirname "$0")/.." || exit 1
+ROUNDS=${1:-3}
+SECS=${2:-1}
+R=bench/results
+mkdir -p "$R"
+TSV=$R/firewall.tsv
+printf 'scenario\trules\tlinux_mpps\ttna_mpps\tratio\tfast_path_share\n' >"$TSV"
+run() { # name rules [--stateful]
+	local name=$1 n=$2 out
+	shift 2
+	out=$(build/tna demo --json --rounds "$ROUNDS" --seconds "$SECS" --rules "$n" "$@") || return 1
+	if ! echo "$out" | jq -e '.fast_path_share >= 0.99' >/dev/null; then
+		echo "firewall $name: fast path share $(echo "$out" | jq .fast_path_share) below 99%: run failed" >&2
+		return 1
+	fi
+	echo "$out" | jq -r --arg n "$name" --arg r "$n" '[$n, $r, .linux_mpps.median, .tna_mpps.median, .ratio, .fast_path_share] | @tsv' >>"$TSV"
+	echo "$out" | jq -r --arg n "$name" '"firewall \($n): Linux \(.linux_mpps.median) Mpps, tna \(.tna_mpps.median) Mpps, ratio \(.ratio)x, fast path share \(.fast_path_share)"'
+	[ -n "${BENCH_JSON:-}" ] && echo "$out" | jq -c --arg n "$name" --arg r "$n" '. + {firewall_scenario: $n, rules: ($r | tonumber)}' >>"$BENCH_JSON"
+	return 0
+}
+for n in 1 100 1000 10000; do
+	run "$n rules" $n || exit 1
+done
+run "stateful, 100 rules" 100 --stateful || exit 1
+awk -F'\t' '$1 == "1 rules" {a = $4} $1 == "10000 rules" {b = $4}
+	END {printf "tna at 10,000 rules / at 1 rule: %.3f (Linux: see the table)\n", b / a}' "$TSV"
