@@ -192,6 +192,12 @@ struct tna_fw_val {
 	__u32 flags;
 	__u32 pad;
 	__u64 stamp; /* PENDING: when asked (bpf_ktime_get_coarse_ns) */
+	/*
+	 * TNA_FW_CT: when conntrack last said established (coarse ns, one
+	 * tick of the kernel clock: 1-4 ms); within the same tick the fast
+	 * path does not ask again.
+	 */
+	__u64 ct_seen;
 	__u64 packets, bytes; /* carried by the fast path */
 };
 

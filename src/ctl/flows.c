@@ -119,6 +119,22 @@ static void flow_forget(struct flows *f, struct flow_ctr *c)
 	}
 }
 
+/* The flow's entry, counters summed over CPUs (0) or -1 if absent. */
+static int flow_read(struct flows *f, const struct tna_fw_key *k,
+		     struct tna_fw_val *sum)
+{
+	struct tna_fw_val *v = f->percpu;
+
+	if (bpf_map_lookup_elem(f->a->map_fw_flows, k, v))
+		return -1;
+	*sum = v[0];
+	for (int c = 1; c < f->a->ncpus; c++) {
+		sum->packets += v[c].packets;
+		sum->bytes += v[c].bytes;
+	}
+	return 0;
+}
+
 void flows_harvest(struct flows *f)
 {
 	struct tna_fw_val v;
@@ -130,7 +146,7 @@ void flows_harvest(struct flows *f)
 
 		if (!c->used)
 			continue;
-		if (bpf_map_lookup_elem(f->a->map_fw_flows, &c->key, &v)) {
+		if (flow_read(f, &c->key, &v)) {
 			flow_forget(f,
 				    c); /* evicted: its last counts are lost */
 			i--;
@@ -167,7 +183,7 @@ static void remember(struct flows *f, const struct tna_fw_key *k,
 		f->counted_lost += carried && t->nr_hits;
 		return;
 	}
-	if (c->used && !bpf_map_lookup_elem(f->a->map_fw_flows, k, &old))
+	if (c->used && !flow_read(f, k, &old))
 		attribute(f, c, &old);
 	if (!carried || !t->nr_hits) {
 		if (c->used)
@@ -197,6 +213,11 @@ int flows_open(struct flows *f, struct applier *a, const struct model *m)
 	f->a = a;
 	f->m = m;
 	f->flows = calloc(FLOWS_SLOTS, sizeof(*f->flows));
+	f->percpu = calloc(a->ncpus, sizeof(*f->percpu));
+	if (!f->flows || !f->percpu) {
+		flows_close(f);
+		return -ENOMEM;
+	}
 	f->rb = ring_buffer__new(a->map_fw_upcall, flow_cb, f, NULL);
 	if (!f->rb)
 		return -errno;
@@ -220,6 +241,8 @@ void flows_close(struct flows *f)
 		mnl_socket_close(f->ct);
 	free(f->flows);
 	free(f->rules);
+	free(f->percpu);
+	f->percpu = NULL;
 	f->rb = NULL;
 	f->ct = NULL;
 	f->flows = NULL;
@@ -363,7 +386,10 @@ static void decide(struct flows *f, const struct tna_fw_key *k)
 		}
 	}
 	remember(f, k, &t, v.verdict == TNA_FW_ACCEPT);
-	if (bpf_map_update_elem(f->a->map_fw_flows, k, &v, BPF_ANY))
+	for (int c = 0; c < f->a->ncpus; c++)
+		f->percpu[c] =
+			v; /* every CPU's copy: verdict, counters from 0 */
+	if (bpf_map_update_elem(f->a->map_fw_flows, k, f->percpu, BPF_ANY))
 		pr_warn("fw_flows: %s\n", strerror(errno));
 }
 

@@ -44,6 +44,7 @@ struct flows {
 	int nr_rules;
 	struct flow_ctr *flows; /* open addressing on the key, FLOWS_SLOTS */
 	int nr_flows;
+	struct tna_fw_val *percpu; /* scratch: one value per possible CPU */
 	unsigned long counted_lost; /* flows with more counters than tracked */
 };
 

@@ -656,8 +656,15 @@ static int fw_prepare(struct tna *skel, const struct tcase *c,
 	if (k.proto == 6)
 		k.tcp_flags = th[13];
 	v.verdict = c->fw_cached - 1;
-	return bpf_map_update_elem(bpf_map__fd(skel->maps.fw_flows), &k, &v,
-				   BPF_ANY);
+	{
+		int ncpus = libbpf_num_possible_cpus();
+		struct tna_fw_val all[ncpus];
+
+		for (int i = 0; i < ncpus; i++)
+			all[i] = v;
+		return bpf_map_update_elem(bpf_map__fd(skel->maps.fw_flows), &k,
+					   all, BPF_ANY);
+	}
 }
 
 static int run_case(const struct tcase *c)

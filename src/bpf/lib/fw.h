@@ -20,13 +20,6 @@
 #include "parse.h"
 #include "maps.h"
 
-#ifndef AF_INET
-#define AF_INET 2
-#endif /* AF_INET */
-#ifndef AF_INET6
-#define AF_INET6 10
-#endif /* AF_INET6 */
-
 /* The few conntrack fields read; CO-RE finds them in the running kernel. */
 struct ip_ct_tcp___tna {
 	__u8 state;
@@ -199,12 +192,19 @@ static __always_inline int fw_verdict(struct xdp_md *ctx, __u32 l4_off,
 	if (v->verdict != TNA_FW_ACCEPT)
 		return -TNA_STAT_FW_LINUX;
 	if (v->flags & TNA_FW_CT) {
-		rc = ct_established(ctx, k, rt);
-		if (rc < 0)
-			return rc;
+		/* Once per clock tick (1-4 ms) per flow: conntrack changes
+		 * (a deletion, FIN seen by Linux) count from the next tick. */
+		__u64 now = bpf_ktime_get_coarse_ns();
+
+		if (v->ct_seen != now) {
+			rc = ct_established(ctx, k, rt);
+			if (rc < 0)
+				return rc;
+			v->ct_seen = now;
+		}
 	}
-	__sync_fetch_and_add(&v->packets, 1);
-	__sync_fetch_and_add(&v->bytes, len);
+	v->packets++; /* this CPU's copy */
+	v->bytes += len;
 	return 0;
 }
 

@@ -83,9 +83,12 @@ struct {
 	__type(value, struct tna_runtime);
 } runtime SEC(".maps");
 
-/* Firewall verdict per flow, written by the controller (see struct tna_fw_key). */
+/*
+ * Firewall verdict per flow, written by the controller to every CPU's copy
+ * (see struct tna_fw_key); each CPU counts what it carries in its own.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
 	__uint(max_entries, TNA_MAX_FLOWS);
 	__type(key, struct tna_fw_key);
 	__type(value, struct tna_fw_val);

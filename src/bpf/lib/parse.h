@@ -10,6 +10,13 @@
 #include "config.h"
 #include "tna/abi.h"
 
+#ifndef AF_INET
+#define AF_INET 2
+#endif /* AF_INET */
+#ifndef AF_INET6
+#define AF_INET6 10
+#endif /* AF_INET6 */
+
 /* Untagged Ethernet only: the network header always starts here. */
 #define L3_OFF ((__u32)sizeof(struct ethhdr))
 

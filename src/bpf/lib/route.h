@@ -19,13 +19,6 @@
 #include "fw.h"
 #include "csum.h"
 
-#ifndef AF_INET
-#define AF_INET 2
-#endif /* AF_INET */
-#ifndef AF_INET6
-#define AF_INET6 10
-#endif /* AF_INET6 */
-
 /* ICMP error types (linux/icmp.h drags in libc headers). */
 #define ICMP_DEST_UNREACH 3
 #define ICMP_SOURCE_QUENCH 4
