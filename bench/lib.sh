@@ -20,7 +20,9 @@ demo_bench() {
   "  tna         : \(.tna_mpps.median) (\(.tna_mpps.min)..\(.tna_mpps.max))  fast path share \(.fast_path_share)",
   "  floor       : \(.floor_mpps.median) (\(.floor_mpps.min)..\(.floor_mpps.max))  generator + receive only",
   "  throughput ratio tna/Linux: \(.ratio)x",
-  (if .cost_ratio then "  forwarding cost per packet: Linux \(.linux_ns_per_pkt) ns, tna \(.tna_ns_per_pkt) ns -> \(.cost_ratio)x" else "  forwarding cost: floor not above both rates, not computed" end)'
+  (if .cost_ratio then "  forwarding cost per packet: Linux \(.linux_ns_per_pkt) ns, tna \(.tna_ns_per_pkt) ns -> \(.cost_ratio)x" else "  forwarding cost: floor not above both rates, not computed" end),
+  (if .bare_ns_per_pkt then "  bare XDP redirect \(.bare_ns_per_pkt) ns (tna \(.tna_vs_bare)x)" else empty end),
+  (if .fib_ns_per_pkt then "  minimal XDP router (bpf_fib_lookup) \(.fib_ns_per_pkt) ns (tna \(.tna_vs_fib)x)" else empty end)'
 	[ -n "${BENCH_JSON:-}" ] && echo "$out" >>"$BENCH_JSON"
 	return 0
 }

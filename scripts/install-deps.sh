@@ -9,5 +9,5 @@ apt-get install -y -qq --no-install-recommends \
 	make gcc libc6-dev pkg-config git \
 	clang libbpf-dev bpftool libelf-dev zlib1g-dev linux-libc-dev \
 	libmnl-dev libnftnl-dev \
-	iproute2 ethtool nftables jq tcpdump gnuplot-nox \
+	iproute2 ethtool nftables iptables jq tcpdump gnuplot-nox \
 	clang-format >/dev/null

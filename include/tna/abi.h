@@ -17,6 +17,7 @@
 #define TNA_MAX_LOCAL_ADDRS 4096
 #define TNA_MAX_FDB 65536 /* bridge FDB entries mirrored, all bridges */
 #define TNA_MAX_NH 4096 /* next hops whose use is sampled */
+#define TNA_MAX_RCACHE 65536 /* IPv4 destinations whose FIB result is cached */
 /* One forwarded packet in this many (at random) notes its next hop. */
 #define TNA_NH_SAMPLE 64
 
@@ -92,9 +93,11 @@ struct tna_cfg {
 	X(SAME_IFACE, "same_interface")                      \
 	X(EGRESS_NO_XDP, "egress_not_xdp_capable")           \
 	X(BYPASS, "bypass")                                  \
+	X(BUSY, "controller_busy")                           \
 	X(L2_FLOOD, "l2_broadcast_multicast")                \
 	X(L2_UNKNOWN, "fdb_miss")                            \
 	X(L2_SRC_UNKNOWN, "source_not_learned")              \
+	X(L2_MOVED, "station_moving")                        \
 	X(L2_LOCAL, "for_bridge_not_routed")                 \
 	X(PORT_STATE, "port_not_forwarding")                 \
 	X(SAME_PORT, "same_port")                            \
@@ -127,11 +130,20 @@ struct tna_addr_key {
 };
 
 /*
+ * tna_runtime.bypass. BUSY: the controller is loading programs or re-reading
+ * the whole configuration, and cannot follow netlink events meanwhile; what
+ * the maps say may be stale, so Linux forwards until it has caught up.
+ */
+/* "bypass on" on the control socket (paired benchmarks) */
+#define TNA_BYPASS_USER 1u
+#define TNA_BYPASS_BUSY 2u
+
+/*
  * Single entry of the runtime map: namespace-wide values every instance
  * reads per packet, changed without reloading anything.
  */
 struct tna_runtime {
-	__u32 bypass; /* non-zero: hand every packet to Linux */
+	__u32 bypass; /* TNA_BYPASS_*: any bit hands every packet to Linux */
 	/*
 	 * Smallest MTU metric of any IPv4/IPv6 route (0: none). Linux's
 	 * forwarding honours a route's MTU even when it is not locked;
@@ -157,6 +169,16 @@ struct tna_runtime {
 	/* Conntrack timeouts Linux would set (ms): established TCP, assured UDP. */
 	__u32 ct_tcp_ms;
 	__u32 ct_udp_ms;
+	/*
+	 * IPv4 route cache (route_cache4): non-zero when the controller found
+	 * the FIB result a function of ingress and destination alone (see
+	 * struct tna_rc_val); packets longer than this (the smallest MTU of
+	 * any egress) are looked up anyway, so the FIB still judges MTUs.
+	 */
+	__u32 rc_mtu4;
+	/* Entries of any other generation are misses; the controller bumps it
+	 * on every routing, neighbour, address, link or rule event. */
+	__u32 rc_gen;
 };
 
 #define TNA_RT_ROUTE4_OFF (1U << 0)
@@ -164,21 +186,50 @@ struct tna_runtime {
 #define TNA_RT_BRIDGE_OFF (1U << 2)
 #define TNA_RT_FW4 (1U << 0)
 #define TNA_RT_FW6 (1U << 1)
+#define TNA_RT_FW_BR (1U << 2) /* bridge-family forward chains: bridged too */
+
+/*
+ * IPv4 route cache: what bpf_fib_lookup() answered for (ingress, destination)
+ * when it said SUCCESS, stamped with the runtime's rc_gen read before the
+ * lookup. Used only while the controller allows it (rc_mtu4): the default
+ * policy rules only, no multipath, TOS or nexthop-object routes; then the
+ * FIB's answer depends on nothing else but events the controller sees.
+ */
+struct tna_rc_key {
+	__u32 ifindex; /* the ingress L3 device */
+	__u32 daddr; /* network order */
+};
+
+struct tna_rc_val {
+	__u32 gen;
+	__u32 ifindex; /* egress */
+	__u32 nh; /* next hop (gateway or the destination), network order */
+	__u8 dmac[6], smac[6];
+};
 
 /*
  * Firewall flow cache: what the forward hook's rules can look at (the
  * evaluator treats every other header byte as unknown). Only TCP and UDP
  * without SYN/FIN/RST are keyed; everything else goes to Linux.
+ *
+ * Routed: iif/oif are the L3 devices (a bridge, not its port); no MACs.
+ * Bridged (TNA_FW_BRIDGED): iif/oif are the bridge ports the frame enters
+ * and leaves by, and the Ethernet addresses are keyed, since bridge-family
+ * rules can match them.
  */
 struct tna_fw_key {
-	__u32 iif, oif; /* L3 devices: a bridge, not its port */
+	__u32 iif, oif;
 	__u32 saddr[4], daddr[4]; /* IPv4 in [0], network order */
 	__u16 sport, dport; /* network order */
 	__u8 family; /* AF_INET or AF_INET6 */
 	__u8 proto;
 	__u8 tcp_flags; /* header byte 13 (0 for UDP) */
-	__u8 pad;
+	__u8 path; /* TNA_FW_ROUTED or TNA_FW_BRIDGED */
+	__u8 dmac[6], smac[6]; /* bridged only: the Ethernet header */
 };
+
+#define TNA_FW_ROUTED 0
+#define TNA_FW_BRIDGED 1
 
 #define TNA_FW_PENDING 0 /* asked the controller (fw_upcall) */
 #define TNA_FW_ACCEPT 1 /* every forward base chain accepts: carry it */
@@ -228,6 +279,13 @@ struct tna_fdb_key {
 };
 
 #define TNA_FDB_LOCAL (1U << 0) /* the bridge's own: deliver up, route */
+/*
+ * Set by the fast path when the station shows up on another learning port:
+ * Linux is about to move the entry (the frame went to it), so until the
+ * controller writes the moved entry, frames to it go to Linux as well.
+ */
+#define TNA_FDB_MOVED (1U << 1)
+#define TNA_FDB_STICKY (1U << 2) /* Linux never moves it (NTF_STICKY) */
 
 struct tna_fdb_val {
 	__u32 port; /* ifindex of the port; 0 for local entries */

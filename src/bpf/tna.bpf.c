@@ -37,12 +37,15 @@ static __always_inline int process(struct xdp_md *ctx, struct pkt *p)
 	struct tna_runtime *rt = bpf_map_lookup_elem(&runtime, &zero);
 	int rc;
 
-	if (!rt || rt->bypass)
+	if (!rt)
 		return -TNA_STAT_BYPASS;
+	if (rt->bypass)
+		return rt->bypass & TNA_BYPASS_USER ? -TNA_STAT_BYPASS :
+						      -TNA_STAT_BUSY;
 	if (HAS(TNA_F_BRIDGE)) {
 		if (rt->family_off & TNA_RT_BRIDGE_OFF)
 			return -TNA_STAT_FAMILY_OFF; /* bridge-family rules */
-		rc = bridge_in(ctx, p);
+		rc = bridge_in(ctx, p, rt);
 		if (rc == 0) {
 			fdb_hit(p->src_hit);
 			return TNA_STAT_BRIDGED;

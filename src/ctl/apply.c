@@ -34,6 +34,7 @@ int applier_init(struct applier *a, enum xdp_mode_pref mode)
 	a->map_tx = a->map_stats = a->map_local4 = a->map_local6 = -1;
 	a->map_runtime = a->map_fdb = a->map_fdb_hits = a->map_ports = -1;
 	a->map_nh_seen = a->map_fw_flows = a->map_fw_upcall = -1;
+	a->map_rcache4 = -1;
 	a->mode = mode;
 	a->ncpus = libbpf_num_possible_cpus();
 	if (a->ncpus <= 0)
@@ -51,13 +52,15 @@ int applier_init(struct applier *a, enum xdp_mode_pref mode)
 	a->map_fdb_hits = shared_map(skel->maps.fdb_hits);
 	a->map_ports = shared_map(skel->maps.ports);
 	a->map_nh_seen = shared_map(skel->maps.nh_seen);
+	a->map_rcache4 = shared_map(skel->maps.route_cache4);
 	a->map_fw_flows = shared_map(skel->maps.fw_flows);
 	a->map_fw_upcall = shared_map(skel->maps.fw_upcall);
 	a->hit_used = calloc(TNA_MAX_FDB, 1);
 	if (a->map_tx < 0 || a->map_stats < 0 || a->map_local4 < 0 ||
 	    a->map_local6 < 0 || a->map_runtime < 0 || a->map_fdb < 0 ||
 	    a->map_fdb_hits < 0 || a->map_ports < 0 || a->map_nh_seen < 0 ||
-	    a->map_fw_flows < 0 || a->map_fw_upcall < 0 || !a->hit_used) {
+	    a->map_rcache4 < 0 || a->map_fw_flows < 0 || a->map_fw_upcall < 0 ||
+	    !a->hit_used) {
 		ret = -errno;
 		pr_warn("creating maps: %s\n", strerror(errno));
 		applier_free(a);
@@ -129,6 +132,8 @@ static struct tna *load_object(struct applier *a, const struct plan_iface *pi,
 	    (err = bpf_map__reuse_fd(skel->maps.fdb_hits, a->map_fdb_hits)) ||
 	    (err = bpf_map__reuse_fd(skel->maps.ports, a->map_ports)) ||
 	    (err = bpf_map__reuse_fd(skel->maps.nh_seen, a->map_nh_seen)) ||
+	    (err = bpf_map__reuse_fd(skel->maps.route_cache4,
+				     a->map_rcache4)) ||
 	    (err = bpf_map__reuse_fd(skel->maps.fw_flows, a->map_fw_flows)) ||
 	    (err = bpf_map__reuse_fd(skel->maps.fw_upcall, a->map_fw_upcall)) ||
 	    (err = bpf_map__reuse_fd(skel->maps.stats, a->map_stats)) ||
@@ -489,7 +494,7 @@ static void sync_fdb(struct applier *a, const struct plan *p)
 		next[nr] = *o;
 		next[nr].dynamic = e->dynamic;
 		if (o->val.port != e->val.port ||
-		    o->val.flags != e->val.flags) {
+		    o->val.flags != e->val.flags || e->touched) {
 			next[nr].val.port = e->val.port;
 			next[nr].val.flags = e->val.flags;
 			if (bpf_map_update_elem(a->map_fdb, &next[nr].key,
@@ -569,9 +574,40 @@ static int sync_runtime(struct applier *a)
 		       0;
 }
 
+/* The program attached to l was specialized for another configuration. */
+static int loads_due_one(const struct loaded *l, const struct plan_iface *pi)
+{
+	return l->features != pi->features || memcmp(l->mac, pi->mac, 6) ||
+	       l->bridge != pi->bridge || l->l3_ifindex != pi->l3_ifindex;
+}
+
+/*
+ * A program to load (up to hundreds of ms of verifier time): the
+ * controller reads no event meanwhile.
+ */
+static int loads_due(const struct applier *a, const struct plan *p)
+{
+	for (int i = 0; i < p->nr; i++) {
+		const struct plan_iface *pi = &p->ifaces[i];
+		const struct loaded *l = applier_find(a, pi->ifindex);
+
+		if (pi->accelerate && (!l || loads_due_one(l, pi)))
+			return 1;
+	}
+	return 0;
+}
+
 int applier_apply(struct applier *a, const struct plan *p)
 {
 	int failed = 0;
+
+	/*
+	 * Events that arrive while programs load are read only afterwards:
+	 * until then every fast path hands its packets to Linux (the
+	 * caller resumes them once it has caught up, applier_resume()).
+	 */
+	if (loads_due(a, p))
+		a->rt.bypass |= TNA_BYPASS_BUSY;
 
 	a->rt.route_mtu4 = p->route_mtu4;
 	a->rt.route_mtu6 = p->route_mtu6;
@@ -583,9 +619,10 @@ int applier_apply(struct applier *a, const struct plan *p)
 							    "fast");
 	a->rt.family_off = p->family_off;
 	if (a->rt.fw != p->fw)
-		pr_info("firewall in the fast path: IPv4 %s, IPv6 %s\n",
+		pr_info("firewall in the fast path: IPv4 %s, IPv6 %s, bridge %s\n",
 			p->fw & TNA_RT_FW4 ? "on" : "off",
-			p->fw & TNA_RT_FW6 ? "on" : "off");
+			p->fw & TNA_RT_FW6 ? "on" : "off",
+			p->fw & TNA_RT_FW_BR ? "on" : "off");
 	/* A new ruleset or renamed interfaces: every cached verdict is stale. */
 	if (p->fw_genid != a->fw_genid || p->fw_names != a->fw_names ||
 	    a->fw_hold)
@@ -596,6 +633,12 @@ int applier_apply(struct applier *a, const struct plan *p)
 	a->rt.fw = p->fw;
 	a->rt.ct_tcp_ms = p->ct_tcp_ms;
 	a->rt.ct_udp_ms = p->ct_udp_ms;
+	if (a->rt.rc_mtu4 != p->rc_mtu4) {
+		pr_info("IPv4 route cache: %s\n",
+			p->rc_mtu4 ? "on" : p->rc_note);
+		a->rt.rc_gen++;
+	}
+	a->rt.rc_mtu4 = p->rc_mtu4;
 	if (sync_runtime(a))
 		pr_warn("runtime map: %s\n", strerror(errno));
 
@@ -623,10 +666,7 @@ int applier_apply(struct applier *a, const struct plan *p)
 		}
 		if (!l)
 			err = iface_start(a, pi);
-		else if (l->features != pi->features ||
-			 memcmp(l->mac, pi->mac, 6) ||
-			 l->bridge != pi->bridge ||
-			 l->l3_ifindex != pi->l3_ifindex)
+		else if (loads_due_one(l, pi))
 			err = iface_swap(a, l, pi);
 		if (err) {
 			set_error(a, pi->ifindex, "attach failed: %s", err);
@@ -662,6 +702,8 @@ void applier_free(struct applier *a)
 		close(a->map_ports);
 	if (a->map_nh_seen >= 0)
 		close(a->map_nh_seen);
+	if (a->map_rcache4 >= 0)
+		close(a->map_rcache4);
 	if (a->map_fw_flows >= 0)
 		close(a->map_fw_flows);
 	if (a->map_fw_upcall >= 0)
@@ -678,6 +720,7 @@ void applier_free(struct applier *a)
 	a->map_tx = a->map_stats = a->map_local4 = a->map_local6 = -1;
 	a->map_runtime = a->map_fdb = a->map_fdb_hits = a->map_ports = -1;
 	a->map_nh_seen = a->map_fw_flows = a->map_fw_upcall = -1;
+	a->map_rcache4 = -1;
 }
 
 const struct loaded *applier_find(const struct applier *a, int ifindex)
@@ -718,16 +761,42 @@ int applier_counters(const struct applier *a, int ifindex,
 
 int applier_fw_hold(struct applier *a)
 {
-	/* Until the next plan: every flow of both families asks, and is
+	/* Until the next plan: every flow, routed or bridged, asks, and is
 	 * answered only from the ruleset read after this. */
 	a->rt.fw_gen++;
-	a->rt.fw = TNA_RT_FW4 | TNA_RT_FW6;
+	a->rt.fw = TNA_RT_FW4 | TNA_RT_FW6 | TNA_RT_FW_BR;
 	a->fw_hold = 1;
 	return sync_runtime(a);
 }
 
 int applier_set_bypass(struct applier *a, int on)
 {
-	a->rt.bypass = !!on;
+	a->rt.bypass = (a->rt.bypass & ~TNA_BYPASS_USER) |
+		       (on ? TNA_BYPASS_USER : 0);
+	return sync_runtime(a);
+}
+
+int applier_route_event(struct applier *a)
+{
+	a->rt.rc_gen++;
+	return sync_runtime(a);
+}
+
+int applier_busy(struct applier *a)
+{
+	if (a->rt.bypass & TNA_BYPASS_BUSY)
+		return 0;
+	a->rt.bypass |= TNA_BYPASS_BUSY;
+	return sync_runtime(a);
+}
+
+int applier_is_busy(const struct applier *a)
+{
+	return !!(a->rt.bypass & TNA_BYPASS_BUSY);
+}
+
+int applier_resume(struct applier *a)
+{
+	a->rt.bypass &= ~TNA_BYPASS_BUSY;
 	return sync_runtime(a);
 }

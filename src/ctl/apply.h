@@ -56,7 +56,7 @@ struct apply_error {
 
 struct applier {
 	int map_tx, map_stats, map_local4, map_local6, map_runtime;
-	int map_fdb, map_fdb_hits, map_ports, map_nh_seen;
+	int map_fdb, map_fdb_hits, map_ports, map_nh_seen, map_rcache4;
 	int map_fw_flows, map_fw_upcall;
 	uint32_t fw_genid; /* nf_tables generation of the cached verdicts */
 	uint64_t fw_names;
@@ -99,6 +99,16 @@ int applier_prog_ids(const struct applier *a, uint32_t *ids, int max);
 int applier_counters(const struct applier *a, int ifindex,
 		     struct tna_counter out[TNA_STAT_MAX]);
 int applier_set_bypass(struct applier *a, int on);
+/*
+ * The controller cannot follow events for a while (programs loading, a
+ * full re-dump): every fast path hands its packets to Linux until
+ * applier_resume(). applier_apply() sets it itself before loading.
+ */
+int applier_busy(struct applier *a);
+/* A routing, neighbour, address, link or rule event: cached routes retire. */
+int applier_route_event(struct applier *a);
+int applier_is_busy(const struct applier *a);
+int applier_resume(struct applier *a);
 /* An nf_tables change is arriving: invalidate every cached verdict now. */
 int applier_fw_hold(struct applier *a);
 /*

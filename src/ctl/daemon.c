@@ -192,6 +192,7 @@ static int replan(struct daemon *d)
 	if (ret)
 		return ret;
 	ret = applier_apply(&d->a, &next);
+	model_fdb_untouch(&d->m);
 	remember_own(d);
 	plan_free(&d->plan);
 	d->plan = next;
@@ -208,7 +209,7 @@ static int rule_lines(struct daemon *d, struct rule_line **out)
 	int n = 0;
 
 	*out = NULL;
-	if (!(d->plan.fw & (TNA_RT_FW4 | TNA_RT_FW6)) && !d->fl.nr_rules)
+	if (!d->plan.fw && !d->fl.nr_rules)
 		return 0;
 	flows_harvest(&d->fl);
 	if (fw_load(&rs))
@@ -231,11 +232,8 @@ static int rule_lines(struct daemon *d, struct rule_line **out)
 					  ch->name, ch->r[r].handle, &fp, &fb);
 			snprintf(l->what, sizeof(l->what),
 				 "%s %.60s %.60s handle %llu",
-				 ch->family == NFPROTO_INET ? "inet" :
-				 ch->family == NFPROTO_IPV6 ? "ip6" :
-							      "ip",
-				 ch->table, ch->name,
-				 (unsigned long long)ch->r[r].handle);
+				 fw_family_name(ch->family), ch->table,
+				 ch->name, (unsigned long long)ch->r[r].handle);
 			l->linux_packets = ch->r[r].packets;
 			l->linux_bytes = ch->r[r].bytes;
 			l->fast_packets = fp;
@@ -333,6 +331,60 @@ static void nft_change(void *ctx)
 		pr_warn("runtime map: %s\n", strerror(errno));
 }
 
+static void route_change(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	if (applier_route_event(&d->a))
+		pr_warn("runtime map: %s\n", strerror(errno));
+}
+
+/*
+ * Events were lost: until the re-dump is applied, the maps may be stale.
+ * Cached routes retire now; none is cached while busy.
+ */
+static void resync_begin(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	if (applier_busy(&d->a) || applier_route_event(&d->a))
+		pr_warn("runtime map: %s\n", strerror(errno));
+}
+
+/*
+ * The controller was busy (programs loaded, a full re-dump) and read no
+ * event meanwhile, so the fast paths hand everything to Linux. Read what
+ * queued up and apply it, again if that loaded programs, then resume. A
+ * steady stream of events keeps them handing over; the main loop comes
+ * back here after serving its other sources.
+ */
+static void settle(struct daemon *d)
+{
+	for (int round = 0; round < 64 && applier_is_busy(&d->a); round++) {
+		int fds[4], n = mirror_fds(&d->mi, fds, 4), ready = 0;
+		struct pollfd p[4];
+
+		for (int i = 0; i < n; i++)
+			p[i] = (struct pollfd){ .fd = fds[i],
+						.events = POLLIN };
+		if (poll(p, n, 0) < 0) {
+			if (errno == EINTR)
+				continue;
+			pr_warn("poll: %s\n", strerror(errno));
+			return;
+		}
+		for (int i = 0; i < n; i++)
+			if (p[i].revents) {
+				mirror_event(&d->mi, p[i].fd);
+				ready = 1;
+			}
+		if (d->m.dirty)
+			replan(d);
+		else if (!ready && applier_resume(&d->a))
+			pr_warn("runtime map: %s\n", strerror(errno));
+	}
+}
+
 enum { FD_SIG, FD_TIMER, FD_CTL, FD_FLOWS, FD_NL };
 
 int daemon_run(const struct run_opts *o)
@@ -379,8 +431,11 @@ int daemon_run(const struct run_opts *o)
 		goto out_applier;
 	}
 	d->mi.on_nft_change = nft_change;
+	d->mi.on_resync = resync_begin;
+	d->mi.on_route_change = route_change;
 	d->mi.cb_ctx = d;
 	replan(d);
+	settle(d);
 	pr_info("running\n");
 
 	pfd[FD_SIG] = (struct pollfd){ .fd = sfd, .events = POLLIN };
@@ -406,6 +461,7 @@ int daemon_run(const struct run_opts *o)
 			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo == SIGHUP) {
 					pr_info("SIGHUP: full resync\n");
+					resync_begin(d);
 					if (mirror_sync(&d->mi))
 						pr_warn("resync failed\n");
 				} else {
@@ -426,6 +482,8 @@ int daemon_run(const struct run_opts *o)
 				mirror_event(&d->mi, pfd[i].fd);
 		if (d->m.dirty && !stop)
 			replan(d);
+		if (!stop)
+			settle(d);
 		/* After the plan: verdicts come from the newest ruleset. */
 		if (pfd[FD_FLOWS].revents)
 			flows_poll(&d->fl);

@@ -9,7 +9,10 @@
  *          generator and receive cost alone, so forwarding ns/packet =
  *          1/rate - 1/floor_rate;
  *   bare:  (--bare) the ingress redirects every frame to the egress with
- *          no lookup at all: the practical limit of an XDP forwarder.
+ *          no lookup at all: the practical limit of an XDP forwarder;
+ *   fib:   (--bare, router) a minimal XDP router on the ingress (the
+ *          kernel's xdp_fwd sample: bpf_fib_lookup, TTL, MACs, redirect),
+ *          the reference an XDP forwarder is usually compared with.
  * --paired instead runs tna once per round and flips its runtime bypass
  * switch every 50 ms while traffic flows: each pair of windows compares
  * Linux and tna on the same live topology within 100 ms.
@@ -31,8 +34,24 @@
 #include "demo.h"
 #include "traffic.h"
 
-enum phase { PH_LINUX, PH_TNA, PH_FLOOR, PH_BARE, PH_MAX };
-static const char *const phase_name[] = { "linux", "tna", "floor", "bare" };
+enum phase { PH_LINUX, PH_TNA, PH_FLOOR, PH_BARE, PH_FIB, PH_MAX };
+static const char *const phase_name[] = { "linux", "tna", "floor", "bare",
+					  "fib" };
+
+/* Phases this run measures. */
+static int phase_on(const struct demo_opts *o, int ph)
+{
+	switch (ph) {
+	case PH_FLOOR:
+		return o->floor;
+	case PH_BARE:
+		return o->bare;
+	case PH_FIB:
+		return o->bare && !o->bridge;
+	default:
+		return 1;
+	}
+}
 
 struct demo {
 	char ns[3][48]; /* gen, dut, sink */
@@ -392,14 +411,14 @@ static int run_phase(struct demo *d, enum phase ph, double seconds,
 		netns_leave(saved);
 		if (ret)
 			return -1;
-	} else if (ph == PH_BARE) {
+	} else if (ph == PH_BARE || ph == PH_FIB) {
 		ret = netns_enter(d->ns[1], &saved);
 		if (!ret)
-			ret = redirect_attach("r0", "r1", &bare);
+			ret = redirect_attach("r0", "r1", ph == PH_FIB, &bare);
 		netns_leave(saved);
 		if (ret) {
-			fprintf(stderr, "tna demo: bare redirect: %s\n",
-				strerror(-ret));
+			fprintf(stderr, "tna demo: %s reference: %s\n",
+				phase_name[ph], strerror(-ret));
 			return -1;
 		}
 	}
@@ -462,13 +481,16 @@ static void report(const struct demo *d, double r[PH_MAX][100],
 	double ml = median(r[PH_LINUX], n), mt = median(r[PH_TNA], n);
 	double mf = o->floor ? median(r[PH_FLOOR], n) : 0;
 	double mb = o->bare ? median(r[PH_BARE], n) : 0;
-	double cl = 0, ct = 0, cb = 0;
+	double mx = phase_on(o, PH_FIB) ? median(r[PH_FIB], n) : 0;
+	double cl = 0, ct = 0, cb = 0, cx = 0;
 
 	if (o->floor && mf > ml && mf > mt) {
 		cl = 1e3 / ml - 1e3 / mf; /* ns per packet */
 		ct = 1e3 / mt - 1e3 / mf;
 		if (mb > 0 && mf > mb)
 			cb = 1e3 / mb - 1e3 / mf;
+		if (mx > 0 && mf > mx)
+			cx = 1e3 / mx - 1e3 / mf;
 	}
 	if (o->json) {
 		printf("{\"topology\":\"%s\",\"rounds\":%d,\"seconds\":%d",
@@ -477,8 +499,7 @@ static void report(const struct demo *d, double r[PH_MAX][100],
 			printf(",\"br_netfilter\":%s",
 			       d->br_netfilter ? "true" : "false");
 		for (int ph = 0; ph < PH_MAX; ph++) {
-			if ((ph == PH_FLOOR && !o->floor) ||
-			    (ph == PH_BARE && !o->bare))
+			if (!phase_on(o, ph))
 				continue;
 			printf(",\"%s_mpps\":{\"min\":%.4f,\"median\":%.4f,\"max\":%.4f}",
 			       phase_name[ph], minimum(r[ph], n),
@@ -492,19 +513,22 @@ static void report(const struct demo *d, double r[PH_MAX][100],
 		if (cb > 0 && ct > 0)
 			printf(",\"bare_ns_per_pkt\":%.1f,\"tna_vs_bare\":%.3f",
 			       cb, ct / cb);
+		if (cx > 0 && ct > 0)
+			printf(",\"fib_ns_per_pkt\":%.1f,\"tna_vs_fib\":%.3f",
+			       cx, ct / cx);
 		printf("}\n");
 		return;
 	}
 	printf("\n%-22s %8s %8s %8s   (Mpps, %d round(s) of %d s)\n", "", "min",
 	       "median", "max", n, o->seconds);
 	for (int ph = 0; ph < PH_MAX; ph++) {
-		if ((ph == PH_FLOOR && !o->floor) ||
-		    (ph == PH_BARE && !o->bare))
+		if (!phase_on(o, ph))
 			continue;
 		printf("%-22s %8.3f %8.3f %8.3f\n",
 		       ph == PH_LINUX ? "Linux alone" :
 		       ph == PH_TNA   ? "tna" :
 		       ph == PH_BARE  ? "bare XDP redirect" :
+		       ph == PH_FIB   ? "minimal XDP router" :
 					"floor (gen+sink only)",
 		       minimum(r[ph], n), median(r[ph], n), maximum(r[ph], n));
 	}
@@ -516,6 +540,9 @@ static void report(const struct demo *d, double r[PH_MAX][100],
 	if (cb > 0 && ct > 0)
 		printf("bare redirect costs %.0f ns: tna is %.2fx the practical limit\n",
 		       cb, ct / cb);
+	if (cx > 0 && ct > 0)
+		printf("minimal XDP router (bpf_fib_lookup) costs %.0f ns: tna is %.2fx it\n",
+		       cx, ct / cx);
 }
 
 /* --paired: windows of one tna phase, alternately bypassed (Linux) and not. */
@@ -735,8 +762,7 @@ int demo_run(const struct demo_opts *o, const char *argv0)
 		for (int ph = 0; ph < PH_MAX && !stop; ph++) {
 			double s;
 
-			if ((ph == PH_FLOOR && !o->floor) ||
-			    (ph == PH_BARE && !o->bare))
+			if (!phase_on(o, ph))
 				continue;
 			if (run_phase(&d, ph, o->seconds, &r[ph][i], &s))
 				goto out;

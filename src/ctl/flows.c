@@ -15,6 +15,8 @@
 #include <time.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <libmnl/libmnl.h>
@@ -336,31 +338,85 @@ static uint64_t now_coarse_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* The flow seen from the ip/ip6/inet forward hook: routed, or via br_netfilter. */
+static void view_ip(const struct model *m, const struct tna_fw_key *k,
+		    struct fw_pkt *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->v6 = k->family == AF_INET6;
+	p->iif = k->iif;
+	p->oif = k->oif;
+	p->iifname = ifname(m, k->iif);
+	p->oifname = ifname(m, k->oif);
+	p->pkttype = PACKET_HOST; /* br_netfilter turns OTHERHOST into HOST */
+	memcpy(p->saddr, k->saddr, 16);
+	memcpy(p->daddr, k->daddr, 16);
+	p->proto = k->proto;
+	p->sport = ntohs(k->sport);
+	p->dport = ntohs(k->dport);
+	p->tcp_flags = k->tcp_flags;
+	if (k->path == TNA_FW_BRIDGED) { /* the frame's own Ethernet header */
+		uint16_t type = htons(p->v6 ? ETH_P_IPV6 : ETH_P_IP);
+
+		p->ll = 1;
+		memcpy(p->ll_hdr, k->dmac, 6);
+		memcpy(p->ll_hdr + 6, k->smac, 6);
+		memcpy(p->ll_hdr + 12, &type, 2);
+	}
+}
+
+/*
+ * Linux's verdict for a bridged flow: the bridge family's forward chains
+ * (ports as iif/oif), then with br_netfilter on for the family the IP
+ * forward chains, which see the bridge as both iif and oif.
+ */
+static enum fw_result bridged(const struct model *m, const struct tna_fw_key *k,
+			      struct fw_trace *t)
+{
+	const struct link *in = model_link_c(m, (int)k->iif);
+	const struct link *out = model_link_c(m, (int)k->oif);
+	const struct link *br = in ? model_link_c(m, in->master) : NULL;
+	enum fw_result r = FW_ACCEPT;
+	struct fw_pkt p;
+
+	if (!br || !out || out->master != br->ifindex) {
+		snprintf(t->why, sizeof(t->why), "ports not of one bridge");
+		return FW_UNKNOWN;
+	}
+	view_ip(m, k, &p);
+	if (m->fw.nr_fwd[FW_BRIDGE]) {
+		p.bridge_hook = 1;
+		p.pkttype = PACKET_OTHERHOST;
+		r = fw_eval(&m->fw, &p, t);
+	}
+	if (r != FW_ACCEPT || !model_brnf(m, br, p.v6))
+		return r;
+	view_ip(m, k, &p);
+	p.iif = p.oif = br->ifindex;
+	p.iifname = p.oifname = br->name;
+	return fw_eval(&m->fw, &p, t);
+}
+
 /* The verdict for one flow, as Linux's forward hook would give it. */
 static void decide(struct flows *f, const struct tna_fw_key *k)
 {
 	struct tna_fw_val v = { .gen = f->a->rt.fw_gen,
 				.verdict = TNA_FW_LINUX };
-	struct fw_pkt p = { 0 };
-	struct fw_trace t;
+	struct fw_trace t = { 0 };
 	enum fw_result r;
 	int ret;
 
 	f->upcalls++;
 	if (f->a->fw_hold)
 		return; /* a ruleset change is being read: the flow asks again */
-	p.v6 = k->family == AF_INET6;
-	p.iif = k->iif;
-	p.oif = k->oif;
-	p.iifname = ifname(f->m, k->iif);
-	p.oifname = ifname(f->m, k->oif);
-	memcpy(p.saddr, k->saddr, 16);
-	memcpy(p.daddr, k->daddr, 16);
-	p.proto = k->proto;
-	p.sport = ntohs(k->sport);
-	p.dport = ntohs(k->dport);
-	p.tcp_flags = k->tcp_flags;
-	r = fw_eval(&f->m->fw, &p, &t);
+	if (k->path == TNA_FW_BRIDGED) {
+		r = bridged(f->m, k, &t);
+	} else {
+		struct fw_pkt p;
+
+		view_ip(f->m, k, &p);
+		r = fw_eval(&f->m->fw, &p, &t);
+	}
 	if (r == FW_ACCEPT) {
 		v.verdict = TNA_FW_ACCEPT;
 		if (t.uses_ct)

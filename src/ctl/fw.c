@@ -17,6 +17,7 @@
 #include "fw_xt.h"
 
 #define NREG_BYTES (20 * 4)
+#define LL_LEN 14
 #define NET_LEN 40
 #define TP_LEN 20
 
@@ -29,6 +30,7 @@ struct vm {
 	struct fw_trace *t;
 	uint8_t reg[NREG_BYTES];
 	int verdict, chain;
+	uint8_t ll[LL_LEN], ll_known[LL_LEN];
 	uint8_t net[NET_LEN], net_known[NET_LEN];
 	uint8_t tp[TP_LEN], tp_known[TP_LEN];
 	int unknown;
@@ -48,8 +50,13 @@ static void image(struct vm *vm)
 	const struct fw_pkt *p = vm->pkt;
 	int i;
 
+	memset(vm->ll_known, 0, sizeof(vm->ll_known));
 	memset(vm->net_known, 0, sizeof(vm->net_known));
 	memset(vm->tp_known, 0, sizeof(vm->tp_known));
+	if (p->ll) {
+		memcpy(vm->ll, p->ll_hdr, LL_LEN);
+		memset(vm->ll_known, 1, LL_LEN);
+	}
 	if (!p->v6) {
 		vm->net[0] = 0x45; /* the fast path carries no IPv4 options */
 		vm->net[9] = p->proto;
@@ -89,8 +96,10 @@ static int load(struct vm *vm, uint32_t base, uint32_t off, uint32_t len,
 		img = vm->net, known = vm->net_known, max = NET_LEN;
 	} else if (base == NFT_PAYLOAD_TRANSPORT_HEADER) {
 		img = vm->tp, known = vm->tp_known, max = TP_LEN;
+	} else if (base == NFT_PAYLOAD_LL_HEADER) {
+		img = vm->ll, known = vm->ll_known, max = LL_LEN;
 	} else {
-		unknown(vm, "link-layer header byte %u (base %u)", off, base);
+		unknown(vm, "header base %u byte %u", base, off);
 		return -1;
 	}
 	if (off + len > max)
@@ -104,6 +113,8 @@ out:
 	unknown(vm,
 		base == NFT_PAYLOAD_NETWORK_HEADER ?
 			"network header byte %u (len %u) not in the flow key" :
+		base == NFT_PAYLOAD_LL_HEADER ?
+			"link-layer header byte %u (len %u) not in the flow key" :
 			"transport header byte %u (len %u) not in the flow key",
 		off, len);
 	return -1;
@@ -115,22 +126,28 @@ static void store(uint8_t *dst, const void *src, size_t len)
 	memcpy(dst, src, len);
 }
 
+static void put_name(uint8_t *d, const char *s)
+{
+	char name[16];
+
+	memset(name, 0, sizeof(name));
+	strncpy(name, s, sizeof(name) - 1);
+	memcpy(d, name, sizeof(name));
+}
+
 static void meta(struct vm *vm, const struct fw_expr *e)
 {
 	const struct fw_pkt *p = vm->pkt;
 	uint8_t *d = vm->reg + e->dreg;
 	uint8_t b;
 	uint16_t w;
-	char name[16];
 
 	switch (e->key) {
 	case NFT_META_IIFNAME:
+		put_name(d, p->iifname);
+		return;
 	case NFT_META_OIFNAME:
-		memset(name, 0, sizeof(name));
-		strncpy(name,
-			e->key == NFT_META_IIFNAME ? p->iifname : p->oifname,
-			sizeof(name) - 1);
-		memcpy(d, name, sizeof(name));
+		put_name(d, p->oifname);
 		return;
 	case NFT_META_IIF:
 		memcpy(d, &p->iif, 4);
@@ -142,7 +159,9 @@ static void meta(struct vm *vm, const struct fw_expr *e)
 		store(d, &p->proto, 1);
 		return;
 	case NFT_META_NFPROTO:
-		b = p->v6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+		b = p->bridge_hook ? NFPROTO_BRIDGE :
+		    p->v6	   ? NFPROTO_IPV6 :
+				     NFPROTO_IPV4;
 		store(d, &b, 1);
 		return;
 	case NFT_META_PROTOCOL:
@@ -150,8 +169,7 @@ static void meta(struct vm *vm, const struct fw_expr *e)
 		store(d, &w, 2);
 		return;
 	case NFT_META_PKTTYPE:
-		b = 0; /* PACKET_HOST: the fast path takes frames for us only */
-		store(d, &b, 1);
+		store(d, &p->pkttype, 1);
 		return;
 	default:
 		unknown(vm, "meta key %u not in the flow key", e->key, 0);
@@ -431,11 +449,12 @@ static int do_chain(struct vm *vm, int base)
 enum fw_result fw_eval(const struct fw_ruleset *rs, const struct fw_pkt *pkt,
 		       struct fw_trace *t)
 {
-	int fam = pkt->v6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+	int fam = pkt->bridge_hook ? NFPROTO_BRIDGE :
+		  pkt->v6	   ? NFPROTO_IPV6 :
+				     NFPROTO_IPV4;
 	int order[64], n = 0, v;
 	struct vm vm;
 
-	memset(t, 0, sizeof(*t));
 	memset(&vm, 0, sizeof(vm));
 	vm.rs = rs;
 	vm.pkt = pkt;
@@ -444,8 +463,10 @@ enum fw_result fw_eval(const struct fw_ruleset *rs, const struct fw_pkt *pkt,
 	for (int i = 0; i < rs->nr_chains; i++) {
 		const struct fw_chain *c = &rs->chains[i];
 
+		/* NF_BR_FORWARD is NF_INET_FORWARD; inet is not bridge */
 		if (!c->base || c->hook != NF_INET_FORWARD ||
-		    (c->family != fam && c->family != NFPROTO_INET))
+		    (c->family != fam &&
+		     (c->family != NFPROTO_INET || pkt->bridge_hook)))
 			continue;
 		if (n == (int)(sizeof(order) / sizeof(order[0]))) {
 			snprintf(t->why, sizeof(t->why),
@@ -470,5 +491,7 @@ enum fw_result fw_eval(const struct fw_ruleset *rs, const struct fw_pkt *pkt,
 		if (v == FW_V_DROP)
 			return FW_DROP;
 	}
+	if (!pkt->bridge_hook && rs->tracked[pkt->v6])
+		t->uses_ct = 1;
 	return FW_ACCEPT;
 }

@@ -100,19 +100,40 @@ struct fw_ruleset {
 	int nr_sets;
 	uint32_t genid; /* nf_tables generation it was read at */
 	/*
-	 * Per family (0: IPv4, 1: IPv6): base chains that see forwarded
-	 * packets, and why the family cannot be modelled ("" if it can).
+	 * Per family (FW_IP4, FW_IP6, FW_BRIDGE): base chains that can see
+	 * forwarded packets, and why the family cannot be modelled ("" if it
+	 * can). For the bridge family every base chain counts; only the
+	 * forward hook is modelled.
 	 */
-	int nr_fwd[2];
-	char unsupported[2][FW_REASON_LEN];
-	int uses_ct[2];
+	int nr_fwd[3];
+	char unsupported[3][FW_REASON_LEN];
+	/*
+	 * Per IP family: some rule (in any chain, reached or not) makes
+	 * Linux track connections, so conntrack sees every packet. A flow
+	 * the fast path carries must then keep its conntrack entry as Linux
+	 * would: every verdict counts as depending on conntrack.
+	 */
+	int tracked[2];
 };
 
-/* One flow as the fast path keys it, plus what Linux knows about it. */
+#define FW_IP4 0
+#define FW_IP6 1
+#define FW_BRIDGE 2
+
+/*
+ * One flow as the fast path keys it, plus what Linux knows about it, seen
+ * from one hook: the ip/ip6/inet forward hook (routed, or bridged through
+ * br_netfilter: iif = oif = the bridge) or the bridge family's forward hook
+ * (iif, oif: the ports).
+ */
 struct fw_pkt {
 	int v6;
+	int bridge_hook; /* evaluate the bridge family's forward chains */
 	uint32_t iif, oif;
 	const char *iifname, *oifname;
+	uint8_t pkttype; /* PACKET_HOST, PACKET_OTHERHOST */
+	int ll; /* the Ethernet header below is known */
+	uint8_t ll_hdr[14];
 	uint8_t saddr[16], daddr[16];
 	uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP */
 	uint16_t sport, dport; /* host order */
@@ -133,12 +154,19 @@ struct fw_trace {
 	int nr_hits;
 };
 
-/* Verdict of Linux's forward hook for pkt, all base chains in priority order. */
+/*
+ * Verdict of Linux's forward hook for pkt, all base chains in priority
+ * order. Hits are appended to t (clear it first), so the verdicts of two
+ * hooks a bridged packet passes can share one trace.
+ */
 enum fw_result fw_eval(const struct fw_ruleset *rs, const struct fw_pkt *pkt,
 		       struct fw_trace *t);
 
 /* Reads the ruleset over nfnetlink (nft.c); 0 or -errno. */
 int fw_load(struct fw_ruleset *rs);
 void fw_free(struct fw_ruleset *rs);
+
+/* "ip", "ip6", "inet", "bridge" for an NFPROTO_* table family. */
+const char *fw_family_name(int family);
 
 #endif /* TNA_CTL_FW_H */

@@ -276,6 +276,7 @@ static int route_msg(struct mirror *mi, const struct nlmsghdr *nlh)
 	if (tb[RTA_OIF])
 		r.oif = mnl_attr_get_u32(tb[RTA_OIF]);
 	r.multipath = tb[RTA_MULTIPATH] != NULL;
+	r.nhid = tb[RTA_NH_ID] != NULL;
 	if (tb[RTA_METRICS]) {
 		const struct nlattr *mx[RTAX_MAX + 1];
 
@@ -340,6 +341,40 @@ static int neigh_msg(struct mirror *mi, const struct nlmsghdr *nlh)
 	return 0;
 }
 
+static int attr_set(const struct nlattr *a, uint32_t none)
+{
+	return a && mnl_attr_get_u32(a) != none;
+}
+
+/*
+ * Anything but "from all lookup TABLE": a selector, another action, or an
+ * attribute newer than these headers (FRA_DSCP ...).
+ */
+static int rule_selective(const struct nlmsghdr *nlh,
+			  const struct fib_rule_hdr *frh,
+			  const struct nlattr *const *tb)
+{
+	const struct nlattr *a;
+
+	static const int selectors[] = {
+		FRA_IIFNAME,  FRA_OIFNAME,     FRA_L3MDEV,	FRA_UID_RANGE,
+		FRA_IP_PROTO, FRA_SPORT_RANGE, FRA_DPORT_RANGE, FRA_GOTO,
+		FRA_FLOW,     FRA_TUN_ID,      FRA_SRC,		FRA_DST,
+	};
+
+	if (frh->src_len || frh->dst_len || frh->tos ||
+	    frh->action != FR_ACT_TO_TBL || (frh->flags & FIB_RULE_INVERT))
+		return 1;
+	for (size_t i = 0; i < sizeof(selectors) / sizeof(selectors[0]); i++)
+		if (tb[selectors[i]])
+			return 1;
+	mnl_attr_for_each(a, nlh, sizeof(*frh)) if (mnl_attr_get_type(a) >
+						    FRA_MAX) return 1;
+	return attr_set(tb[FRA_FWMARK], 0) || attr_set(tb[FRA_FWMASK], 0) ||
+	       attr_set(tb[FRA_SUPPRESS_PREFIXLEN], UINT32_MAX) ||
+	       attr_set(tb[FRA_SUPPRESS_IFGROUP], UINT32_MAX);
+}
+
 static int rule_msg(struct mirror *mi, const struct nlmsghdr *nlh)
 {
 	const struct fib_rule_hdr *frh = mnl_nlmsg_get_payload(nlh);
@@ -359,6 +394,7 @@ static int rule_msg(struct mirror *mi, const struct nlmsghdr *nlh)
 		r.priority = mnl_attr_get_u32(tb[FRA_PRIORITY]);
 	r.has_iif = tb[FRA_IIFNAME] != NULL;
 	r.has_oif = tb[FRA_OIFNAME] != NULL;
+	r.selective = rule_selective(nlh, frh, tb);
 	if (mi->rules_stale < 0) /* answering our dump */
 		model_rule_add(mi->m, &r);
 	else /* an event: rules have no key, resync the list as a whole */
@@ -424,6 +460,16 @@ static int qdisc_msg(struct mirror *mi, const struct nlmsghdr *nlh)
 	return 0;
 }
 
+static int fdb_event(const struct nlmsghdr *nlh)
+{
+	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
+
+	return (nlh->nlmsg_type == RTM_NEWNEIGH ||
+		nlh->nlmsg_type == RTM_DELNEIGH) &&
+	       nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(*ndm)) &&
+	       ndm->ndm_family == AF_BRIDGE;
+}
+
 static int rt_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct mirror *mi = data;
@@ -460,6 +506,8 @@ static int rt_cb(const struct nlmsghdr *nlh, void *data)
 	if (ret < 0)
 		pr_warn("netlink message type %u: %s\n", nlh->nlmsg_type,
 			strerror(-ret));
+	if (!fdb_event(nlh))
+		mi->route_changed = 1;
 	/* Neighbour churn changes nothing the planner reads. */
 	if (nlh->nlmsg_type != RTM_NEWNEIGH && nlh->nlmsg_type != RTM_DELNEIGH)
 		model_touch(mi->m);
@@ -1086,12 +1134,17 @@ int mirror_event(struct mirror *mi, int fd)
 				;
 			pr_warn("netlink events lost: full resync\n");
 			mi->resyncs++;
+			if (mi->on_resync)
+				mi->on_resync(mi->cb_ctx);
 			ret = mirror_sync(mi);
 			goto out;
 		}
 		if (n <= 0)
 			break;
 		mnl_cb_run(buf, n, 0, 0, cb, mi);
+		if (mi->route_changed && mi->on_route_change)
+			mi->on_route_change(mi->cb_ctx);
+		mi->route_changed = 0;
 	}
 	if (mi->rules_stale > 0)
 		ret = dump_rules(mi);

@@ -26,6 +26,11 @@ struct mirror {
 	int rules_stale, chains_stale, xfrm_stale, captures_stale;
 	/* Called at the first nf_tables event of a batch, before any dump. */
 	void (*on_nft_change)(void *ctx);
+	/* Called before a full re-dump after lost events. */
+	void (*on_resync)(void *ctx);
+	/* Called once per batch of rtnetlink events but bridge FDB ones. */
+	void (*on_route_change)(void *ctx);
+	int route_changed;
 	void *cb_ctx;
 	int nft_changing;
 	unsigned long resyncs; /* full re-dumps after lost events */

@@ -199,6 +199,7 @@ void model_fdb_set(struct model *m, const struct fdb *f, int del)
 		/* A move arrives as a new entry; a delete names the old port. */
 		if (!del) {
 			m->fdb[i] = *f;
+			m->fdb[i].touched = 1;
 		} else if (m->fdb[i].port == f->port) {
 			fdb_unslot(m, s);
 			if (i != --m->nr_fdb) {
@@ -213,7 +214,14 @@ void model_fdb_set(struct model *m, const struct fdb *f, int del)
 		return;
 	GROW(m->fdb, m->nr_fdb, m->cap_fdb);
 	m->fdb[m->nr_fdb] = *f;
+	m->fdb[m->nr_fdb].touched = 1;
 	m->fdb_slots[s] = ++m->nr_fdb;
+}
+
+void model_fdb_untouch(struct model *m)
+{
+	for (int i = 0; i < m->nr_fdb; i++)
+		m->fdb[i].touched = 0;
 }
 
 void model_rule_add(struct model *m, const struct rule *r)
@@ -230,4 +238,9 @@ void model_rules_clear(struct model *m, int family)
 		if (m->rules[i].family != family)
 			m->rules[j++] = m->rules[i];
 	m->nr_rules = j;
+}
+
+int model_brnf(const struct model *m, const struct link *br, int v6)
+{
+	return v6 ? m->brnf6 || br->br_nf_call6 : m->brnf4 || br->br_nf_call4;
 }

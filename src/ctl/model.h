@@ -64,6 +64,7 @@ struct route {
 	unsigned char dst[16];
 	int oif;
 	int multipath;
+	int nhid; /* uses a nexthop object (changes to it are not route events) */
 	uint32_t mtu; /* RTAX_MTU metric, 0 if none */
 };
 
@@ -82,6 +83,7 @@ struct fdb {
 	unsigned char mac[6];
 	uint16_t state; /* NUD_PERMANENT local, NUD_NOARP static, else learned */
 	uint8_t flags; /* NTF_* */
+	uint8_t touched; /* an event named it since the last plan was applied */
 };
 
 struct rule {
@@ -89,6 +91,7 @@ struct rule {
 	uint32_t priority;
 	uint32_t table;
 	int has_iif, has_oif;
+	int selective; /* matches anything besides "from all" */
 };
 
 /* Base chain on a forwarding-path hook, by family reach. */
@@ -140,6 +143,9 @@ void model_touch(struct model *m);
 
 struct link *model_link(struct model *m, int ifindex);
 const struct link *model_link_c(const struct model *m, int ifindex);
+
+/* Whether br_netfilter passes IP (v6: IPv6) bridged by br to netfilter. */
+int model_brnf(const struct model *m, const struct link *br, int v6);
 struct link *model_link_add(struct model *m, int ifindex);
 void model_link_del(struct model *m, int ifindex);
 
@@ -147,6 +153,7 @@ void model_link_del(struct model *m, int ifindex);
 void model_route_set(struct model *m, const struct route *r, int del);
 void model_neigh_set(struct model *m, const struct neigh *n, int del);
 void model_fdb_set(struct model *m, const struct fdb *f, int del);
+void model_fdb_untouch(struct model *m);
 void model_rule_add(struct model *m, const struct rule *r);
 void model_rules_clear(struct model *m, int family);
 

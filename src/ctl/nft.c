@@ -42,7 +42,7 @@ struct nft {
 static int ours(int family)
 {
 	return family == NFPROTO_IPV4 || family == NFPROTO_IPV6 ||
-	       family == NFPROTO_INET;
+	       family == NFPROTO_INET || family == NFPROTO_BRIDGE;
 }
 
 static void *grow(void *p, int n, size_t size)
@@ -514,9 +514,10 @@ static int compile(struct nft *n, const struct fw_chain *ch,
 		x->base = nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_BASE);
 		x->offset = nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET);
 		x->len = nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_LEN);
-		if (x->base != NFT_PAYLOAD_NETWORK_HEADER &&
+		if (x->base != NFT_PAYLOAD_LL_HEADER &&
+		    x->base != NFT_PAYLOAD_NETWORK_HEADER &&
 		    x->base != NFT_PAYLOAD_TRANSPORT_HEADER)
-			return FAIL(n, "payload base %u (link layer or inner)",
+			return FAIL(n, "payload base %u (inner header)",
 				    x->base);
 		return DREG(n, e, NFTNL_EXPR_PAYLOAD_DREG, x->len, x);
 	}
@@ -618,6 +619,9 @@ static int compile(struct nft *n, const struct fw_chain *ch,
 	if (!strcmp(name, "ct")) {
 		if (nftnl_expr_is_set(e, NFTNL_EXPR_CT_SREG))
 			return FAIL(n, "ct set (mark, helper, zone ...)");
+		if (ch->family == NFPROTO_BRIDGE)
+			return FAIL(n, "ct in the bridge family "
+				       "(nf_conntrack_bridge): not modelled");
 		x->op = FW_CT;
 		x->key = nftnl_expr_get_u32(e, NFTNL_EXPR_CT_KEY);
 		if (x->key != NFT_CT_STATE ||
@@ -671,6 +675,47 @@ static int expr_cb(struct nftnl_expr *e, void *data)
 	return 0;
 }
 
+/*
+ * Expressions that make Linux track connections in the netns for the
+ * table's family (nf_ct_netns_get() when the rule is added), wherever the
+ * rule is: conntrack then sees every packet, and any packet the fast path
+ * carries instead is one it does not see.
+ */
+static int tracks(const struct nftnl_expr *e)
+{
+	static const char *const exprs[] = { "ct",	     "nat",
+					     "masq",	     "redir",
+					     "flow_offload", "connlimit",
+					     "objref" };
+	static const char *const xt[] = {
+		"conntrack", "state", "connmark", "helper",   "connbytes",
+		"connlimit", "CT",    "NOTRACK",  "CONNMARK", "MASQUERADE",
+		"SNAT",	     "DNAT",  "REDIRECT", "NETMAP"
+	};
+	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+	const char *x = NULL;
+
+	for (size_t i = 0; i < sizeof(exprs) / sizeof(exprs[0]); i++)
+		if (!strcmp(name, exprs[i]))
+			return 1;
+	if (!strcmp(name, "match"))
+		x = nftnl_expr_get_str(e, NFTNL_EXPR_MT_NAME);
+	else if (!strcmp(name, "target"))
+		x = nftnl_expr_get_str(e, NFTNL_EXPR_TG_NAME);
+	for (size_t i = 0; x && i < sizeof(xt) / sizeof(xt[0]); i++)
+		if (!strcmp(x, xt[i]))
+			return 1;
+	return 0;
+}
+
+static int tracks_cb(struct nftnl_expr *e, void *data)
+{
+	int *found = data;
+
+	*found |= tracks(e);
+	return 0;
+}
+
 static int rule_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct nft *n = data;
@@ -699,15 +744,23 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 	memset(x.r, 0, sizeof(*x.r));
 	x.r->handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
 	n->why[0] = 0;
+	{
+		int found = 0;
+
+		nftnl_expr_foreach(r, tracks_cb, &found);
+		if (found && ch->family != NFPROTO_IPV6 &&
+		    ch->family != NFPROTO_BRIDGE)
+			n->rs->tracked[FW_IP4] = 1;
+		if (found && ch->family != NFPROTO_IPV4 &&
+		    ch->family != NFPROTO_BRIDGE)
+			n->rs->tracked[FW_IP6] = 1;
+	}
 	nftnl_expr_foreach(r, expr_cb, &x);
 	if (x.err && !ch->bad[0])
 		snprintf(ch->bad, sizeof(ch->bad),
 			 "%s %.40s %.40s handle %llu: %.80s",
-			 ch->family == NFPROTO_INET ? "inet" :
-			 ch->family == NFPROTO_IPV4 ? "ip" :
-						      "ip6",
-			 ch->table, ch->name, (unsigned long long)x.r->handle,
-			 n->why);
+			 fw_family_name(ch->family), ch->table, ch->name,
+			 (unsigned long long)x.r->handle, n->why);
 out:
 	nftnl_rule_free(r);
 	return MNL_CB_OK;
@@ -762,7 +815,29 @@ static const char *reach_bad(const struct fw_ruleset *rs, int c, char *seen)
 	return NULL;
 }
 
-/* Which families the forward path can be modelled for, and why not. */
+/* Whether base chain ch can see packets of family f (FW_IP4 ...). */
+static int sees(const struct fw_chain *ch, int f)
+{
+	switch (ch->family) {
+	case NFPROTO_INET:
+		return f != FW_BRIDGE;
+	case NFPROTO_IPV4:
+		return f == FW_IP4;
+	case NFPROTO_IPV6:
+		return f == FW_IP6;
+	default:
+		return f == FW_BRIDGE;
+	}
+}
+
+/*
+ * Which families the forward path can be modelled for, and why not. For
+ * ip/ip6/inet, prerouting and postrouting chains are on the path but not
+ * modelled; input and output are not on it. Every bridge-family hook but
+ * forward is on some path the fast path takes (prerouting and input for
+ * frames routed from a port, output and postrouting for frames routed to
+ * one): only the forward hook is modelled.
+ */
 static void classify(struct fw_ruleset *rs)
 {
 	char *seen = calloc(rs->nr_chains + 1, 1);
@@ -773,30 +848,26 @@ static void classify(struct fw_ruleset *rs)
 
 		if (!ch->base)
 			continue;
-		for (int f = 0; f < 2; f++) {
+		for (int f = 0; f < 3; f++) {
 			char *why = rs->unsupported[f];
 
-			if (ch->family != NFPROTO_INET &&
-			    ch->family != (f ? NFPROTO_IPV6 : NFPROTO_IPV4))
+			if (!sees(ch, f))
 				continue;
-			if (ch->hook == NF_INET_PRE_ROUTING ||
-			    ch->hook == NF_INET_POST_ROUTING) {
-				rs->nr_fwd[f]++;
+			if (f != FW_BRIDGE && ch->hook != NF_INET_PRE_ROUTING &&
+			    ch->hook != NF_INET_FORWARD &&
+			    ch->hook != NF_INET_POST_ROUTING)
+				continue; /* input, output: not on the path */
+			rs->nr_fwd[f]++;
+			if (ch->hook != NF_INET_FORWARD) {
 				if (!why[0])
 					snprintf(
 						why, FW_REASON_LEN,
 						"%s %s %s hook %s: only the forward hook is modelled",
-						ch->family == NFPROTO_INET ?
-							"inet" :
-						f ? "ip6" :
-						    "ip",
+						fw_family_name(ch->family),
 						ch->table, ch->name,
 						hook_name(ch->hook));
 				continue;
 			}
-			if (ch->hook != NF_INET_FORWARD)
-				continue;
-			rs->nr_fwd[f]++;
 			if (!seen) {
 				snprintf(why, FW_REASON_LEN, "out of memory");
 				continue;
@@ -808,6 +879,22 @@ static void classify(struct fw_ruleset *rs)
 		}
 	}
 	free(seen);
+}
+
+const char *fw_family_name(int family)
+{
+	switch (family) {
+	case NFPROTO_INET:
+		return "inet";
+	case NFPROTO_IPV4:
+		return "ip";
+	case NFPROTO_IPV6:
+		return "ip6";
+	case NFPROTO_BRIDGE:
+		return "bridge";
+	default:
+		return "?";
+	}
 }
 
 void fw_free(struct fw_ruleset *rs)

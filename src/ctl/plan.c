@@ -201,23 +201,29 @@ static int has_local_prefix4(const struct model *m)
 	return 0;
 }
 
-/* Whole-family reasons that hold for every interface. */
-static int family_blocked(const struct model *m, int v6, char *why, size_t len)
+/*
+ * Whether the forward-path rules of family f (FW_IP4, FW_IP6, FW_BRIDGE)
+ * can be carried by the fast path: 0, or why not. With no rule, they can.
+ */
+static int fw_blocked(const struct model *m, int f, char *why, size_t len)
 {
-	const struct nft_hook_note *nft = v6 ? &m->nft_fwd6 : &m->nft_fwd4;
-	int nr_nft = v6 ? m->nr_nft_fwd6 : m->nr_nft_fwd4;
-	int legacy = v6 ? m->legacy6 : m->legacy4;
-	int hash = v6 ? m->mpath_hash6 : m->mpath_hash4;
+	const struct nft_hook_note *nft = f == FW_BRIDGE ? &m->nft_bridge :
+					  f == FW_IP6	 ? &m->nft_fwd6 :
+							   &m->nft_fwd4;
+	int nr_nft = f == FW_BRIDGE ? m->nr_nft_bridge :
+		     f == FW_IP6    ? m->nr_nft_fwd6 :
+				      m->nr_nft_fwd4;
+	int legacy = f == FW_IP6 ? m->legacy6 : f == FW_IP4 ? m->legacy4 : 0;
 
 	if (nr_nft && m->fw_err)
 		return snprintf(why, len,
 				"netfilter chain on the forward path (%s): "
 				"ruleset unreadable (%s)",
 				nft->what, strerror(-m->fw_err));
-	if (nr_nft && m->fw.unsupported[v6][0])
+	if (nr_nft && m->fw.unsupported[f][0])
 		return snprintf(why, len, "firewall not modelled: %s",
-				m->fw.unsupported[v6]);
-	if (nr_nft != m->fw.nr_fwd[v6])
+				m->fw.unsupported[f]);
+	if (nr_nft != m->fw.nr_fwd[f])
 		return snprintf(why, len,
 				"netfilter chains changed while read (%s)",
 				nft->what);
@@ -225,6 +231,16 @@ static int family_blocked(const struct model *m, int v6, char *why, size_t len)
 		return snprintf(
 			why, len,
 			"iptables-legacy tables loaded: filtering not modelled");
+	return 0;
+}
+
+/* Whole-family reasons that hold for every interface. */
+static int family_blocked(const struct model *m, int v6, char *why, size_t len)
+{
+	int hash = v6 ? m->mpath_hash6 : m->mpath_hash4;
+
+	if (fw_blocked(m, v6 ? FW_IP6 : FW_IP4, why, len))
+		return 1;
 	if (m->nr_xfrm_policies)
 		return snprintf(why, len,
 				"IPsec (xfrm) policies present: not modelled");
@@ -270,34 +286,25 @@ static void plan_route(const struct model *m, const struct link *l3,
 }
 
 /*
- * Bridging between ports. With br_netfilter on, bridged IP goes through
- * the ip/ip6/inet hooks: any chain there (or a legacy table) keeps that
- * family on Linux; with none, only br_netfilter's header validation and
- * padding trim remain, which the module reproduces.
+ * Bridging between ports. Bridge-family forward chains see every bridged
+ * frame; with br_netfilter on, bridged IP also passes the ip/ip6/inet
+ * forward chains (and br_netfilter's header validation and padding trim,
+ * which the module reproduces). Rules the fast path can carry keep the
+ * family fast; any other keeps it on Linux.
  */
-static int brnf_on(const struct model *m, const struct link *br, int v6)
-{
-	return v6 ? m->brnf6 || br->br_nf_call6 : m->brnf4 || br->br_nf_call4;
-}
-
 /* Bridged traffic of a family Linux must see: returns 0 or writes why. */
 static int bridging_blocked(const struct model *m, const struct link *br,
 			    int v6, char *why, size_t len)
 {
-	int nft = v6 ? m->nr_nft_fwd6 : m->nr_nft_fwd4;
-	int legacy = v6 ? m->legacy6 : m->legacy4;
+	char r[MODEL_NOTE_LEN];
 
-	if (m->nr_nft_bridge)
-		return snprintf(why, len, "bridge-family nft chain (%.80s)",
-				m->nft_bridge.what);
-	if (brnf_on(m, br, v6) && (nft || legacy))
-		return snprintf(
-			why, len,
-			"br_netfilter passes bridged IPv%d to netfilter (%.60s)",
-			v6 ? 6 : 4,
-			nft ? (v6 ? m->nft_fwd6.what : m->nft_fwd4.what) :
-			v6  ? "ip6tables-legacy" :
-			      "iptables-legacy");
+	if (fw_blocked(m, FW_BRIDGE, r, sizeof(r)))
+		return snprintf(why, len, "bridge family: %.200s", r);
+	if (model_brnf(m, br, v6) && fw_blocked(m, v6, r, sizeof(r)))
+		return snprintf(why, len,
+				"br_netfilter passes bridged IPv%d to the "
+				"IPv%d rules: %.160s",
+				v6 ? 6 : 4, v6 ? 6 : 4, r);
 	return 0;
 }
 
@@ -310,9 +317,9 @@ static void plan_bridging(const struct model *m, const struct link *br,
 			  struct plan_iface *pi, char notes[2][MODEL_NOTE_LEN])
 {
 	pi->features |= TNA_F_BRIDGE | TNA_F_BR_IP4 | TNA_F_BR_IP6;
-	if (brnf_on(m, br, 0))
+	if (model_brnf(m, br, 0))
 		pi->features |= TNA_F_BR_NF4;
-	if (brnf_on(m, br, 1))
+	if (model_brnf(m, br, 1))
 		pi->features |= TNA_F_BR_NF6;
 	for (int f = 0; f < 2; f++)
 		bridging_blocked(m, br, f, notes[f], MODEL_NOTE_LEN);
@@ -426,12 +433,15 @@ static int plan_fdb(const struct model *m, struct plan *p)
 			continue;
 		e->key.bridge = f->bridge;
 		memcpy(e->key.mac, f->mac, 6);
+		e->touched = f->touched;
 		if (f->state & NUD_PERMANENT) {
 			e->val.flags = TNA_FDB_LOCAL;
 		} else {
 			if (port->ifindex == f->bridge)
 				continue; /* not local, yet on the bridge: odd */
 			e->val.port = f->port;
+			if (f->flags & NTF_STICKY)
+				e->val.flags = TNA_FDB_STICKY;
 			e->dynamic = !(f->state & NUD_NOARP) &&
 				     !(f->flags & NTF_EXT_LEARNED);
 		}
@@ -458,9 +468,7 @@ static int plan_bridges(const struct model *m, struct plan *p)
 		b->ageing_cs = l->br_ageing;
 		b->accelerate =
 			!bridge_blocked(l, b->reason, sizeof(b->reason)) &&
-			(!m->nr_nft_bridge ||
-			 !bridging_blocked(m, l, 0, b->reason,
-					   sizeof(b->reason)));
+			!fw_blocked(m, FW_BRIDGE, b->reason, sizeof(b->reason));
 		for (int k = 0; k < m->nr_links; k++)
 			b->nr_ports += m->links[k].master == l->ifindex;
 		for (int k = 0; k < p->nr_fdb; k++)
@@ -506,6 +514,72 @@ static void plan_route_mtu(const struct model *m, struct plan *p)
 	}
 }
 
+/*
+ * bpf_fib_lookup()'s answer to an IPv4 packet depends only on its ingress
+ * and destination, and changes only with events the controller reads (and
+ * bumps the cache generation on), when the policy rules are the default
+ * three and no IPv4 route is multipath, has a TOS or a nexthop object.
+ * Then the fast path caches it, for packets no longer than the smallest
+ * MTU of any link: the FIB's MTU check could not fail for them.
+ */
+static void plan_route_cache(const struct model *m, struct plan *p)
+{
+	static const struct {
+		uint32_t priority, table;
+	} defaults[] = { { 0, RT_TABLE_LOCAL },
+			 { 32766, RT_TABLE_MAIN },
+			 { 32767, RT_TABLE_DEFAULT } };
+	unsigned int mtu = 0;
+	int nr = 0;
+
+	for (int i = 0; i < m->nr_rules; i++) {
+		const struct rule *r = &m->rules[i];
+		int known = 0;
+
+		if (r->family != AF_INET)
+			continue;
+		for (int k = 0; k < 3; k++)
+			known |= r->priority == defaults[k].priority &&
+				 r->table == defaults[k].table;
+		if (!known || r->selective || r->has_iif || r->has_oif) {
+			NOTE(p->rc_note,
+			     "policy rules besides the default ones");
+			return;
+		}
+		nr++;
+	}
+	if (nr != 3) {
+		NOTE(p->rc_note, "policy rules differ from the default ones");
+		return;
+	}
+	for (int i = 0; i < m->nr_routes; i++) {
+		const struct route *r = &m->routes[i];
+
+		if (r->family != AF_INET)
+			continue;
+		if (r->multipath || r->tos || r->nhid) {
+			NOTE(p->rc_note, "%s routes",
+			     r->multipath ? "multipath" :
+			     r->tos	  ? "TOS" :
+					    "nexthop-object");
+			return;
+		}
+	}
+	for (int i = 0; i < m->nr_links; i++) {
+		const struct link *l = &m->links[i];
+
+		if (!(l->flags & IFF_LOOPBACK) && l->mtu &&
+		    (!mtu || l->mtu < mtu))
+			mtu = l->mtu;
+	}
+	if (!mtu)
+		NOTE(p->rc_note, "no link with an MTU");
+	/* longer packets go to Linux before the cache anyway (route_mtu4) */
+	if (p->route_mtu4 && p->route_mtu4 < mtu)
+		mtu = p->route_mtu4;
+	p->rc_mtu4 = mtu;
+}
+
 static int iface_cmp(const void *a, const void *b)
 {
 	return ((const struct plan_iface *)a)->ifindex -
@@ -542,30 +616,62 @@ int plan_build(const struct model *m, const struct plan_opts *o, struct plan *p)
 	{
 		char why[MODEL_NOTE_LEN];
 
-		for (int f = 0; f < 2; f++) {
-			if (family_blocked(m, f, why, sizeof(why))) {
+		/*
+		 * Runtime switches: routing of a family off for any
+		 * whole-family reason; its rules in the fast path whenever
+		 * they can be (bridged traffic may need them through
+		 * br_netfilter while routing is off for another reason).
+		 */
+		for (int f = 0; f < 3; f++) {
+			static const uint32_t fw_bit[] = { TNA_RT_FW4,
+							   TNA_RT_FW6,
+							   TNA_RT_FW_BR };
+			int nr = f == FW_BRIDGE ? m->nr_nft_bridge :
+				 f == FW_IP6	? m->nr_nft_fwd6 :
+						  m->nr_nft_fwd4;
+			char rwhy[MODEL_NOTE_LEN] = "";
+
+			if (f < 2 && family_blocked(m, f, rwhy, sizeof(rwhy)))
 				p->family_off |= f ? TNA_RT_ROUTE6_OFF :
 						     TNA_RT_ROUTE4_OFF;
+			if (fw_blocked(m, f, why, sizeof(why))) {
 				NOTE(p->fw_note[f], "to Linux: %.230s", why);
-			} else if (f ? m->nr_nft_fwd6 : m->nr_nft_fwd4) {
-				p->fw |= f ? TNA_RT_FW6 : TNA_RT_FW4;
+				if (f == FW_BRIDGE)
+					p->family_off |= TNA_RT_BRIDGE_OFF;
+				continue;
+			}
+			if (nr)
+				p->fw |= fw_bit[f];
+			if (rwhy[0])
+				NOTE(p->fw_note[f], "to Linux: %.230s", rwhy);
+			else if (nr)
 				NOTE(p->fw_note[f],
 				     "in the fast path (%d forward base chains)",
 				     m->fw.nr_fwd[f]);
-			} else {
+			else
 				NOTE(p->fw_note[f], "no forward-path rules");
-			}
 		}
 		p->fw_genid = m->fw.genid;
 		p->ct_tcp_ms = m->ct_tcp_est_s * 1000U;
 		p->ct_udp_ms = m->ct_udp_stream_s * 1000U;
-		/* Rules match interface names: a rename is a new ruleset. */
-		for (int i = 0; i < m->nr_links; i++)
-			for (const char *c = m->links[i].name; *c; c++)
+		/*
+		 * Rules match interface names, and which rules a bridged
+		 * flow passes depends on its bridge and br_netfilter: any
+		 * change is a new ruleset.
+		 */
+		for (int i = 0; i < m->nr_links; i++) {
+			const struct link *l = &m->links[i];
+
+			for (const char *c = l->name; *c; c++)
 				p->fw_names = p->fw_names * 31 + (uint8_t)*c +
-					      (uint64_t)m->links[i].ifindex;
-		if (m->nr_nft_bridge)
-			p->family_off |= TNA_RT_BRIDGE_OFF;
+					      (uint64_t)l->ifindex;
+			p->fw_names = p->fw_names * 31 + (uint64_t)l->master;
+			if (is_bridge(l))
+				p->fw_names =
+					p->fw_names * 31 +
+					(uint64_t)model_brnf(m, l, 0) * 2 +
+					(uint64_t)model_brnf(m, l, 1);
+		}
 	}
 
 	/* Routing may end in a bridge port once any bridge is modelled. */
@@ -594,6 +700,7 @@ int plan_build(const struct model *m, const struct plan_opts *o, struct plan *p)
 		NOTE(pi->reason, "no other interface can take XDP frames");
 	}
 	plan_route_mtu(m, p);
+	plan_route_cache(m, p);
 	plan_local_addrs(m, p);
 	if (!p->local || plan_fdb(m, p) || plan_bridges(m, p)) {
 		plan_free(p);

@@ -42,6 +42,9 @@ struct plan_fdb {
 	struct tna_fdb_key key;
 	struct tna_fdb_val val;
 	int dynamic; /* learned: ages out unless refreshed */
+	/* named by an event: written even if unchanged (clears the fast
+	 * path's TNA_FDB_MOVED once Linux has decided where it is) */
+	int touched;
 };
 
 struct plan_bridge {
@@ -66,10 +69,13 @@ struct plan {
 	int nr_bridges;
 	uint32_t family_off; /* TNA_RT_*_OFF: namespace-wide fallbacks */
 	uint32_t fw; /* TNA_RT_FW4/6: families that pass the firewall */
-	char fw_note[2][MODEL_NOTE_LEN]; /* per family: firewall where, why */
+	char fw_note[3][MODEL_NOTE_LEN]; /* FW_IP4/6, FW_BRIDGE: where, why */
 	uint32_t fw_genid; /* nf_tables generation the verdicts follow */
 	uint64_t fw_names; /* hash of interface names and indexes */
 	uint32_t ct_tcp_ms, ct_udp_ms; /* conntrack timeouts to refresh to */
+	/* IPv4 route cache: packets up to this length may use it (0: off) */
+	uint32_t rc_mtu4;
+	char rc_note[MODEL_NOTE_LEN]; /* why it is off */
 };
 
 int plan_build(const struct model *m, const struct plan_opts *o, struct plan *p)

@@ -200,6 +200,10 @@ static void render_json(FILE *out, const struct plan *p,
 		json_bool(&j, "bypass", x->bypass);
 	}
 	json_u64(&j, "local_addresses", p->nr_local);
+	/* up to which length IPv4 packets may use it; 0: off, see the note */
+	json_u64(&j, "route_cache_ipv4_mtu", p->rc_mtu4);
+	if (!p->rc_mtu4)
+		json_str(&j, "route_cache_ipv4_off", p->rc_note);
 	if (x) {
 		json_u64(&j, "fdb_refreshes", x->fdb_refreshes);
 		json_u64(&j, "neigh_revalidations", x->neigh_revalidations);
@@ -219,6 +223,7 @@ static void render_json(FILE *out, const struct plan *p,
 	json_obj_open(&j, "firewall");
 	json_str(&j, "ipv4", p->fw_note[0]);
 	json_str(&j, "ipv6", p->fw_note[1]);
+	json_str(&j, "bridge", p->fw_note[2]);
 	if (x) {
 		json_u64(&j, "flows_evaluated", x->fw_upcalls);
 		json_u64(&j, "flows_accepted", x->fw_accepted);
@@ -336,8 +341,13 @@ void status_render(FILE *out, const struct plan *p, const struct applier *a,
 		fprintf(out,
 			"IP forwarded since boot: Linux %lld (IPv4) + %lld (IPv6), fast path %llu (since start; not in the kernel's IP counters)\n",
 			x->kernel_fwd4, x->kernel_fwd6, fast_routed(p, a));
-	fprintf(out, "firewall: IPv4 %s; IPv6 %s\n", p->fw_note[0],
-		p->fw_note[1]);
+	if (p->rc_mtu4)
+		fprintf(out, "IPv4 route cache: on (packets up to %u bytes)\n",
+			p->rc_mtu4);
+	else
+		fprintf(out, "IPv4 route cache: off (%s)\n", p->rc_note);
+	fprintf(out, "firewall: IPv4 %s; IPv6 %s; bridge family %s\n",
+		p->fw_note[0], p->fw_note[1], p->fw_note[2]);
 	if (x && (p->fw & (TNA_RT_FW4 | TNA_RT_FW6)))
 		fprintf(out,
 			"firewall flows: %lu evaluated, %lu accepted, %lu dropped, %lu left to Linux\n",

@@ -148,7 +148,7 @@ void sink_detach(struct sink_handle *s)
 	s->link_fd = -1;
 }
 
-int redirect_attach(const char *ifname, const char *to_ifname,
+int redirect_attach(const char *ifname, const char *to_ifname, int fib,
 		    struct redirect_handle *r)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = XDP_FLAGS_DRV_MODE);
@@ -165,9 +165,10 @@ int redirect_attach(const char *ifname, const char *to_ifname,
 	if (bpf_map_update_elem(bpf_map__fd(r->skel->maps.out), &zero, &to,
 				BPF_ANY))
 		goto err;
-	r->link_fd =
-		bpf_link_create(bpf_program__fd(r->skel->progs.redirect_xdp),
-				ifindex, BPF_XDP, &opts);
+	r->link_fd = bpf_link_create(
+		bpf_program__fd(fib ? r->skel->progs.fib_xdp :
+				      r->skel->progs.redirect_xdp),
+		ifindex, BPF_XDP, &opts);
 	if (r->link_fd < 0)
 		goto err;
 	return 0;

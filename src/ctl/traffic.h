@@ -41,7 +41,8 @@ struct redirect_handle {
 	struct redirect *skel;
 	int link_fd;
 };
-int redirect_attach(const char *ifname, const char *to_ifname,
+/* fib: the minimal XDP router (bpf_fib_lookup) instead of a bare redirect. */
+int redirect_attach(const char *ifname, const char *to_ifname, int fib,
 		    struct redirect_handle *r);
 void redirect_detach(struct redirect_handle *r);
 

@@ -6,7 +6,8 @@
 #   h4 --- q1 [br1 10.31.0.1] q2 --- h5        S routes between br0 and br1
 # Differential cases (bridged and routed bridge to bridge) against Linux
 # alone, then floods, ARP, station moves, STP, port flags, FDB ageing with
-# the fast path carrying all traffic, bridge down, port removal, nft, tcpdump.
+# the fast path carrying all traffic, bridge down, port removal, port churn
+# under load, nft, tcpdump.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integ/lib.sh
 
@@ -21,6 +22,14 @@ setup() {
 		nsip $h link add $h type veth peer name $port netns "$P-s"
 		nsip $h addr add 10.$net.0.1$i/24 dev $h
 		nsip $h addr add fd$net::1$i/64 dev $h nodad
+		# no router solicitations: a station sends only what a test sends
+		nsx $h sysctl -qw net.ipv6.conf.$h.router_solicitations=0
+		# nor port unreachables for the test's datagrams (each would make
+		# the host resolve the sender: ARP and ND frames no test sent)
+		nsx $h nft add table inet quiet
+		nsx $h nft add chain inet quiet out '{ type filter hook output priority 0; }'
+		nsx $h nft add rule inet quiet out icmp type destination-unreachable drop
+		nsx $h nft add rule inet quiet out icmpv6 type destination-unreachable drop
 		nsip $h link set $h up
 		nsip $h route add default via 10.$net.0.$gw
 		nsip $h -6 route add default via fd$net::$gw
@@ -114,6 +123,10 @@ t_flood_and_arp() {
 }
 
 t_station_move() { # h2's MAC appears behind p3: followed within one exchange
+	# h2 itself must stay quiet meanwhile (ARP replies, MLD reports would
+	# move it back): its egress drops everything
+	nsx h2 nft add table netdev quiet
+	nsx h2 nft add chain netdev quiet e '{ type filter hook egress device h2 priority 0; policy drop; }'
 	nsip h3 link set h3 address "$M2"
 	nsx h3 "$PKTIO" send h3 "$M1" --src 10.30.0.12 --dst 10.30.0.11 --count 1
 	check "station move: Linux moved the entry to p3" wait_for 3 fdb_on "$M2" br0 p3
@@ -122,9 +135,10 @@ t_station_move() { # h2's MAC appears behind p3: followed within one exchange
 	capture h3 h3 "$T/m3" --seconds 1 --udp-dport 9
 	send h1 M2 --src 10.30.0.11 --dst 10.30.0.12 --count 10
 	capture_wait
-	check "station move: fast path follows (10/10 at p3, 0 at p2, $(($(bridged p1) - b0)) bridged)" \
+	check "station move: fast path follows ($(lines "$T/m3")/10 at p3, $(lines "$T/m2") at p2, $(($(bridged p1) - b0)) bridged)" \
 		test "$(lines "$T/m3")" = 10 -a "$(lines "$T/m2")" = 0 -a $(($(bridged p1) - b0)) = 10
 	nsip h3 link set h3 address "$M3"
+	nsx h2 nft delete table netdev quiet
 	nsx h3 "$PKTIO" send h3 ff:ff:ff:ff:ff:ff --src 10.30.0.13 --dst 10.30.0.255 --count 1
 	nsx h2 "$PKTIO" send h2 "$M1" --src 10.30.0.12 --dst 10.30.0.11 --count 1
 	check "station moved back to p2" wait_for 3 fdb_on "$M2" br0 p2
@@ -277,43 +291,92 @@ t_bridge_changes() {
 	announce # bridge down flushed the learned entries
 }
 
+# Port churn under load: p3 leaves and rejoins br0 300 times while h1
+# sends to h2 (p2) and h3 (p3). The daemon keeps up without leaking, and
+# afterwards the mirror and the fast path agree with Linux.
+t_port_churn() {
+	local pid fd0 b0 n
+	fd0=$(ls "/proc/$TNA_PID/fd" | wc -l)
+	touch "$T/load"
+	(while [ -e "$T/load" ]; do
+		send h1 M2 --src 10.30.0.11 --dst 10.30.0.12 --count 50 --flows 4
+		send h1 M3 --src 10.30.0.11 --dst 10.30.0.13 --count 50 --flows 4
+	done) &
+	pid=$!
+	for _ in $(seq 300); do
+		nsip s link set p3 nomaster
+		nsip s link set p3 master br0
+	done
+	rm -f "$T/load"
+	wait $pid
+	check "port churn (300 removals and re-additions under load): daemon alive and answering" \
+		sh -c "kill -0 $TNA_PID && ip netns exec $P-s $CLI status --json >/dev/null"
+	check "port churn: p3 has the bridge module again" wait_for 5 bridge_is p3 br0
+	announce
+	check "port churn: FDB mirror agrees with the kernel" wait_for 5 mirrored br0
+	check "port churn: daemon file descriptors flat ($fd0 before, $(ls "/proc/$TNA_PID/fd" | wc -l) after)" \
+		[ "$(ls "/proc/$TNA_PID/fd" | wc -l)" -le $((fd0 + 2)) ]
+	b0=$(bridged p1)
+	n=$(arrived h3 h3 h1 M3 --src 10.30.0.11 --dst 10.30.0.13 --count 10)
+	check "port churn: afterwards 10/10 to h3 on the fast path ($n delivered, $(($(bridged p1) - b0)) bridged)" \
+		test "$n" = 10 -a $(($(bridged p1) - b0)) = 10
+}
+
+fw_note() { status_json | jq -r ".firewall.$1"; }
+fw_note_has() { status_json | jq -r ".firewall.$1" | grep -q "$2"; }
+
+# rules on bridged traffic: a bridge-family forward chain, and ip-family
+# chains through br_netfilter; both in the fast path's firewall (more in
+# tests/integ/bridge_fw.sh)
 t_netfilter() {
+	local n b0
 	nsx s nft add table bridge tnatest
 	nsx s nft add chain bridge tnatest fw '{ type filter hook forward priority 0; policy accept; }'
-	nsx s nft add rule bridge tnatest fw udp dport 9 drop
-	check "bridge-family nft chain: bridging handed to Linux, reason shown" wait_for 5 v4_fallback_has p1 'bridge-family nft'
-	local n=$(arrived h2 h2 h1 M2 --src 10.30.0.11 --dst 10.30.0.12 --count 10)
-	check "bridge-family drop rule enforced: 0/10 delivered" test "$n" = 0
+	nsx s nft add rule bridge tnatest fw ip saddr 10.30.0.11 udp dport 9 drop
+	wait_for 5 fw_note_has bridge 'in the fast path'
+	check "bridge-family forward chain: in the fast path's firewall ($(fw_note bridge))" fw_note_has bridge 'in the fast path'
+	n=$(arrived h2 h2 h1 M2 --src 10.30.0.11 --dst 10.30.0.12 --count 10)
+	check "bridge-family drop rule enforced: $n/10 delivered" test "$n" = 0
+	arrived h2 h2 h1 M2 --v6 --src fd30::11 --dst fd30::12 --count 10 >/dev/null # the verdict is cached
+	b0=$(bridged p1)
+	n=$(arrived h2 h2 h1 M2 --v6 --src fd30::11 --dst fd30::12 --count 10)
+	check "accepted flow bridged by the fast path ($n/10 delivered, $(($(bridged p1) - b0)) bridged)" test "$n" = 10 -a $(($(bridged p1) - b0)) = 10
 	nsx s nft delete table bridge tnatest
-	check "rules removed: bridging fallback note gone" wait_for 5 v4_fast p1
+	check "rules removed: no bridge-family rules" wait_for 5 fw_note_has bridge 'no forward-path rules'
 	# br_netfilter (bridge-nf-call-iptables=1): ip-family rules see bridged IPv4
 	nsx s nft add table ip tnatest
 	nsx s nft add chain ip tnatest fw '{ type filter hook forward priority 0; policy accept; }'
 	nsx s nft add rule ip tnatest fw ip daddr 10.30.0.12 udp dport 9 drop
-	check "br_netfilter + ip forward chain: bridged IPv4 handed to Linux" wait_for 5 v4_fallback_has p1 br_netfilter
+	wait_for 5 fw_note_has ipv4 'in the fast path'
+	check "br_netfilter + ip forward chain: in the fast path's firewall ($(fw_note ipv4))" fw_note_has ipv4 'in the fast path'
 	n=$(arrived h2 h2 h1 M2 --src 10.30.0.11 --dst 10.30.0.12 --count 10)
-	check "ip-family drop rule enforced on bridged traffic: 0/10 delivered" test "$n" = 0
-	local b0=$(bridged p1)
+	check "ip-family drop rule enforced on bridged traffic: $n/10 delivered" test "$n" = 0
+	arrived h3 h3 h1 M3 --src 10.30.0.11 --dst 10.30.0.13 --count 10 >/dev/null # the verdict is cached
+	b0=$(bridged p1)
+	n=$(arrived h3 h3 h1 M3 --src 10.30.0.11 --dst 10.30.0.13 --count 10)
+	check "ip-family rules accept another flow: bridged by the fast path ($n/10 delivered, $(($(bridged p1) - b0)) bridged)" test "$n" = 10 -a $(($(bridged p1) - b0)) = 10
+	b0=$(bridged p1)
 	n=$(arrived h2 h2 h1 M2 --v6 --src fd30::11 --dst fd30::12 --count 10)
-	check "bridged IPv6 (no ip6 rules) stays on the fast path ($n delivered, $(($(bridged p1) - b0)) bridged; $(iface_q p1 '.counters.fallback | to_entries | map(select(.value > 0)) | map("\(.key)=\(.value)") | join(",")'))" test "$n" = 10 -a $(($(bridged p1) - b0)) -ge 10
+	check "bridged IPv6 (no ip6 rules) stays on the fast path ($n delivered, $(($(bridged p1) - b0)) bridged)" test "$n" = 10 -a $(($(bridged p1) - b0)) -ge 10
 	nsx s nft delete table ip tnatest
-	check "rules removed: bridged IPv4 fallback note gone" wait_for 5 v4_fast p1
+	check "rules removed: no ip forward rules" wait_for 5 fw_note_has ipv4 'no forward-path rules'
 	b0=$(bridged p1)
 	n=$(arrived h2 h2 h1 M2 --src 10.30.0.11 --dst 10.30.0.12 --count 10)
 	check "rules removed: bridged IPv4 10/10 on the fast path again" test "$n" = 10 -a $(($(bridged p1) - b0)) = 10
 }
 
 t_capture_bridge() {
-	local pid n b0=$(bridged p1)
+	local pid n b0
 	ip netns exec "$P-s" tcpdump -Z root -U --immediate-mode -n -i br0 -w "$T/br.pcap" udp port 9 2>"$T/br.err" &
 	pid=$!
 	wait_for 5 grep -q listening "$T/br.err"
 	check "tcpdump on br0: the bridge's ports fall back" wait_for 5 reason_has p1 capture
+	b0=$(bridged p1)
 	n=$(arrived h2 h2 h1 M2 --src 10.30.0.11 --dst 10.30.0.12 --count 10)
 	wait_for 3 sh -c "tcpdump -n -r '$T/br.pcap' 2>/dev/null | grep -c . | grep -qx 10"
 	kill -INT $pid
 	wait $pid
-	check "tcpdump on br0 saw $(tcpdump -n -r "$T/br.pcap" 2>/dev/null | grep -c .)/10 bridged frames" \
+	check "tcpdump on br0 saw $(tcpdump -n -r "$T/br.pcap" 2>/dev/null | grep -c .)/10 bridged frames ($n delivered, $(($(bridged p1) - b0)) by the fast path)" \
 		test "$(tcpdump -n -r "$T/br.pcap" 2>/dev/null | grep -c .)" = 10 -a "$n" = 10 -a "$(bridged p1)" = "$b0"
 	check "tcpdump stopped: fast path resumes" wait_for 5 resumed p1
 }
@@ -363,10 +426,11 @@ t_fdb_full() {
 t_restart() {
 	tna_start s
 	check "restart: resynced from a clean dump and attached again" wait_for 10 attached p1
-	wait_for 3 mirrored br0
+	check "restart: FDB mirrored again" wait_for 5 mirrored br0
 	local b0=$(bridged p1) n
 	n=$(arrived h2 h2 h1 M2 --src 10.30.0.11 --dst 10.30.0.12 --count 10)
-	check "restart: 10/10 bridged on the fast path" test "$n" = 10 -a $(($(bridged p1) - b0)) = 10
+	check "restart: 10/10 bridged on the fast path ($n delivered, $(($(bridged p1) - b0)) bridged; $(iface_q p1 '.counters.fallback | to_entries | map(select(.value > 0)) | map("\(.key)=\(.value)") | join(",")'))" \
+		test "$n" = 10 -a $(($(bridged p1) - b0)) = 10
 	check "SIGTERM: daemon exits 0 with no sanitizer report" tna_stop
 	check "SIGTERM: no XDP program left on any port" no_xdp_in s
 }
@@ -375,5 +439,5 @@ t_differential() { DUT=s DUT_IFACE=p1 differential; }
 
 # TESTS="t_a t_b" tests/integ/bridge.sh runs a subset (see run_tests in lib.sh).
 setup
-run_tests s p1 t_differential t_status t_flood_and_arp t_station_move t_stp t_stp_loop t_port_flags t_ageing t_bridge_changes t_netfilter t_fdb_full t_capture_bridge t_kill9 t_restart
+run_tests s p1 t_differential t_status t_flood_and_arp t_station_move t_stp t_stp_loop t_port_flags t_ageing t_bridge_changes t_port_churn t_netfilter t_fdb_full t_capture_bridge t_kill9 t_restart
 exit $FAILED

@@ -20,14 +20,9 @@ routed() { status_json | jq '[.interfaces[].counters.fast_path.routed // 0] | ad
 
 # stream SRC-HOST DST-ADDR PORT BYTES: bytes the sink got ("0" if blocked)
 stream() {
-	local dh=$2 port=$3 out=$T/sink.$RANDOM pid
+	local dh
 	case $2 in 10.20.2.* | fd20:2:*) dh=h2 ;; *) dh=h3 ;; esac
-	nsx $dh "$PKTIO" tcp-sink "$2" "$port" 4 >"$out" &
-	pid=$!
-	sleep 0.2
-	nsx "$1" timeout 3 "$PKTIO" tcp-send "$2" "$port" "$4" >/dev/null 2>&1
-	wait $pid
-	cat "$out"
+	tcp_stream "$1" $dh "$2" "$3" "$4"
 }
 
 ruleset_nft() {
@@ -151,21 +146,7 @@ check "every ping answered ($(cat "$T/ping")/70)" [ "$(cat "$T/ping")" -ge 69 ]
 
 # A rule added under traffic is enforced at once: nothing arrives after
 # nft has returned.
-nsx h2 "$PKTIO" udp-echo 10.20.2.2 5002 8 >"$T/echo" &
-EPID=$!
-r0=$(routed)
-nsx h1 "$PKTIO" udp-ping 10.20.2.2 5002 60 50 >"$T/ping" &
-PPID_=$!
-sleep 3
-r1=$(routed)
-nsx r nft insert rule inet filter forward udp dport 5002 drop
-capture h2 h2 "$T/after" --seconds 1.5 --udp-dport 5002
-capture_wait
-wait $PPID_
-wait $EPID
-check "rule inserted under fast-path traffic: nothing delivered after nft returned ($(lines "$T/after") frames)" \
-	[ "$(lines "$T/after")" = 0 ]
-check "the flow was on the fast path before the rule ($((r1 - r0)) packets)" [ $((r1 - r0)) -gt 0 ]
+rule_under_traffic "rule" r h2 10.20.2.2 routed insert rule inet filter forward udp dport 5002 drop
 
 # Unsupported: a log rule makes the family Linux's, with the reason.
 nsx r nft add rule inet filter forward log prefix x

@@ -4,24 +4,28 @@
 # namespaces (a router with 2-4 subnets, extra routes, a blackhole route,
 # no route (IPv6), multipath, a policy rule, a route MTU; or a bridge with
 # 3-5 ports, a gateway, sometimes a second bridge routed by the host) and a
-# random packet mix (UDP/TCP/ICMP, IPv4/IPv6, to hosts, routed prefixes,
-# the device itself; TTL 1/2, DF with big sizes, padding; bridged, unknown
-# and broadcast MACs; VLAN and other ethertypes, bad checksums, IP options,
-# fragments, truncated frames); a third of them with an nft forward chain
+# random packet mix (UDP/TCP/ICMP, IPv4/IPv6, ARP requests and replies, to
+# hosts, routed prefixes, the device itself; TTL 1/2, DF with big sizes,
+# padding; bridged, unknown and broadcast MACs; VLAN and other ethertypes,
+# bad checksums, IP options, fragments, truncated frames); a third of them with an nft forward chain
 # dropping part of the traffic. The same packets are sent with Linux alone
 # and with `tna run`; every frame every host receives must be the same,
 # byte for byte.
 #   tests/integ/gen.sh [FIRST_SEED [NR_SEEDS [LINES_PER_SCENARIO]]]
-# The defaults (20 seeds, 2,000 lines) send about 100,000 packets.
-# GEN_FW=1: firewall mode, every scenario a router with a random ruleset
-# (nft or iptables-nft), every packet list sent twice so that the second
-# pass meets the verdicts the fast path cached in the first.
+# The defaults (20 seeds, 2,100 lines) send about 100,000 packets.
+# GEN_SOAK_SECONDS=N: soak mode, seeds from FIRST_SEED on for N seconds
+# (NR_SEEDS is then ignored); every seed still prints its re-run command.
+# GEN_FW=1: firewall mode, every scenario with a random ruleset: routers
+# (nft or iptables-nft) and, one seed in three, bridges (a bridge-family
+# ruleset, or ip/inet/iptables rules bridged traffic meets through
+# br_netfilter); every packet list sent twice so that the second pass
+# meets the verdicts the fast path cached in the first.
 # A failing seed is printed with the command that re-runs it alone.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integ/lib.sh
 FIRST=${1:-1}
 NR=${2:-20}
-LINES=${3:-2000} # send-file lines per scenario; each sends 1-4 packets
+LINES=${3:-2100} # send-file lines per scenario; each sends 1-4 packets (ARP: 1)
 TOTAL=0
 DIVERGED=0
 GEN_FW=${GEN_FW:-0}
@@ -146,7 +150,7 @@ scenario_bridge() {
 # the fast path's firewall must give Linux's outcome for every packet.
 random_firewall() { # family
 	if [ "$GEN_FW" = 1 ]; then
-		random_ruleset
+		if [ "$1" = bridge ]; then random_bridge_ruleset; else random_ruleset; fi
 		return
 	fi
 	[ $((RANDOM % 3)) = 0 ] || return 0
@@ -203,6 +207,10 @@ random_ruleset() {
 		rules="$rules $r;"
 	done
 	pick policy accept accept drop
+	# Bridged: hosts' neighbour discovery passes the inet rules through
+	# br_netfilter; dropping it makes their answers timing-dependent.
+	[ -n "${HMAC[0]:-}" ] && [ "$fam" = inet ] &&
+		rules=" icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept;$rules"
 	nsx d nft -f - <<NFT
 table $fam gen {
 	set blk { type ipv4_addr; flags interval; elements = { $s4, 10.90.0.0/25 }; }
@@ -211,6 +219,30 @@ table $fam gen {
 }
 NFT
 	KIND_FW=", nft $fam forward policy $policy:$rules"
+}
+
+# Bridge family: ports, MACs, IP and TCP/UDP headers (never ARP or
+# neighbour discovery: see random_firewall).
+random_bridge_ruleset() {
+	local rules="" n=$((1 + RANDOM % 6)) r s4 m d
+	for _ in $(seq $n); do
+		s4=${SRC4[RANDOM % NK]}
+		m=${HMAC[RANDOM % NK]}
+		d=d$((RANDOM % NK))
+		pick r "udp dport 5001 drop" "ip saddr $s4 udp dport 9 drop" \
+			"ether saddr $m meta l4proto udp drop" "ether daddr $m tcp dport 9 counter drop" \
+			"iifname $d udp dport 9 drop" "oifname $d meta l4proto tcp drop" \
+			"ip6 nexthdr udp udp dport 9 drop" "tcp flags & (syn | ack) == ack accept" \
+			"meta pkttype host drop" "udp dport 1000-1500 counter accept" \
+			"meta l4proto udp counter drop"
+		rules="$rules $r;"
+	done
+	nsx d nft -f - <<NFT
+table bridge gen {
+	chain fw { type filter hook forward priority 0; policy accept; $rules }
+}
+NFT
+	KIND_FW=", nft bridge forward:$rules"
 }
 
 # One line per packet, per sending host: "DMAC pktio-options"
@@ -224,6 +256,20 @@ make_packets() {
 		dmac=${DMAC[$i]}
 		if [ -n "${HMAC[0]:-}" ] && [ $((RANDOM % 3)) = 0 ]; then # bridged, unknown or broadcast
 			pick dmac "${HMAC[RANDOM % NK]}" "${HMAC[RANDOM % NK]}" 02:00:00:00:99:99 ff:ff:ff:ff:ff:ff
+		fi
+		if [ $((RANDOM % 25)) = 0 ]; then
+			# ARP from a sender in 10.99.0.0/16 (never a real host's
+			# address: no poisoning): requests, broadcast or unicast,
+			# for the DUT, hosts or nobody, and unsolicited replies;
+			# captures keep ARP naming 10.99/16 (pktio: control()).
+			pick v request request reply
+			# shellcheck disable=SC2086
+			pick dst $DST4 10.99.200.1
+			[ $v = request ] && [ $((RANDOM % 2)) = 0 ] && dmac=ff:ff:ff:ff:ff:ff
+			echo "$dmac --arp $v --src 10.99.$i.$((1 + RANDOM % 250)) --dst $dst" >>"$T/pk.$i"
+			SENT=$((SENT + 1))
+			n=$((n + 1))
+			continue
 		fi
 		if [ $v6 = 1 ]; then
 			# shellcheck disable=SC2086
@@ -292,7 +338,13 @@ run_seed() {
 	# Redirects have their own per-peer budget (9, then silence): with
 	# every list sent twice, how many go out would depend on timing.
 	[ "$GEN_FW" = 1 ] && nsx d sh -c 'echo 0 > /proc/sys/net/ipv4/conf/all/send_redirects; echo 0 > /proc/sys/net/ipv4/conf/default/send_redirects'
-	if [ $((seed % 2)) = 0 ] || [ "$GEN_FW" = 1 ]; then scenario_router; else scenario_bridge; fi
+	if [ "$GEN_FW" = 1 ]; then
+		if [ $((seed % 3)) = 2 ]; then scenario_bridge; else scenario_router; fi
+	elif [ $((seed % 2)) = 0 ]; then
+		scenario_router
+	else
+		scenario_bridge
+	fi
 	make_packets
 	run_phase warm # neighbours resolved, stations learned
 	run_phase linux
@@ -319,8 +371,18 @@ run_seed() {
 	for h in $HOSTS d; do ip netns del "$P-$h"; done
 }
 
-for seed in $(seq "$FIRST" $((FIRST + NR - 1))); do
-	run_seed "$seed"
-done
-check "generated scenarios: $NR scenarios, $TOTAL packets, $DIVERGED divergent" test "$DIVERGED" = 0
+if [ -n "${GEN_SOAK_SECONDS:-}" ]; then
+	# soak: new seeds from FIRST_SEED on until the time is up
+	end=$((SECONDS + GEN_SOAK_SECONDS))
+	NR=0
+	while [ $SECONDS -lt $end ]; do
+		run_seed $((FIRST + NR))
+		NR=$((NR + 1))
+	done
+else
+	for seed in $(seq "$FIRST" $((FIRST + NR - 1))); do
+		run_seed "$seed"
+	done
+fi
+check "generated scenarios: $NR scenarios, $TOTAL packets, $DIVERGED divergent" test "$DIVERGED" = 0 -a "$NR" -gt 0
 exit $FAILED

@@ -3,7 +3,8 @@
 # Prepares the fixture namespace (tests/unit/fixture.h: interfaces, routes,
 # neighbours, a bridge), then runs a BPF_PROG_TEST_RUN program inside it:
 # the table (default) or the fuzzer.
-#   tests/unit/fastpath.sh [test_fastpath|test_fuzz]
+#   tests/unit/fastpath.sh [test_fastpath|test_fuzz] [ARGS]
+#   (test_fastpath --bench: per-case ns/packet, see bench/micro.sh)
 set -eu
 B=${B:-build}
 PROG=${1:-test_fastpath}
@@ -54,4 +55,5 @@ n addr add fd20::1/64 dev br0 nodad
 n neigh add 10.20.0.2 lladdr 02:00:00:00:20:02 dev br0 nud permanent
 n neigh add 10.20.0.3 lladdr 02:00:00:00:20:03 dev br0 nud permanent
 n neigh add fd20::2 lladdr 02:00:00:00:20:02 dev br0 nud permanent
-x "$B/$PROG"
+shift || true
+x "$B/$PROG" "$@"

@@ -190,6 +190,36 @@ static inline void set_runtime(struct tna *skel, int bypass,
 			    BPF_ANY);
 }
 
+/*
+ * Runtime with the firewall on for the given families (TNA_RT_FW*), and the
+ * IPv4 route cache on as the controller would set it here (bp3's MTU and
+ * 10.12.0.0/24's are 200).
+ */
+static inline void set_firewall(struct tna *skel, uint32_t fw)
+{
+	struct tna_runtime rt = { .route_mtu6 = 1280,
+				  .fw = fw,
+				  .fw_gen = 1,
+				  .rc_mtu4 = 200,
+				  .rc_gen = 1 };
+	__u32 zero = 0;
+
+	bpf_map_update_elem(bpf_map__fd(skel->maps.runtime), &zero, &rt,
+			    BPF_ANY);
+}
+
+/* One BPF_PROG_TEST_RUN of the program on in[0..len); out gets the result. */
+static inline int fixture_run(struct tna *skel, struct bpf_test_run_opts *opts,
+			      const void *in, int len, void *out, int out_size)
+{
+	opts->data_in = in;
+	opts->data_size_in = len;
+	opts->data_out = out;
+	opts->data_size_out = out_size;
+	return bpf_prog_test_run_opts(bpf_program__fd(skel->progs.tna_xdp),
+				      opts);
+}
+
 static inline void hexdiff(const uint8_t *a, int alen, const uint8_t *b,
 			   int blen)
 {

@@ -35,6 +35,12 @@ struct pkt_spec {
 	/* TCP/UDP checksum: 0 right; 1 left to offload (the pseudo-header
 	 * sum, as a local stack's CHECKSUM_PARTIAL); 2 zero (UDP: none) */
 	int l4_csum;
+	/* 1 ARP request, 2 ARP reply: src/dst are the sender's and target's
+	 * IPv4 addresses, smac the sender's MAC (a reply targets dmac) */
+	int arp;
+	/* nonzero: the first 8 payload bytes carry it, big-endian (a send
+	 * time, for tests that judge a frame by when it was sent) */
+	uint64_t stamp;
 };
 
 static inline uint16_t pkt_csum(const void *p, int len, uint32_t sum)
@@ -61,6 +67,26 @@ static inline int pkt_build(uint8_t *buf, const struct pkt_spec *s,
 	uint8_t *ip = buf + 14, *th = ip + l3;
 	uint16_t v;
 
+	if (s->arp) {
+		uint8_t *a = buf + 14;
+
+		memset(buf, 0, 42 + s->pad);
+		memcpy(buf, dmac, 6);
+		memcpy(buf + 6, smac, 6);
+		buf[12] = 0x08;
+		buf[13] = 0x06;
+		a[1] = 1; /* Ethernet */
+		a[2] = 0x08; /* IPv4 */
+		a[4] = 6;
+		a[5] = 4;
+		a[7] = (uint8_t)s->arp;
+		memcpy(a + 8, smac, 6);
+		inet_pton(AF_INET, s->src, a + 14);
+		if (s->arp == 2)
+			memcpy(a + 18, dmac, 6);
+		inet_pton(AF_INET, s->dst, a + 24);
+		return 42 + s->pad;
+	}
 	memset(buf, 0, 14 + ip_len + s->pad);
 	memcpy(buf, dmac, 6);
 	memcpy(buf + 6, smac, 6);
@@ -68,6 +94,8 @@ static inline int pkt_build(uint8_t *buf, const struct pkt_spec *s,
 	memcpy(buf + 12, &v, 2);
 	for (int i = 0; i < s->payload; i++)
 		th[l4 + i] = (uint8_t)(i * 7 + 3);
+	for (int i = 0; s->stamp && i < 8 && i < s->payload; i++)
+		th[l4 + i] = (uint8_t)(s->stamp >> (56 - 8 * i));
 	if (proto == 17) {
 		v = htons(s->sport ? s->sport : 1000);
 		memcpy(th, &v, 2);

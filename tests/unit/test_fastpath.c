@@ -17,6 +17,15 @@ static const uint8_t ZERO[6];
 
 enum out_kind { OUT_ROUTED, OUT_BRIDGED, OUT_BRIDGED_TRIM };
 
+/* IPv4 route cache during a case (runtime rc_mtu4 1500 unless rc_mtu) */
+enum rc_kind {
+	RC_OFF,
+	RC_FILL, /* empty: a FIB success must be cached, a failure not */
+	RC_PLANT, /* a current entry for the destination: out1 (no XDP) */
+	RC_STALE, /* the same entry, of an older generation */
+};
+#define RC_GEN 7
+
 struct tcase {
 	const char *name;
 	const char *ingress; /* default in0 */
@@ -37,6 +46,9 @@ struct tcase {
 	uint32_t fw; /* runtime TNA_RT_FW4/6 during the case */
 	int fw_cached; /* 1 + TNA_FW_* cached for the flow, 0: none */
 	uint32_t fw_flags; /* TNA_FW_CT ... of the cached verdict */
+	const char *br_out; /* cached flow is bridged, out of this port */
+	enum rc_kind rcache;
+	uint32_t rc_mtu;
 };
 
 static const struct tcase cases[] = {
@@ -253,8 +265,37 @@ static const struct tcase cases[] = {
 	  .features = TNA_F_ROUTE4 | TNA_F_RPF4_LOOSE,
 	  .in = { .src = "10.4.0.5", .dst = "10.2.0.2" }, .verdict = XDP_PASS,
 	  .stat = STAT(RPF) },
+	/* IPv4 route cache (the FIB's answer per ingress and destination) */
+	{ "route cache: a miss asks the FIB and caches its answer",
+	  .in = { .src = "10.1.0.5", .dst = "10.3.0.9", .payload = 18 },
+	  .rcache = RC_FILL, .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
+	{ "route cache: a FIB failure is not cached",
+	  .in = { .src = "10.1.0.5", .dst = "10.4.0.9" }, .rcache = RC_FILL,
+	  .verdict = XDP_PASS, .stat = STAT(BLACKHOLE) },
+	{ "route cache: a current entry answers (here: out1, no XDP)",
+	  .in = { .src = "10.1.0.5", .dst = "10.3.0.9" }, .rcache = RC_PLANT,
+	  .verdict = XDP_PASS, .stat = STAT(EGRESS_NO_XDP) },
+	{ "route cache: an entry of an older generation is a miss",
+	  .in = { .src = "10.1.0.5", .dst = "10.3.0.9" }, .rcache = RC_STALE,
+	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
+	{ "route cache: a packet longer than rc_mtu4 asks the FIB",
+	  .in = { .src = "10.1.0.5", .dst = "10.3.0.9", .payload = 100 },
+	  .rcache = RC_PLANT, .rc_mtu = 100, .verdict = XDP_REDIRECT,
+	  .stat = STAT(FORWARDED) },
+	{ "route cache off: a current entry is ignored",
+	  .in = { .src = "10.1.0.5", .dst = "10.3.0.9" }, .rcache = RC_PLANT,
+	  .rc_mtu = UINT32_MAX, .verdict = XDP_REDIRECT,
+	  .stat = STAT(FORWARDED) },
 	{ "bypass switch on", .in = { .src = "10.1.0.5", .dst = "10.3.0.9" },
-	  .bypass = 1, .verdict = XDP_PASS, .stat = STAT(BYPASS) },
+	  .bypass = TNA_BYPASS_USER, .verdict = XDP_PASS,
+	  .stat = STAT(BYPASS) },
+	{ "controller busy (loading programs)",
+	  .in = { .src = "10.1.0.5", .dst = "10.3.0.9" },
+	  .bypass = TNA_BYPASS_BUSY, .verdict = XDP_PASS, .stat = STAT(BUSY) },
+	{ "controller busy and bypass switch on",
+	  .in = { .src = "10.1.0.5", .dst = "10.3.0.9" },
+	  .bypass = TNA_BYPASS_USER | TNA_BYPASS_BUSY, .verdict = XDP_PASS,
+	  .stat = STAT(BYPASS) },
 
 	/* transport checksums of a veth ingress (TNA_F_CSUM) */
 	{ "l4-csum: tcp, right checksum, forwarded",
@@ -352,6 +393,68 @@ static const struct tcase cases[] = {
 	{ "firewall: ipv4 only: ipv6 not checked",
 	  .in = { .v6 = 1, .src = "fd01::5", .dst = "fd03::9", .sport = 4006 },
 	  .fw = TNA_RT_FW4, .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
+	/* firewall on bridged frames: bp0 (H0) to bp1 (H1) */
+	{ "bridge firewall: no verdict yet: Linux, controller asked",
+	  .ingress = "bp0", .features = BR_IP, .smac = H0, .dmac = H1,
+	  .in = { .src = "10.20.0.5",
+		  .dst = "10.20.0.6",
+		  .proto = 6,
+		  .sport = 4101 },
+	  .fw = TNA_RT_FW_BR, .verdict = XDP_PASS, .stat = STAT(FW_PENDING) },
+	{ "bridge firewall: accepted flow bridged", .ingress = "bp0",
+	  .features = BR_IP, .smac = H0, .dmac = H1,
+	  .in = { .src = "10.20.0.5",
+		  .dst = "10.20.0.6",
+		  .proto = 6,
+		  .sport = 4102 },
+	  .fw = TNA_RT_FW_BR, .fw_cached = 1 + TNA_FW_ACCEPT, .br_out = "bp1",
+	  .verdict = XDP_REDIRECT, .stat = STAT(BRIDGED), .out = OUT_BRIDGED,
+	  .hit = 1 },
+	{ "bridge firewall: flow keyed with its MACs", .ingress = "bp0",
+	  .features = BR_IP, .smac = H0, .dmac = MOVED,
+	  .in = { .src = "10.20.0.5",
+		  .dst = "10.20.0.6",
+		  .proto = 6,
+		  .sport = 4102 }, /* same ports and 5-tuple, other MAC */
+	  .fw = TNA_RT_FW_BR, .verdict = XDP_PASS, .stat = STAT(FW_PENDING) },
+	{ "bridge firewall: dropped flow: Linux", .ingress = "bp0",
+	  .features = BR_IP, .smac = H0, .dmac = H1,
+	  .in = { .v6 = 1, .src = "fd20::5", .dst = "fd20::6", .sport = 4103 },
+	  .fw = TNA_RT_FW_BR, .fw_cached = 1 + TNA_FW_LINUX, .br_out = "bp1",
+	  .verdict = XDP_PASS, .stat = STAT(FW_LINUX) },
+	{ "bridge firewall: fragment: Linux", .ingress = "bp0",
+	  .features = BR_IP, .smac = H0, .dmac = H1,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6", .frag_off = 0x2000 },
+	  .fw = TNA_RT_FW_BR, .verdict = XDP_PASS, .stat = STAT(FRAGMENT) },
+	{ "bridge firewall: ip options: Linux", .ingress = "bp0",
+	  .features = BR_IP, .smac = H0, .dmac = H1,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6", .ihl = 6 },
+	  .fw = TNA_RT_FW_BR, .verdict = XDP_PASS, .stat = STAT(IP_OPTIONS) },
+	{ "br_netfilter with ip rules: accepted flow bridged", .ingress = "bp0",
+	  .features = BR_IP | BR_NF, .smac = H0, .dmac = H1,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6", .sport = 4104 },
+	  .fw = TNA_RT_FW4, .fw_cached = 1 + TNA_FW_ACCEPT, .br_out = "bp1",
+	  .verdict = XDP_REDIRECT, .stat = STAT(BRIDGED), .out = OUT_BRIDGED,
+	  .hit = 1 },
+	{ "br_netfilter with ip rules: no verdict yet: Linux", .ingress = "bp0",
+	  .features = BR_IP | BR_NF, .smac = H0, .dmac = H1,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6", .sport = 4105 },
+	  .fw = TNA_RT_FW4, .verdict = XDP_PASS, .stat = STAT(FW_PENDING) },
+	{ "br_netfilter with ip6 rules only: ipv4 bridged unchecked",
+	  .ingress = "bp0", .features = BR_IP | BR_NF, .smac = H0, .dmac = H1,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6", .sport = 4106 },
+	  .fw = TNA_RT_FW6, .verdict = XDP_REDIRECT, .stat = STAT(BRIDGED),
+	  .out = OUT_BRIDGED, .hit = 1 },
+	{ "no br_netfilter: ip rules do not see bridged frames",
+	  .ingress = "bp0", .features = BR_IP, .smac = H0, .dmac = H1,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6", .sport = 4107 },
+	  .fw = TNA_RT_FW4 | TNA_RT_FW6, .verdict = XDP_REDIRECT,
+	  .stat = STAT(BRIDGED), .out = OUT_BRIDGED, .hit = 1 },
+	{ "routed into a bridge with bridge output chains: Linux",
+	  .features = R46 | TNA_F_ROUTE_TO_BR,
+	  .in = { .src = "10.1.0.5", .dst = "10.20.0.2", .payload = 40 },
+	  .family_off = TNA_RT_BRIDGE_OFF, .verdict = XDP_PASS,
+	  .stat = STAT(FAMILY_OFF) },
 	/* runtime switches: a chain appears, no new program needed */
 	{ "runtime: IPv4 routing off (a forward chain appeared)",
 	  .in = { .src = "10.1.0.5", .dst = "10.3.0.9" },
@@ -475,6 +578,10 @@ static const struct tcase cases[] = {
 	  .features = BR_IP, .in = { .src = "10.20.0.5", .dst = "10.20.0.6" },
 	  .smac = MOVED, .dmac = H1, .verdict = XDP_PASS,
 	  .stat = STAT(L2_SRC_UNKNOWN) },
+	{ "bridge: frames to the station Linux is moving: Linux",
+	  .ingress = "bp0", .features = BR_IP,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6" }, .smac = H0,
+	  .dmac = MOVED, .verdict = XDP_PASS, .stat = STAT(L2_MOVED) },
 	{ "bridge own address as source", .ingress = "bp0", .features = BR_IP,
 	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6" }, .smac_of = "bp0",
 	  .dmac = H1, .verdict = XDP_PASS, .stat = STAT(L2_SRC_UNKNOWN) },
@@ -648,7 +755,14 @@ static int fw_prepare(struct tna *skel, const struct tcase *c,
 	if (!c->fw_cached)
 		return 0;
 	k.iif = if_nametoindex(c->ingress ? c->ingress : "in0");
-	k.oif = if_nametoindex(c->via ? c->via : "out0");
+	k.oif = if_nametoindex(c->br_out ? c->br_out :
+			       c->via	 ? c->via :
+					   "out0");
+	if (c->br_out) {
+		k.path = TNA_FW_BRIDGED;
+		memcpy(k.dmac, frame, 6);
+		memcpy(k.smac, frame + 6, 6);
+	}
 	memcpy(k.saddr, ip + (c->in.v6 ? 8 : 12), c->in.v6 ? 16 : 4);
 	memcpy(k.daddr, ip + (c->in.v6 ? 24 : 16), c->in.v6 ? 16 : 4);
 	memcpy(&k.sport, th, 2);
@@ -665,6 +779,68 @@ static int fw_prepare(struct tna *skel, const struct tcase *c,
 		return bpf_map_update_elem(bpf_map__fd(skel->maps.fw_flows), &k,
 					   all, BPF_ANY);
 	}
+}
+
+static struct tna_rc_key rc_key(const struct tcase *c, const char *ingress)
+{
+	struct tna_rc_key k = { .ifindex = if_nametoindex(ingress) };
+
+	inet_pton(AF_INET, c->in.dst, &k.daddr);
+	return k;
+}
+
+/* Runtime with the cache on (rc_mtu UINT32_MAX: off), the entry planted. */
+static int rc_prepare(struct tna *skel, const struct tcase *c,
+		      const char *ingress)
+{
+	int rt_fd = bpf_map__fd(skel->maps.runtime);
+	int fd = bpf_map__fd(skel->maps.route_cache4);
+	struct tna_rc_key k = rc_key(c, ingress);
+	struct tna_rc_val v = { .gen = RC_GEN,
+				.ifindex = if_nametoindex("out1") };
+	struct tna_runtime rt;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(rt_fd, &zero, &rt))
+		return -1;
+	rt.rc_mtu4 = c->rc_mtu == UINT32_MAX ? 0 : c->rc_mtu ? c->rc_mtu : 1500;
+	rt.rc_gen = RC_GEN;
+	bpf_map_delete_elem(fd, &k);
+	if (c->rcache == RC_PLANT || c->rcache == RC_STALE) {
+		v.gen = c->rcache == RC_STALE ? RC_GEN - 1 : RC_GEN;
+		inet_pton(AF_INET, "10.9.0.2", &v.nh);
+		memcpy(v.dmac, (uint8_t[]){ 2, 0, 0, 0, 9, 2 }, 6);
+		if (mac_of("out1", v.smac) ||
+		    bpf_map_update_elem(fd, &k, &v, BPF_ANY))
+			return -1;
+	}
+	return bpf_map_update_elem(rt_fd, &zero, &rt, BPF_ANY);
+}
+
+/* After the run: a FIB success was cached as the FIB said, nothing else. */
+static int rc_check(struct tna *skel, const struct tcase *c,
+		    const char *ingress)
+{
+	int fd = bpf_map__fd(skel->maps.route_cache4), ret = 0;
+	struct tna_rc_key k = rc_key(c, ingress);
+	struct tna_rc_val v;
+	uint8_t smac[6];
+	uint32_t nh;
+
+	if (c->rcache == RC_FILL) {
+		int found = !bpf_map_lookup_elem(fd, &k, &v);
+
+		inet_pton(AF_INET, "10.2.0.2", &nh);
+		if (c->verdict != XDP_REDIRECT)
+			ret = found;
+		else
+			ret = !found || v.gen != RC_GEN ||
+			      v.ifindex != if_nametoindex("out0") ||
+			      v.nh != nh || memcmp(v.dmac, NEIGH_OUT0, 6) ||
+			      mac_of("out0", smac) || memcmp(v.smac, smac, 6);
+	}
+	bpf_map_delete_elem(fd, &k);
+	return ret;
 }
 
 static int run_case(const struct tcase *c)
@@ -693,16 +869,15 @@ static int run_case(const struct tcase *c)
 	for (int i = 0; i < NR_FDB; i++)
 		hits[i] = fdb_hits(skel, i);
 	set_runtime(skel, c->bypass, c->family_off);
+	if (c->rcache && rc_prepare(skel, c, ingress)) {
+		printf("FAIL %s: route cache setup\n", c->name);
+		return 1;
+	}
 	if (c->fw && fw_prepare(skel, c, in)) {
 		printf("FAIL %s: firewall setup\n", c->name);
 		return 1;
 	}
-	opts.data_in = in;
-	opts.data_size_in = len;
-	opts.data_out = out;
-	opts.data_size_out = sizeof(out);
-	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.tna_xdp),
-				   &opts)) {
+	if (fixture_run(skel, &opts, in, len, out, sizeof(out))) {
 		printf("FAIL %s: test run: %s\n", c->name, strerror(errno));
 		return 1;
 	}
@@ -740,6 +915,10 @@ static int run_case(const struct tcase *c)
 		hexdiff(want, want_len, out, opts.data_size_out);
 		return 1;
 	}
+	if (c->rcache && rc_check(skel, c, ingress)) {
+		printf("FAIL %s: route cache content\n", c->name);
+		return 1;
+	}
 	printf("PASS %s\n", c->name);
 	return 0;
 }
@@ -753,7 +932,7 @@ static int nh_sampling(const char *name, const char *dst, const char *nh,
 	struct pkt_spec spec = { .src = "10.1.0.5", .dst = dst };
 	uint8_t in[PKT_MAX], out[PKT_MAX], mac[6];
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
-	int ncpus = libbpf_num_possible_cpus(), ok = 0;
+	int ncpus = libbpf_num_possible_cpus(), ok = 0, len;
 	uint64_t seen[ncpus];
 
 	if (!skel || mac_of("in0", mac))
@@ -765,15 +944,10 @@ static int nh_sampling(const char *name, const char *dst, const char *nh,
 		goto out;
 	add_tx(skel, "out0");
 	set_runtime(skel, 0, 0);
-	opts.data_in = in;
-	opts.data_size_in = pkt_build(in, &spec, mac, OTHER_MAC);
-	opts.data_out = out;
-	opts.data_size_out = sizeof(out);
+	len = pkt_build(in, &spec, mac, OTHER_MAC);
 	/* One run per packet: a repeated run would see its own rewrite. */
 	for (int i = 0; i < packets; i++) {
-		opts.data_size_out = sizeof(out);
-		if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.tna_xdp),
-					   &opts) ||
+		if (fixture_run(skel, &opts, in, len, out, sizeof(out)) ||
 		    opts.retval != XDP_REDIRECT)
 			goto out;
 	}
@@ -787,9 +961,87 @@ out:
 	return !ok;
 }
 
-int main(void)
+static int dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Micro-benchmark: every case the fast path forwards, run again through
+ * BPF_PROG_TEST_RUN, one run per call (a routed frame is rewritten in
+ * place, so a repeated run would no longer be for us): the kernel's own
+ * timing of the run, median of MICRO_CALLS calls. It includes one clock
+ * read; the first line, the program with the runtime bypass on (XDP_PASS
+ * at once), measures that. Prints "MICRO ns features case" lines
+ * (bench/micro.sh).
+ */
+#define MICRO_CALLS 2001
+static int micro(const struct tcase *c0)
+{
+	static const char *const names[] = TNA_FEATURE_NAMES;
+	struct tcase c = *c0;
+	const char *ingress = c.ingress ? c.ingress : "in0";
+	uint64_t features = c.features ? c.features : R46;
+	uint8_t in[PKT_MAX], out[PKT_MAX], mac[6], dmac[6], smac[6];
+	struct tna *skel = instance(ingress, features);
+	double ns[MICRO_CALLS];
+	char feat[256] = "";
+	int len;
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+
+	if (!skel || mac_of(ingress, mac) ||
+	    mac_of(c.dmac_of ? c.dmac_of : ingress, dmac) ||
+	    mac_of(c.smac_of ? c.smac_of : ingress, smac))
+		return 1;
+	len = pkt_build(in, &c.in, c.dmac ? c.dmac : dmac,
+			c.smac_of ? smac :
+			c.smac	  ? c.smac :
+				    OTHER_MAC);
+	set_runtime(skel, c.bypass, c.family_off);
+	if (c.fw && fw_prepare(skel, &c, in))
+		return 1;
+	for (int i = 0; i < MICRO_CALLS; i++) {
+		if (fixture_run(skel, &opts, in, len, out, sizeof(out)) ||
+		    opts.retval != (__u32)c.verdict) {
+			printf("FAIL micro %s: verdict %u\n", c.name,
+			       opts.retval);
+			set_runtime(skel, 0, 0);
+			return 1;
+		}
+		ns[i] = opts.duration;
+	}
+	set_runtime(skel, 0, 0);
+	qsort(ns, MICRO_CALLS, sizeof(ns[0]), dbl_cmp);
+	for (int b = 0; b < TNA_NR_FEATURES; b++)
+		if (features & (1ULL << b))
+			snprintf(feat + strlen(feat),
+				 sizeof(feat) - strlen(feat), "%s%s",
+				 feat[0] ? "," : "", names[b]);
+	printf("MICRO %.0f %s %s\n", ns[MICRO_CALLS / 2], feat, c.name);
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	int failed = 0, n = sizeof(cases) / sizeof(cases[0]);
+
+	if (argc > 1 && !strcmp(argv[1], "--bench")) {
+		const struct tcase base = {
+			"program entry and clock read (bypass on)",
+			.in = { .src = "10.1.0.5", .dst = "10.3.0.9" },
+			.bypass = 1, .verdict = XDP_PASS
+		};
+
+		failed += micro(&base);
+		for (int i = 0; i < n; i++)
+			if (cases[i].verdict == XDP_REDIRECT)
+				failed += micro(&cases[i]);
+		for (int i = 0; i < nr_insts; i++)
+			tna__destroy(insts[i].skel);
+		return failed ? 1 : 0;
+	}
 
 	for (int i = 0; i < n; i++)
 		failed += run_case(&cases[i]);

@@ -12,9 +12,15 @@
  *     frame the same bytes (trimmed to the IP length with br_netfilter),
  *     for a routed one TTL/hop limit minus one, checksum updated, trimmed,
  *     new MACs; and nothing is bridged without a source Linux learned.
- * TNA_FUZZ_SEED and TNA_FUZZ_FRAMES (total) override the defaults; a
- * failure prints the seed and the frame.
+ * The second half of every combination's frames runs with the firewall
+ * switched on for every family (no verdict cached: keyed flows ask and go
+ * to Linux), so its parsing sees the same malformed frames.
+ * Default: 1,000,000 frames per combination; TNA_FUZZ_SEED and
+ * TNA_FUZZ_FRAMES (total) override the defaults; a failure prints the
+ * seed, the combination and the frame. Combinations run in parallel, one
+ * worker process per CPU (TNA_FUZZ_WORKERS).
  */
+#include <sys/wait.h>
 #include "fixture.h"
 #include "features.h"
 
@@ -214,73 +220,139 @@ static int make_frame(const struct ctx *c, uint8_t *f)
 	return len;
 }
 
+/*
+ * One feature combination: per frames through a program specialized for
+ * feat, from a generator seeded by the seed and feat alone (a failing
+ * combination re-runs the same frames whichever worker ran it).
+ */
+static int fuzz_combination(uint64_t feat, uint64_t seed, long per,
+			    long *redirected)
+{
+	struct ctx c = { .features = feat };
+	uint8_t f[PKT_MAX], out[PKT_MAX];
+	struct tna *skel;
+	int failed = 0;
+
+	rng = (seed ^ (feat * 0x9e3779b97f4a7c15ull)) ?: 1;
+	c.ingress = (feat & TNA_F_BRIDGE) ? "bp0" : "in0";
+	skel = fixture_load(c.ingress, feat);
+	if (!skel || mac_of(c.ingress, c.own[0])) {
+		printf("FAIL fuzz: cannot load features %llx\n",
+		       (unsigned long long)feat);
+		tna__destroy(skel);
+		return 1;
+	}
+	c.nr_own = 1;
+	if (feat & TNA_F_BRIDGE) { /* the bridge's own addresses */
+		mac_of("br0", c.own[1]);
+		c.nr_own = 2;
+	}
+	set_runtime(skel, 0, 0);
+	for (long i = 0; i < per && !failed; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts);
+		uint64_t state = rng;
+		const char *why;
+		int len = make_frame(&c, f);
+
+		if (i == per / 2)
+			set_firewall(skel,
+				     TNA_RT_FW4 | TNA_RT_FW6 | TNA_RT_FW_BR);
+
+		if (fixture_run(skel, &opts, f, len, out, sizeof(out))) {
+			printf("FAIL fuzz: test run: %s\n", strerror(errno));
+			failed = 1;
+			break;
+		}
+		*redirected += opts.retval == XDP_REDIRECT;
+		why = check(&c, f, len, opts.retval, out, opts.data_size_out);
+		if (!why)
+			continue;
+		printf("FAIL fuzz: %s (features %llx, ingress %s, verdict %u, rng state %#llx, seed %#llx)\n",
+		       why, (unsigned long long)feat, c.ingress, opts.retval,
+		       (unsigned long long)state, (unsigned long long)seed);
+		hexdiff(f, len, out, opts.data_size_out);
+		failed = 1;
+	}
+	tna__destroy(skel);
+	return failed;
+}
+
+/*
+ * One worker per CPU (TNA_FUZZ_WORKERS overrides), combinations dealt
+ * round-robin; each reports "frames redirected failed" on its pipe.
+ */
 int main(void)
 {
 	const char *seed_env = getenv("TNA_FUZZ_SEED");
 	const char *frames_env = getenv("TNA_FUZZ_FRAMES");
+	const char *workers_env = getenv("TNA_FUZZ_WORKERS");
 	uint64_t seed = seed_env ? strtoull(seed_env, NULL, 0) : 0x7a11ce;
-	long total = frames_env ? atol(frames_env) : 1000000;
+	long total = frames_env ? atol(frames_env) : 0;
+	long workers = workers_env ? atol(workers_env) :
+				     sysconf(_SC_NPROCESSORS_ONLN);
 	long done = 0, redirected = 0, combos = 0, per;
-	uint8_t f[PKT_MAX], out[PKT_MAX];
-	int failed = 0;
+	int failed = 0, fds[64];
+	pid_t pids[64];
 
+	if (workers < 1)
+		workers = 1;
+	if (workers > 64)
+		workers = 64;
 	for (uint64_t feat = 0; feat <= TNA_F_ALL; feat++)
 		combos += plannable(feat) && feat;
-	per = total / combos + 1;
-	rng = seed ?: 1;
-	for (uint64_t feat = 1; feat <= TNA_F_ALL && !failed; feat++) {
-		struct ctx c = { .features = feat };
-		struct tna *skel;
+	per = total ? total / combos + 1 : 1000000;
+	fflush(NULL);
+	for (long w = 0; w < workers; w++) {
+		int pfd[2];
 
-		if (!plannable(feat))
-			continue;
-		c.ingress = (feat & TNA_F_BRIDGE) ? "bp0" : "in0";
-		skel = fixture_load(c.ingress, feat);
-		if (!skel || mac_of(c.ingress, c.own[0])) {
-			printf("FAIL fuzz: cannot load features %llx\n",
-			       (unsigned long long)feat);
+		if (pipe(pfd) || (pids[w] = fork()) < 0) {
+			printf("FAIL fuzz: worker %ld: %s\n", w,
+			       strerror(errno));
 			return 1;
 		}
-		c.nr_own = 1;
-		if (feat & TNA_F_BRIDGE) { /* the bridge's own addresses */
-			mac_of("br0", c.own[1]);
-			c.nr_own = 2;
-		}
-		set_runtime(skel, 0, 0);
-		for (long i = 0; i < per && !failed; i++, done++) {
-			LIBBPF_OPTS(bpf_test_run_opts, opts);
-			uint64_t state = rng;
-			const char *why;
-			int len = make_frame(&c, f);
+		if (pids[w] == 0) {
+			long n = 0, red = 0, k = 0;
+			int bad = 0;
+			FILE *res;
 
-			opts.data_in = f;
-			opts.data_size_in = len;
-			opts.data_out = out;
-			opts.data_size_out = sizeof(out);
-			if (bpf_prog_test_run_opts(
-				    bpf_program__fd(skel->progs.tna_xdp),
-				    &opts)) {
-				printf("FAIL fuzz: test run: %s\n",
-				       strerror(errno));
-				failed = 1;
-				break;
+			close(pfd[0]);
+			for (uint64_t feat = 1; feat <= TNA_F_ALL && !bad;
+			     feat++) {
+				if (!plannable(feat) || k++ % workers != w)
+					continue;
+				bad = fuzz_combination(feat, seed, per, &red);
+				n += per;
 			}
-			redirected += opts.retval == XDP_REDIRECT;
-			why = check(&c, f, len, opts.retval, out,
-				    opts.data_size_out);
-			if (!why)
-				continue;
-			printf("FAIL fuzz: %s (features %llx, ingress %s, verdict %u, rng state %#llx, seed %#llx)\n",
-			       why, (unsigned long long)feat, c.ingress,
-			       opts.retval, (unsigned long long)state,
-			       (unsigned long long)seed);
-			hexdiff(f, len, out, opts.data_size_out);
-			failed = 1;
+			res = fdopen(pfd[1], "w");
+			if (res)
+				fprintf(res, "%ld %ld %d\n", n, red, bad);
+			exit(res && !fclose(res) ? bad : 1);
 		}
-		tna__destroy(skel);
+		close(pfd[1]);
+		fds[w] = pfd[0];
+	}
+	for (long w = 0; w < workers; w++) {
+		FILE *res = fdopen(fds[w], "r");
+		long n = 0, red = 0;
+		int bad = 0, status = 0, lost;
+
+		/* a worker that found a violation has said so itself */
+		lost = !res || fscanf(res, "%ld %ld %d", &n, &red, &bad) != 3;
+		if (res)
+			fclose(res);
+		if (waitpid(pids[w], &status, 0) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != bad)
+			lost = 1;
+		if (lost)
+			printf("FAIL fuzz: worker %ld of %ld died without a result (status %#x)\n",
+			       w, workers, status);
+		failed |= bad | lost;
+		done += n;
+		redirected += red;
 	}
 	if (!failed)
-		printf("PASS fuzz: %ld frames through %ld feature combinations, %ld redirected, 0 violations (seed %#llx)\n",
-		       done, combos, redirected, (unsigned long long)seed);
+		printf("PASS fuzz: %ld frames through %ld feature combinations (%ld workers), %ld redirected, 0 violations (seed %#llx)\n",
+		       done, combos, workers, redirected,
+		       (unsigned long long)seed);
 	return failed;
 }

@@ -23,6 +23,9 @@ struct flow {
 	int sport, dport;
 	int flags; /* TCP flags */
 	const char *in, *out;
+	/* bridged by br: the bridge family's forward hook sees it, with
+	 * source MAC 02:00:00:00:00:01 and destination 02:00:00:00:00:02 */
+	const char *br;
 };
 
 struct fcase {
@@ -34,19 +37,24 @@ struct fcase {
 
 #define ACK 0x10
 #define PSH 0x08
-#define F(s, d, p, sp, dp, fl, i, o)      \
-	{                                 \
-		s, d, p, sp, dp, fl, i, o \
+#define F(s, d, p, sp, dp, fl, i, o)            \
+	{                                       \
+		s, d, p, sp, dp, fl, i, o, NULL \
 	}
-#define END                                                     \
-	{                                                       \
-		{ NULL, NULL, 0, 0, 0, 0, NULL, NULL }, 0, 0, 0 \
+#define FB(s, d, p, sp, dp, fl, i, o, br)     \
+	{                                     \
+		s, d, p, sp, dp, fl, i, o, br \
+	}
+#define END                                                           \
+	{                                                             \
+		{ NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL }, 0, 0, 0 \
 	}
 
 struct rcase {
 	const char *name;
 	const char *setup; /* shell run in the namespace */
-	const char *unsupported4; /* substring of the reason, NULL: modelled */
+	/* substring of the IPv4 or bridge family's reason, NULL: modelled */
+	const char *unsupported;
 	struct fcase flows[12];
 };
 
@@ -169,6 +177,41 @@ static const struct rcase cases[] = {
 { "unsupported: dynamic set", "nft 'add table ip t; add set ip t s { type ipv4_addr; flags timeout; }; "
   "add chain ip t f { type filter hook forward priority 0; }; add rule ip t f ip saddr @s drop'",
   "changes without a new generation", { END } },
+{ "bridge family: ports, Ethernet and IP headers, pkttype",
+  "nft 'add table bridge b; add chain bridge b f { type filter hook forward priority 0; }; "
+  "add rule bridge b f ether saddr 02:00:00:00:00:09 drop; "
+  "add rule bridge b f ether daddr 02:00:00:00:00:02 udp dport 7 drop; "
+  "add rule bridge b f ip saddr 10.9.0.0/16 tcp dport 22 counter drop; "
+  "add rule bridge b f iifname \"p2\" oifname \"p1\" drop; "
+  "add rule bridge b f meta pkttype host drop; "
+  "add rule bridge b f meta protocol ip6 counter'", NULL, {
+	{ FB("10.9.0.1", "10.9.0.2", 6, 1, 22, ACK, "p1", "p2", "br0"), FW_DROP, 0, 1 },
+	{ FB("10.9.0.1", "10.9.0.2", 6, 1, 80, ACK, "p1", "p2", "br0"), FW_ACCEPT, 0, 0 },
+	{ FB("10.9.0.1", "10.9.0.2", 17, 1, 7, 0, "p1", "p2", "br0"), FW_DROP, 0, 0 },
+	{ FB("10.9.0.1", "10.9.0.2", 6, 1, 80, ACK, "p2", "p1", "br0"), FW_DROP, 0, 0 },
+	{ FB("fd00::1", "fd00::2", 6, 1, 22, ACK, "p1", "p2", "br0"), FW_ACCEPT, 0, 1 },
+	/* routed: the bridge family's forward hook is not on its path */
+	{ F("10.9.0.1", "10.9.0.2", 6, 1, 22, ACK, "p2", "p1"), FW_ACCEPT, 0, 0 },
+	END } },
+{ "unsupported: ether in the ip family (needs meta iiftype)",
+  "nft 'add table ip t; add chain ip t f { type filter hook forward priority 0; }; "
+  "add rule ip t f ether saddr 02:00:00:00:00:01 tcp dport 22 drop'", "meta key 8", { END } },
+{ "unsupported: bridge prerouting chain",
+  "nft 'add table bridge b; add chain bridge b p { type filter hook prerouting priority 0; }'",
+  "bridge b p hook prerouting", { END } },
+{ "unsupported: bridge output chain (routed frames into a bridge)",
+  "nft 'add table bridge b; add chain bridge b o { type filter hook output priority 0; }'",
+  "bridge b o hook output", { END } },
+{ "unsupported: bridge forward chain with a mark",
+  "nft 'add table bridge b; add chain bridge b f { type filter hook forward priority 0; }; "
+  "add rule bridge b f meta mark 3 drop'", "bridge b f handle", { END } },
+{ "conntrack on in the family (a ct rule on input): every verdict depends on it",
+  "nft 'add table ip t; add chain ip t i { type filter hook input priority 0; }; "
+  "add rule ip t i ct state invalid drop; "
+  "add chain ip t f { type filter hook forward priority 0; }; add rule ip t f tcp dport 22 drop'", NULL, {
+	{ F("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "a", "b"), FW_ACCEPT, 1, 0 },
+	{ F("fd00::1", "fd01::1", 6, 1, 80, ACK, "a", "b"), FW_ACCEPT, 0, 0 },
+	END } },
 { "input chain does not affect forwarding",
   "nft 'add table ip t; add chain ip t i { type filter hook input priority 0; policy drop; }; add rule ip t i log'", NULL, {
 	{ F("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "a", "b"), FW_ACCEPT, 0, 0 },
@@ -202,22 +245,30 @@ static int run_case(const struct rcase *c)
 		printf("FAIL %s: fw_load: %s\n", c->name, strerror(-ret));
 		return 1;
 	}
-	if (c->unsupported4) {
-		ret = !strstr(rs.unsupported[0], c->unsupported4);
+	if (c->unsupported) {
+		const char *why = rs.unsupported[FW_IP4][0] ?
+					  rs.unsupported[FW_IP4] :
+					  rs.unsupported[FW_BRIDGE];
+
+		ret = !strstr(why, c->unsupported);
 		printf("%s %s: reason '%s'\n", ret ? "FAIL" : "PASS", c->name,
-		       rs.unsupported[0]);
+		       why);
 		fw_free(&rs);
 		return ret;
 	}
-	if (rs.unsupported[0][0] || rs.unsupported[1][0]) {
-		printf("FAIL %s: unexpectedly unsupported: '%s' '%s'\n",
-		       c->name, rs.unsupported[0], rs.unsupported[1]);
+	if (rs.unsupported[0][0] || rs.unsupported[1][0] ||
+	    rs.unsupported[2][0]) {
+		printf("FAIL %s: unexpectedly unsupported: '%s' '%s' '%s'\n",
+		       c->name, rs.unsupported[0], rs.unsupported[1],
+		       rs.unsupported[2]);
 		fw_free(&rs);
 		return 1;
 	}
 	for (const struct fcase *fc = c->flows; fc->f.src; fc++, nf++) {
+		static const uint8_t ll[14] = { 2, 0, 0, 0, 0, 2,
+						2, 0, 0, 0, 0, 1 };
 		struct fw_pkt p = { 0 };
-		struct fw_trace t;
+		struct fw_trace t = { 0 };
 		enum fw_result r;
 		int v6b;
 
@@ -235,6 +286,13 @@ static int run_case(const struct rcase *c)
 		p.sport = fc->f.sport;
 		p.dport = fc->f.dport;
 		p.tcp_flags = fc->f.flags;
+		if (fc->f.br) {
+			p.bridge_hook = p.ll = 1;
+			p.pkttype = 3; /* PACKET_OTHERHOST */
+			memcpy(p.ll_hdr, ll, sizeof(ll));
+			p.ll_hdr[12] = p.v6 ? 0x86 : 0x08;
+			p.ll_hdr[13] = p.v6 ? 0xdd : 0x00;
+		}
 		r = fw_eval(&rs, &p, &t);
 		if (r != fc->want || t.uses_ct != fc->ct ||
 		    (fc->hits >= 0 && r != FW_UNKNOWN &&

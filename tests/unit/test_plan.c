@@ -467,7 +467,11 @@ static int t_bridge_blocked(void)
 	return 0;
 }
 
-/* A bridge-family chain: bridging off at runtime, routing stays. */
+/*
+ * Bridge-family chains: forward chains the model holds go to the fast
+ * path; any other (or one read while it changed) turns bridging off at
+ * runtime, routing stays.
+ */
 static int t_bridge_nft(void)
 {
 	struct model m;
@@ -481,17 +485,43 @@ static int t_bridge_nft(void)
 	PLAN(&m, NULL, &p);
 	CHECK(get(&p, 4)->accelerate && (get(&p, 4)->features & TNA_F_BRIDGE) &&
 		      (p.family_off & TNA_RT_BRIDGE_OFF) &&
-		      strstr(get(&p, 4)->family_note[0], "bridge-family nft"),
-	      "c: bridging off at runtime: %llx %x %s",
+		      strstr(get(&p, 4)->family_note[0], "changed while read"),
+	      "c: chain not in the ruleset read: bridging off at runtime: %llx %x %s",
 	      (unsigned long long)get(&p, 4)->features, p.family_off,
 	      get(&p, 4)->family_note[0]);
 	CHECK(!p.bridges[0].accelerate &&
-		      strstr(p.bridges[0].reason, "bridge-family nft"),
+		      strstr(p.bridges[0].reason, "changed while read"),
 	      "bridge summary says why: %s", p.bridges[0].reason);
 	plan_free(&p);
-	m.nr_nft_bridge = 0;
+
+	m.fw.nr_fwd[FW_BRIDGE] = 1;
 	PLAN(&m, NULL, &p);
-	CHECK(!(p.family_off & TNA_RT_BRIDGE_OFF) && p.bridges[0].accelerate,
+	CHECK(!(p.family_off & TNA_RT_BRIDGE_OFF) && (p.fw & TNA_RT_FW_BR) &&
+		      !(p.fw & (TNA_RT_FW4 | TNA_RT_FW6)) &&
+		      p.bridges[0].accelerate &&
+		      !(get(&p, 4)->port.flags &
+			(TNA_PORT_IP4_OFF | TNA_PORT_IP6_OFF)) &&
+		      strstr(p.fw_note[FW_BRIDGE], "in the fast path"),
+	      "modelled forward chain: bridged through the fast path's firewall (%x %x %s)",
+	      p.family_off, p.fw, p.fw_note[FW_BRIDGE]);
+	plan_free(&p);
+
+	snprintf(m.fw.unsupported[FW_BRIDGE], FW_REASON_LEN,
+		 "bridge t o hook output: only the forward hook is modelled");
+	PLAN(&m, NULL, &p);
+	CHECK((p.family_off & TNA_RT_BRIDGE_OFF) && !(p.fw & TNA_RT_FW_BR) &&
+		      strstr(get(&p, 4)->family_note[0], "hook output") &&
+		      strstr(p.bridges[0].reason, "hook output"),
+	      "output chain: bridging and routing into the bridge off (%s)",
+	      get(&p, 4)->family_note[0]);
+	plan_free(&p);
+
+	m.nr_nft_bridge = 0;
+	m.fw.nr_fwd[FW_BRIDGE] = 0;
+	m.fw.unsupported[FW_BRIDGE][0] = 0;
+	PLAN(&m, NULL, &p);
+	CHECK(!(p.family_off & TNA_RT_BRIDGE_OFF) && p.bridges[0].accelerate &&
+		      !p.fw,
 	      "chain gone: bridging on");
 	plan_free(&p);
 	model_free(&m);
@@ -520,9 +550,20 @@ static int t_bridge_netfilter(void)
 		      (get(&p, 4)->port.flags & TNA_PORT_IP4_OFF) &&
 		      !(get(&p, 4)->port.flags & TNA_PORT_IP6_OFF) &&
 		      strstr(get(&p, 4)->family_note[0], "br_netfilter"),
-	      "ip forward chain: bridged IPv4 to Linux by a port flag: %s",
+	      "ip forward chain not read: bridged IPv4 to Linux by a port flag: %s",
 	      get(&p, 4)->family_note[0]);
 	plan_free(&p);
+
+	m.fw.nr_fwd[FW_IP4] = 1;
+	m.nr_xfrm_policies = 1; /* routing off for a reason of its own */
+	PLAN(&m, NULL, &p);
+	CHECK(!(get(&p, 4)->port.flags & TNA_PORT_IP4_OFF) &&
+		      (p.fw & TNA_RT_FW4) && (p.family_off & TNA_RT_ROUTE4_OFF),
+	      "ip forward chain modelled: bridged IPv4 through the fast path's firewall, routing off for IPsec (%x %x)",
+	      p.fw, p.family_off);
+	plan_free(&p);
+	m.nr_xfrm_policies = 0;
+	m.fw.nr_fwd[FW_IP4] = 0;
 
 	m.nr_nft_fwd4 = 0;
 	m.brnf6 = 0;
@@ -740,6 +781,87 @@ static int t_multipath_hash(void)
 	return 0;
 }
 
+static void add_rule(struct model *m, uint32_t priority, uint32_t table,
+		     int selective)
+{
+	struct rule r = { .family = AF_INET,
+			  .priority = priority,
+			  .table = table,
+			  .selective = selective };
+
+	model_rule_add(m, &r);
+}
+
+/* The default rules, as a fresh namespace has them. */
+static void default_rules(struct model *m)
+{
+	add_rule(m, 0, RT_TABLE_LOCAL, 0);
+	add_rule(m, 32766, RT_TABLE_MAIN, 0);
+	add_rule(m, 32767, RT_TABLE_DEFAULT, 0);
+}
+
+static int t_route_cache(void)
+{
+	static const struct {
+		const char *name, *note;
+		int rule_prio, selective, multipath, tos, nhid;
+		uint32_t route_mtu;
+		unsigned int link_mtu, want;
+	} t[] = {
+		{ "default rules: on, up to the smallest link MTU", NULL, 0, 0,
+		  0, 0, 0, 0, 1400, 1400 },
+		{ "a route MTU below it caps it", NULL, 0, 0, 0, 0, 0, 1300,
+		  1500, 1300 },
+		{ "an extra rule: off", "policy rules", 100, 0, 0, 0, 0, 0,
+		  1500, 0 },
+		{ "a selector on the main rule: off", "policy rules", 32766, 1,
+		  0, 0, 0, 0, 1500, 0 },
+		{ "a multipath route: off", "multipath", 0, 0, 1, 0, 0, 0, 1500,
+		  0 },
+		{ "a TOS route: off", "TOS", 0, 0, 0, 4, 0, 0, 1500, 0 },
+		{ "a nexthop-object route: off", "nexthop-object", 0, 0, 0, 0,
+		  1, 0, 1500, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct route r = { .family = AF_INET,
+				   .table = RT_TABLE_MAIN,
+				   .type = RTN_UNICAST,
+				   .dst_len = 24,
+				   .multipath = t[i].multipath,
+				   .tos = t[i].tos,
+				   .nhid = t[i].nhid,
+				   .mtu = t[i].route_mtu };
+		struct model m;
+		struct plan p;
+
+		router(&m);
+		for (int l = 0; l < m.nr_links; l++)
+			if (!(m.links[l].flags & IFF_LOOPBACK))
+				m.links[l].mtu = 1500;
+		model_link_add(&m, 3)->mtu = t[i].link_mtu;
+		if (t[i].rule_prio == 32766) {
+			add_rule(&m, 0, RT_TABLE_LOCAL, 0);
+			add_rule(&m, 32766, RT_TABLE_MAIN, t[i].selective);
+			add_rule(&m, 32767, RT_TABLE_DEFAULT, 0);
+		} else {
+			default_rules(&m);
+			if (t[i].rule_prio)
+				add_rule(&m, t[i].rule_prio, 100, 0);
+		}
+		inet_pton(AF_INET, "10.8.0.0", r.dst);
+		model_route_set(&m, &r, 0);
+		PLAN(&m, NULL, &p);
+		CHECK(p.rc_mtu4 == t[i].want &&
+			      (!t[i].note || strstr(p.rc_note, t[i].note)),
+		      "%s: rc_mtu4 %u (want %u), note '%s'", t[i].name,
+		      p.rc_mtu4, t[i].want, p.rc_note);
+		plan_free(&p);
+		model_free(&m);
+	}
+	return 0;
+}
+
 static int t_route_mtu(void)
 {
 	struct model m;
@@ -880,6 +1002,8 @@ static const struct {
 	  t_local_addresses },
 	{ "multipath hash policies", t_multipath_hash },
 	{ "route mtu caps", t_route_mtu },
+	{ "IPv4 route cache: on only when the FIB answer is per destination",
+	  t_route_cache },
 	{ "model keys: replace and delete", t_model_keys },
 	{ "FDB index: 100,000 random adds, moves and deletes", t_fdb_index },
 };

@@ -35,31 +35,34 @@ source_known(const __u8 *mac, const struct tna_port *in, struct pkt *p)
 		return 0;
 	__builtin_memcpy(k.mac, mac, ETH_ALEN);
 	v = bpf_map_lookup_elem(&fdb, &k);
-	if (!v || (v->flags & TNA_FDB_LOCAL) || v->port != CFG(ifindex))
+	if (!v || (v->flags & (TNA_FDB_LOCAL | TNA_FDB_MOVED)))
 		return -TNA_STAT_L2_SRC_UNKNOWN;
+	if (v->port != CFG(ifindex)) {
+		/* a move Linux learns from this very frame: from now on
+		 * frames to the station go to Linux too, until the
+		 * controller mirrors the moved entry */
+		if (!(v->flags & TNA_FDB_STICKY))
+			v->flags |= TNA_FDB_MOVED;
+		return -TNA_STAT_L2_SRC_UNKNOWN;
+	}
 	p->src_hit = v->hit + 1;
 	return 0;
 }
 
 /*
- * With br_netfilter on for the family, bridged IP passes
- * br_validate_ipv4/6() first: malformed headers are dropped and Ethernet
- * padding is trimmed. Writes the frame length the bridge would forward.
+ * The IP header as br_validate_ipv4/6() and nft's validating pktinfo want
+ * it: no IPv4 options or IPv6 hop-by-hop, lengths within the frame. Writes
+ * the IP packet's length (Ethernet padding excluded).
  */
-static __always_inline int br_nf_len(struct xdp_md *ctx, struct pkt *p,
-				     __u32 *len)
+static __always_inline int ip_hdr_ok(struct xdp_md *ctx, __u16 l3_proto,
+				     __u32 *ip_len)
 {
-	__u32 have = ctx->data_end - ctx->data, want;
-	int v4 = p->l3_proto == bpf_htons(ETH_P_IP);
+	__u32 have = ctx->data_end - ctx->data;
 
-	if (v4 ? !HAS(TNA_F_BR_NF4) : !HAS(TNA_F_BR_NF6))
-		return 0;
-	if (v4) {
+	if (l3_proto == bpf_htons(ETH_P_IP)) {
 		struct iphdr *iph;
-		int rc = ip4_header(ctx, &iph, &want);
 
-		if (rc < 0)
-			return rc;
+		return ip4_header(ctx, &iph, ip_len);
 	} else {
 		struct ipv6hdr *ip6h = PTR_AT(ctx, L3_OFF, sizeof(*ip6h));
 
@@ -67,22 +70,33 @@ static __always_inline int br_nf_len(struct xdp_md *ctx, struct pkt *p,
 			return -TNA_STAT_MALFORMED;
 		if (ip6h->nexthdr == IPPROTO_HOPOPTS)
 			return -TNA_STAT_IP_OPTIONS;
-		want = sizeof(*ip6h) + bpf_ntohs(ip6h->payload_len);
+		*ip_len = sizeof(*ip6h) + bpf_ntohs(ip6h->payload_len);
+		if (L3_OFF + *ip_len > have)
+			return -TNA_STAT_MALFORMED;
 	}
-	want += L3_OFF;
-	if (want > have)
-		return -TNA_STAT_MALFORMED;
-	*len = want;
 	return 0;
 }
 
+/*
+ * Rules bridged IP of this family passes: bridge-family forward chains,
+ * and with br_netfilter on for the family the ip/ip6/inet forward chains.
+ */
+static __always_inline int br_fw_on(const struct tna_runtime *rt, int v4)
+{
+	if (rt->fw & TNA_RT_FW_BR)
+		return 1;
+	return v4 ? HAS(TNA_F_BR_NF4) && (rt->fw & TNA_RT_FW4) :
+		    HAS(TNA_F_BR_NF6) && (rt->fw & TNA_RT_FW6);
+}
+
 /* 0: bridged (egress recorded); TNA_L2_UP: for the bridge, route it; < 0: reason. */
-static __always_inline int bridge_in(struct xdp_md *ctx, struct pkt *p)
+static __always_inline int bridge_in(struct xdp_md *ctx, struct pkt *p,
+				     const struct tna_runtime *rt)
 {
 	struct ethhdr *eth = PTR_AT(ctx, 0, sizeof(*eth));
-	__u32 ifindex = CFG(ifindex), len, port = 0, flags = 0;
+	__u32 ifindex = CFG(ifindex), len, ip_len = 0, port = 0, flags = 0;
 	struct tna_port *in;
-	int rc;
+	int rc, v4, brnf, fw;
 
 	if (!eth)
 		return -TNA_STAT_MALFORMED;
@@ -101,13 +115,23 @@ static __always_inline int bridge_in(struct xdp_md *ctx, struct pkt *p)
 	if (p->l3_proto != bpf_htons(ETH_P_IP) &&
 	    p->l3_proto != bpf_htons(ETH_P_IPV6))
 		return -TNA_STAT_NOT_IP;
+	v4 = p->l3_proto == bpf_htons(ETH_P_IP);
 	rc = source_known(eth->h_source, in, p);
 	if (rc < 0)
 		return rc;
-	if (HAS(TNA_F_BR_NF4) || HAS(TNA_F_BR_NF6)) {
-		rc = br_nf_len(ctx, p, &len);
+	/*
+	 * With br_netfilter on for the family, bridged IP passes
+	 * br_validate_ipv4/6() first: malformed headers are dropped and
+	 * Ethernet padding is trimmed.
+	 */
+	brnf = v4 ? HAS(TNA_F_BR_NF4) : HAS(TNA_F_BR_NF6);
+	fw = br_fw_on(rt, v4);
+	if (brnf || fw) {
+		rc = ip_hdr_ok(ctx, p->l3_proto, &ip_len);
 		if (rc < 0)
 			return rc;
+		if (brnf)
+			len = L3_OFF + ip_len;
 		eth = PTR_AT(ctx, 0, sizeof(*eth));
 		if (!eth)
 			return -TNA_STAT_MALFORMED;
@@ -115,14 +139,18 @@ static __always_inline int bridge_in(struct xdp_md *ctx, struct pkt *p)
 	rc = fdb_out(CFG(bridge), eth->h_dest, len, &port, &flags);
 	if (rc)
 		return rc; /* TNA_L2_UP or a reason */
-	if (p->l3_proto == bpf_htons(ETH_P_IP) ?
-		    !HAS(TNA_F_BR_IP4) || (in->flags & TNA_PORT_IP4_OFF) :
-		    !HAS(TNA_F_BR_IP6) || (in->flags & TNA_PORT_IP6_OFF))
+	if (v4 ? !HAS(TNA_F_BR_IP4) || (in->flags & TNA_PORT_IP4_OFF) :
+		 !HAS(TNA_F_BR_IP6) || (in->flags & TNA_PORT_IP6_OFF))
 		return -TNA_STAT_FAMILY_OFF;
 	if (port == ifindex)
 		return -TNA_STAT_SAME_PORT; /* dropped, or hairpin: Linux decides */
 	if ((in->flags & TNA_PORT_ISOLATED) && (flags & TNA_PORT_ISOLATED))
 		return -TNA_STAT_ISOLATED;
+	if (fw) {
+		rc = fw_bridged(ctx, p->l3_proto, ifindex, port, ip_len, rt);
+		if (rc < 0)
+			return rc;
+	}
 	if (HAS(TNA_F_CSUM)) {
 		rc = l4_csum_check(ctx, p->l3_proto);
 		if (rc < 0)

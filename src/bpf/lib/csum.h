@@ -93,8 +93,12 @@ static __always_inline __u64 addr_sum(const __u32 *a, int words)
 	return s;
 }
 
-/* 0: nothing to fear (complete and right, or no transport checksum). */
-static __always_inline int l4_csum_check(struct xdp_md *ctx, __u16 l3_proto)
+/*
+ * 0: nothing to fear (complete and right, or no transport checksum).
+ * A global function: the verifier checks it once, on its own, instead of
+ * once per path that reaches it (its unrolled sum multiplies them).
+ */
+__attribute__((noinline)) int l4_csum_check(struct xdp_md *ctx, __u32 l3_proto)
 {
 	if (l3_proto == bpf_htons(ETH_P_IP)) {
 		struct iphdr *iph = PTR_AT(ctx, L3_OFF, sizeof(*iph));

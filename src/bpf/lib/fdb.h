@@ -34,6 +34,8 @@ static __always_inline int fdb_out(__u32 br, const __u8 *mac, __u32 frame_len,
 		return -TNA_STAT_L2_UNKNOWN;
 	if (v->flags & TNA_FDB_LOCAL)
 		return TNA_L2_UP;
+	if (v->flags & TNA_FDB_MOVED)
+		return -TNA_STAT_L2_MOVED;
 	out = bpf_map_lookup_elem(&ports, &v->port);
 	if (!out || out->bridge != br || out->state != TNA_BR_STATE_FORWARDING)
 		return -TNA_STAT_PORT_STATE;

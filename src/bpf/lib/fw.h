@@ -247,4 +247,48 @@ static __always_inline int fw6(struct xdp_md *ctx, __u32 oif, __u32 len,
 	return fw_verdict(ctx, L3_OFF + sizeof(*ip6h), &k, len, rt);
 }
 
+/*
+ * A bridged frame, port in to port out: bridge-family forward chains see
+ * the ports and the Ethernet header; with br_netfilter the ip/ip6 forward
+ * chains see it too (the controller knows which apply). The caller has
+ * checked the IP header (ip_hdr_ok): no IPv4 options, lengths in the frame.
+ */
+static __always_inline int fw_bridged(struct xdp_md *ctx, __u16 l3_proto,
+				      __u32 in, __u32 out, __u32 len,
+				      const struct tna_runtime *rt)
+{
+	struct tna_fw_key k = { .iif = in, .oif = out, .path = TNA_FW_BRIDGED };
+	struct ethhdr *eth = PTR_AT(ctx, 0, sizeof(*eth));
+	__u32 l4_off;
+
+	if (!eth)
+		return -TNA_STAT_MALFORMED;
+	__builtin_memcpy(k.dmac, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(k.smac, eth->h_source, ETH_ALEN);
+	if (l3_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *iph = PTR_AT(ctx, L3_OFF, sizeof(*iph));
+
+		if (!iph)
+			return -TNA_STAT_MALFORMED;
+		if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))
+			return -TNA_STAT_FRAGMENT;
+		k.family = AF_INET;
+		k.proto = iph->protocol;
+		k.saddr[0] = iph->saddr;
+		k.daddr[0] = iph->daddr;
+		l4_off = L3_OFF + sizeof(*iph);
+	} else {
+		struct ipv6hdr *ip6h = PTR_AT(ctx, L3_OFF, sizeof(*ip6h));
+
+		if (!ip6h)
+			return -TNA_STAT_MALFORMED;
+		k.family = AF_INET6;
+		k.proto = ip6h->nexthdr;
+		__builtin_memcpy(k.saddr, &ip6h->saddr, 16);
+		__builtin_memcpy(k.daddr, &ip6h->daddr, 16);
+		l4_off = L3_OFF + sizeof(*ip6h);
+	}
+	return fw_verdict(ctx, l4_off, &k, len, rt);
+}
+
 #endif /* TNA_BPF_FW_H */

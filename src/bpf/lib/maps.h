@@ -67,6 +67,14 @@ struct {
 	__type(value, struct tna_port);
 } ports SEC(".maps");
 
+/* IPv4 FIB results by (ingress, destination): see struct tna_rc_val. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, TNA_MAX_RCACHE);
+	__type(key, struct tna_rc_key);
+	__type(value, struct tna_rc_val);
+} route_cache4 SEC(".maps");
+
 /* Next hops in use, sampled (see struct tna_nh_key). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);

@@ -21,6 +21,9 @@
 #define L3_OFF ((__u32)sizeof(struct ethhdr))
 
 /* What the modules learn about a packet; egress is set by the module that forwards it. */
+#define IP_MF 0x2000
+#define IP_OFFSET 0x1fff
+
 struct pkt {
 	__u16 l3_proto; /* network byte order */
 	__u32 egress;

@@ -26,8 +26,6 @@
 #define ICMP_TIME_EXCEEDED 11
 #define ICMP_PARAMETERPROB 12
 
-#define IP_MF 0x2000
-#define IP_OFFSET 0x1fff
 #define IPV6_FLOWINFO_MASK bpf_htonl(0x0fffffff)
 
 static __always_inline int fib_reason(int rc)
@@ -60,7 +58,8 @@ static __always_inline int fib_reason(int rc)
  * it) is resolved to its port through the FDB, as br_dev_xmit() does.
  */
 static __always_inline int route_egress(const struct bpf_fib_lookup *fib,
-					__u32 frame_len, struct pkt *p)
+					__u32 frame_len, struct pkt *p,
+					const struct tna_runtime *rt)
 {
 	__u32 out = fib->ifindex, flags;
 	int rc;
@@ -71,6 +70,9 @@ static __always_inline int route_egress(const struct bpf_fib_lookup *fib,
 		struct tna_port *br = bpf_map_lookup_elem(&ports, &out);
 
 		if (br && (br->flags & TNA_PORT_IS_BRIDGE)) {
+			/* bridge-family output/postrouting chains */
+			if (rt->family_off & TNA_RT_BRIDGE_OFF)
+				return -TNA_STAT_FAMILY_OFF;
 			rc = fdb_out(out, fib->dmac, frame_len, &out, &flags);
 			if (rc == TNA_L2_UP)
 				return -TNA_STAT_UNSUPP_ROUTE;
@@ -222,6 +224,50 @@ static __always_inline int ip4_rpf(struct xdp_md *ctx, struct iphdr *iph)
 	return 0;
 }
 
+/*
+ * The FIB's answer for an IPv4 packet: from route_cache4 when the
+ * controller allows it and the entry is of the current generation, else
+ * from bpf_fib_lookup(), whose SUCCESS is cached under the generation read
+ * before asking (a change the controller learns of meanwhile retires it).
+ */
+static __always_inline int fib4(struct xdp_md *ctx, struct iphdr *iph,
+				__u32 tot_len, const struct tna_runtime *rt,
+				struct bpf_fib_lookup *fib)
+{
+	struct tna_rc_key k = { .ifindex = L3_IFINDEX, .daddr = iph->daddr };
+	__u32 gen = rt->rc_gen, cache = tot_len <= rt->rc_mtu4;
+	struct tna_rc_val *c, v;
+	int rc;
+
+	fib->family = AF_INET;
+	if (cache) {
+		c = bpf_map_lookup_elem(&route_cache4, &k);
+		if (c && c->gen == gen) {
+			fib->ifindex = c->ifindex;
+			fib->ipv4_dst = c->nh;
+			__builtin_memcpy(fib->dmac, c->dmac, ETH_ALEN);
+			__builtin_memcpy(fib->smac, c->smac, ETH_ALEN);
+			return 0;
+		}
+	}
+	fib->tos = iph->tos;
+	fib->tot_len = tot_len;
+	fib->ipv4_src = iph->saddr;
+	fib->ipv4_dst = iph->daddr;
+	fib->ifindex = L3_IFINDEX;
+	fib_ports(ctx, L3_OFF + sizeof(*iph), iph->protocol, fib);
+	rc = fib_reason(bpf_fib_lookup(ctx, fib, sizeof(*fib), 0));
+	if (rc < 0 || !cache)
+		return rc;
+	v.gen = gen;
+	v.ifindex = fib->ifindex;
+	v.nh = fib->ipv4_dst;
+	__builtin_memcpy(v.dmac, fib->dmac, ETH_ALEN);
+	__builtin_memcpy(v.smac, fib->smac, ETH_ALEN);
+	bpf_map_update_elem(&route_cache4, &k, &v, BPF_ANY);
+	return 0;
+}
+
 static __always_inline void rewrite_macs(struct ethhdr *eth,
 					 struct bpf_fib_lookup *fib)
 {
@@ -253,17 +299,10 @@ static __always_inline int route4(struct xdp_md *ctx, struct pkt *p,
 	    icmp_special(ctx, L3_OFF + sizeof(*iph), 0))
 		return -TNA_STAT_ICMP_SPECIAL;
 
-	fib.family = AF_INET;
-	fib.tos = iph->tos;
-	fib.tot_len = tot_len;
-	fib.ipv4_src = iph->saddr;
-	fib.ipv4_dst = iph->daddr;
-	fib.ifindex = L3_IFINDEX;
-	fib_ports(ctx, L3_OFF + sizeof(*iph), iph->protocol, &fib);
-	rc = fib_reason(bpf_fib_lookup(ctx, &fib, sizeof(fib), 0));
+	rc = fib4(ctx, iph, tot_len, rt, &fib);
 	if (rc < 0)
 		return rc;
-	rc = route_egress(&fib, L3_OFF + tot_len, p);
+	rc = route_egress(&fib, L3_OFF + tot_len, p, rt);
 	if (rc < 0)
 		return rc;
 	if (HAS(TNA_F_RPF4_LOOSE) || HAS(TNA_F_RPF4_STRICT)) {
@@ -358,7 +397,7 @@ static __always_inline int route6(struct xdp_md *ctx, struct pkt *p,
 	rc = fib_reason(bpf_fib_lookup(ctx, &fib, sizeof(fib), 0));
 	if (rc < 0)
 		return rc;
-	rc = route_egress(&fib, L3_OFF + tot_len, p);
+	rc = route_egress(&fib, L3_OFF + tot_len, p, rt);
 	if (rc < 0)
 		return rc;
 	rc = fw6(ctx, fib.ifindex, tot_len, rt);
