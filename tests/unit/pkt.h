@@ -33,7 +33,8 @@ struct pkt_spec {
 	uint8_t tos;
 	int l3_len; /* >0: only this many bytes of L3 header (truncated frame) */
 	/* TCP/UDP checksum: 0 right; 1 left to offload (the pseudo-header
-	 * sum, as a local stack's CHECKSUM_PARTIAL); 2 zero (UDP: none) */
+	 * sum, as a local stack's CHECKSUM_PARTIAL); 2 zero (UDP: none);
+	 * 3 wrong by one bit (corrupted on the way) */
 	int l4_csum;
 	/* 1 ARP request, 2 ARP reply: src/dst are the sender's and target's
 	 * IPv4 addresses, smac the sender's MAC (a reply targets dmac) */
@@ -175,6 +176,8 @@ static inline int pkt_build(uint8_t *buf, const struct pkt_spec *s,
 				    pkt_csum(th, l4 + s->payload, sum);
 			if (proto == 17 && s->l4_csum != 2 && !v)
 				v = 0xffff;
+			if (s->l4_csum == 3)
+				v ^= htons(0x0100);
 		}
 		memcpy(th + off, &v, 2);
 	}

@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "tna/abi.h"
@@ -14,14 +15,23 @@
 #include "sink.skel.h"
 #include "trafgen.skel.h"
 
-static int prog_insns(int fd)
+static int prog_insns(int fd, unsigned int *verified)
 {
 	struct bpf_prog_info info = { 0 };
 	__u32 len = sizeof(info);
 
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return -1;
+	*verified = info.verified_insns;
 	return info.xlated_prog_len / 8;
+}
+
+static double now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
 static int libbpf_quiet(enum libbpf_print_level l, const char *f, va_list ap)
@@ -40,6 +50,8 @@ int main(void)
 	for (uint64_t f = 0; f < (1ULL << TNA_NR_FEATURES); f++) {
 		struct tna *skel = tna__open();
 		char mods[128] = "";
+		unsigned int verified = 0;
+		double ms = 0;
 		int n = -1;
 
 		if (!plannable(f) && f != TNA_F_ALL)
@@ -53,9 +65,12 @@ int main(void)
 		if (skel) {
 			skel->rodata->tna_cfg.features = f;
 			skel->rodata->tna_cfg.ifindex = 1;
+			ms = now_ms();
 			if (!tna__load(skel))
 				n = prog_insns(
-					bpf_program__fd(skel->progs.tna_xdp));
+					bpf_program__fd(skel->progs.tna_xdp),
+					&verified);
+			ms = now_ms() - ms;
 			tna__destroy(skel);
 		}
 		if (n <= 0) {
@@ -67,8 +82,8 @@ int main(void)
 			insns_none = n;
 		if (f == TNA_F_ALL)
 			insns_all = n;
-		printf("PASS verifier: features [%s] %d insns\n",
-		       mods[0] ? mods : "none", n);
+		printf("PASS verifier: features [%s] %d insns (%u verified, %.0f ms)\n",
+		       mods[0] ? mods : "none", n, verified, ms);
 	}
 	/* Specialization must really remove code. */
 	if (insns_none > 0 && insns_all > insns_none * 2)

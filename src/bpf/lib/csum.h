@@ -28,45 +28,62 @@ static __always_inline __u32 csum_fold32(__u64 s)
 	return (__u32)((s & 0xffff) + (s >> 16));
 }
 
-/* Sum of len bytes at off (host-order 16-bit words, as csum_partial). */
+#define CSUM_CHUNK 512 /* the most bpf_csum_diff() sums in one call */
+
+/*
+ * Per-CPU copy of the transport segment being checked (an XDP program
+ * runs to its end on one CPU), with room for 32-bit padding.
+ */
+struct csum_buf {
+	__u8 b[CSUM_MAX_L4 + 4];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct csum_buf);
+} csum_scratch SEC(".maps");
+
+/*
+ * Sum of len bytes at off (host-order 16-bit words, as csum_partial). The
+ * segment is copied out with one bpf_xdp_load_bytes() and summed in
+ * chunks whose size is not a constant: the verifier walks each chunk once
+ * instead of once per possible length (an unrolled sum over packet
+ * pointers cost it about 190,000 instructions and 180 ms per load).
+ */
 static __always_inline int csum_bytes(struct xdp_md *ctx, __u32 off, __u32 len,
 				      __u64 *sum)
 {
-	__u32 done = 0;
-	__u8 *b;
+	/* 64-bit, so the bounds checked are on the register passed on */
+	__u64 n = len, padded;
+	__u32 zero = 0;
+	struct csum_buf *c = bpf_map_lookup_elem(&csum_scratch, &zero);
 
+	if (!c)
+		return -1;
+	barrier_var(n);
+	if (n > CSUM_MAX_L4)
+		return -1;
+	if (!n)
+		return 0;
+	if (bpf_xdp_load_bytes(ctx, off, c->b, n))
+		return -1; /* shorter than its headers say */
+	/* Summed as 32-bit words: zeroes after the last byte. */
+	c->b[n] = 0;
+	c->b[n + 1] = 0;
+	c->b[n + 2] = 0;
+	padded = (n + 3) & ~3ull;
 #pragma unroll
-	for (int i = 0; i < CSUM_MAX_L4 / 512; i++) {
-		if (len - done < 512)
+	for (int i = 0; i < CSUM_MAX_L4 / CSUM_CHUNK; i++) {
+		if (padded <= i * CSUM_CHUNK)
 			break;
-		b = PTR_AT(ctx, (off + done) & 0x3fff, 512);
-		if (!b)
-			return -1;
-		*sum += (__u32)bpf_csum_diff(NULL, 0, (__be32 *)b, 512, 0);
-		done += 512;
-	}
-#pragma unroll
-	for (__u32 chunk = 256; chunk >= 4; chunk /= 2) {
-		if (len - done < chunk)
-			continue;
-		b = PTR_AT(ctx, (off + done) & 0x3fff, chunk);
-		if (!b)
-			return -1;
-		*sum += (__u32)bpf_csum_diff(NULL, 0, (__be32 *)b, chunk, 0);
-		done += chunk;
-	}
-	if (len - done >= 2) {
-		b = PTR_AT(ctx, (off + done) & 0x3fff, 2);
-		if (!b)
-			return -1;
-		*sum += *(__u16 *)b;
-		done += 2;
-	}
-	if (len - done == 1) {
-		b = PTR_AT(ctx, (off + done) & 0x3fff, 1);
-		if (!b)
-			return -1;
-		*sum += *b; /* padded with a zero byte (little endian) */
+		n = padded - i * CSUM_CHUNK;
+		if (n > CSUM_CHUNK)
+			n = CSUM_CHUNK;
+		*sum += (__u32)bpf_csum_diff(NULL, 0,
+					     (__be32 *)&c->b[i * CSUM_CHUNK],
+					     n, 0);
 	}
 	return 0;
 }
