@@ -81,9 +81,8 @@ static __always_inline int csum_bytes(struct xdp_md *ctx, __u32 off, __u32 len,
 		n = padded - i * CSUM_CHUNK;
 		if (n > CSUM_CHUNK)
 			n = CSUM_CHUNK;
-		*sum += (__u32)bpf_csum_diff(NULL, 0,
-					     (__be32 *)&c->b[i * CSUM_CHUNK],
-					     n, 0);
+		*sum += (__u32)bpf_csum_diff(
+			NULL, 0, (__be32 *)&c->b[i * CSUM_CHUNK], n, 0);
 	}
 	return 0;
 }
