@@ -59,6 +59,7 @@ struct tna_cfg {
 	__u32 slot; /* row of this interface in the stats map */
 	__u32 l3_ifindex; /* where IP lives: the bridge of a port, else ifindex */
 	__u32 bridge; /* bridge of a port (TNA_F_BRIDGE), else 0 */
+	__u32 port_idx; /* index of a port (struct tna_port_ent), else 0 */
 	__u8 mac[6]; /* the interface's own address (frames for us) */
 	__u8 pad[2];
 };
@@ -291,7 +292,7 @@ struct tna_fdb_val {
 	__u32 port; /* ifindex of the port; 0 for local entries */
 	__u32 flags; /* TNA_FDB_* */
 	__u32 hit; /* index in fdb_hits: source seen on the fast path */
-	__u32 pad;
+	__u32 port_idx; /* the port's index (struct tna_port_ent); 0: none */
 };
 
 /* Bridge ports and bridges, keyed by ifindex; changed without reloads. */
@@ -310,6 +311,19 @@ struct tna_port {
 	__u32 state; /* BR_STATE_* (ports only) */
 	__u32 flags; /* TNA_PORT_* */
 	__u32 mtu; /* frames longer than mtu + Ethernet header: Linux drops */
+};
+
+/*
+ * Bridge ports by index: the controller gives every port an index in
+ * [1, TNA_MAX_IFACES), kept while the port is in the plan and reused only
+ * after all others. The port's own program has it in tna_cfg.port_idx, FDB
+ * entries in tna_fdb_val.port_idx, and the egress devmap tx_idx is indexed
+ * by it: the bridge module finds ports with array lookups, no hashing. An
+ * entry whose ifindex is not the port expected is stale: Linux.
+ */
+struct tna_port_ent {
+	__u32 ifindex; /* 0: index free */
+	struct tna_port port;
 };
 
 #endif /* TNA_ABI_H */

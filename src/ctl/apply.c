@@ -34,7 +34,7 @@ int applier_init(struct applier *a, enum xdp_mode_pref mode)
 	a->map_tx = a->map_stats = a->map_local4 = a->map_local6 = -1;
 	a->map_runtime = a->map_fdb = a->map_fdb_hits = a->map_ports = -1;
 	a->map_nh_seen = a->map_fw_flows = a->map_fw_upcall = -1;
-	a->map_rcache4 = -1;
+	a->map_rcache4 = a->map_port_tab = a->map_tx_idx = -1;
 	a->mode = mode;
 	a->ncpus = libbpf_num_possible_cpus();
 	if (a->ncpus <= 0)
@@ -55,12 +55,14 @@ int applier_init(struct applier *a, enum xdp_mode_pref mode)
 	a->map_rcache4 = shared_map(skel->maps.route_cache4);
 	a->map_fw_flows = shared_map(skel->maps.fw_flows);
 	a->map_fw_upcall = shared_map(skel->maps.fw_upcall);
+	a->map_port_tab = shared_map(skel->maps.port_tab);
+	a->map_tx_idx = shared_map(skel->maps.tx_idx);
 	a->hit_used = calloc(TNA_MAX_FDB, 1);
 	if (a->map_tx < 0 || a->map_stats < 0 || a->map_local4 < 0 ||
 	    a->map_local6 < 0 || a->map_runtime < 0 || a->map_fdb < 0 ||
 	    a->map_fdb_hits < 0 || a->map_ports < 0 || a->map_nh_seen < 0 ||
 	    a->map_rcache4 < 0 || a->map_fw_flows < 0 || a->map_fw_upcall < 0 ||
-	    !a->hit_used) {
+	    a->map_port_tab < 0 || a->map_tx_idx < 0 || !a->hit_used) {
 		ret = -errno;
 		pr_warn("creating maps: %s\n", strerror(errno));
 		applier_free(a);
@@ -113,6 +115,15 @@ static void zero_slot(struct applier *a, uint32_t slot)
 	free(zero);
 }
 
+/* The index of bridge port ifindex (struct tna_port_ent), 0 if none. */
+static uint32_t port_idx_of(const struct applier *a, int ifindex)
+{
+	for (uint32_t i = 1; i < TNA_MAX_IFACES; i++)
+		if ((int)a->idx_ent[i].ifindex == ifindex)
+			return i;
+	return 0;
+}
+
 static struct tna *load_object(struct applier *a, const struct plan_iface *pi,
 			       uint32_t slot)
 {
@@ -126,6 +137,7 @@ static struct tna *load_object(struct applier *a, const struct plan_iface *pi,
 	skel->rodata->tna_cfg.slot = slot;
 	skel->rodata->tna_cfg.bridge = pi->bridge;
 	skel->rodata->tna_cfg.l3_ifindex = pi->l3_ifindex;
+	skel->rodata->tna_cfg.port_idx = port_idx_of(a, pi->ifindex);
 	memcpy((void *)skel->rodata->tna_cfg.mac, pi->mac, 6);
 	if ((err = bpf_map__reuse_fd(skel->maps.tx_ports, a->map_tx)) ||
 	    (err = bpf_map__reuse_fd(skel->maps.fdb, a->map_fdb)) ||
@@ -140,6 +152,8 @@ static struct tna *load_object(struct applier *a, const struct plan_iface *pi,
 	    (err = bpf_map__reuse_fd(skel->maps.local_addrs4, a->map_local4)) ||
 	    (err = bpf_map__reuse_fd(skel->maps.local_addrs6, a->map_local6)) ||
 	    (err = bpf_map__reuse_fd(skel->maps.runtime, a->map_runtime)) ||
+	    (err = bpf_map__reuse_fd(skel->maps.port_tab, a->map_port_tab)) ||
+	    (err = bpf_map__reuse_fd(skel->maps.tx_idx, a->map_tx_idx)) ||
 	    (err = tna__load(skel))) {
 		tna__destroy(skel);
 		errno = -err;
@@ -262,6 +276,7 @@ static int iface_start(struct applier *a, const struct plan_iface *pi)
 	l->features = pi->features;
 	l->bridge = pi->bridge;
 	l->l3_ifindex = pi->l3_ifindex;
+	l->port_idx = port_idx_of(a, pi->ifindex);
 	memcpy(l->mac, pi->mac, 6);
 	a->slot_used[slot] = 1;
 	a->nr++;
@@ -294,6 +309,7 @@ static int iface_swap(struct applier *a, struct loaded *l,
 	l->features = pi->features;
 	l->bridge = pi->bridge;
 	l->l3_ifindex = pi->l3_ifindex;
+	l->port_idx = port_idx_of(a, pi->ifindex);
 	l->prog_id = prog_id(prog_fd);
 	memcpy(l->mac, pi->mac, 6);
 	l->swaps++;
@@ -417,6 +433,115 @@ static void sync_ports(struct applier *a, const struct plan *p)
 	a->nr_ports = nr;
 }
 
+static int is_port(const struct plan_iface *pi)
+{
+	return pi->has_port && !(pi->port.flags & TNA_PORT_IS_BRIDGE);
+}
+
+/* The entry first, so that no FDB entry or program still reaches it. */
+static void idx_release(struct applier *a, uint32_t i)
+{
+	struct tna_port_ent none = { 0 };
+
+	if (bpf_map_update_elem(a->map_port_tab, &i, &none, BPF_ANY))
+		pr_warn("port index %u: %s\n", i, strerror(errno));
+	if (a->idx_tx[i])
+		bpf_map_delete_elem(a->map_tx_idx, &i);
+	a->idx_tx[i] = 0;
+	a->idx_ent[i] = none;
+}
+
+/* A free index, the least recently freed: FDB entries still in flight
+ * with a released index never meet its next port. */
+static uint32_t idx_alloc(struct applier *a)
+{
+	for (uint32_t n = 0; n < TNA_MAX_IFACES - 1; n++) {
+		uint32_t i = 1 + (a->idx_next + n) % (TNA_MAX_IFACES - 1);
+
+		if (!a->idx_ent[i].ifindex) {
+			a->idx_next = i;
+			return i;
+		}
+	}
+	return 0;
+}
+
+/* Port indexes: port_tab and tx_idx from the plan's bridge ports. */
+static void sync_port_idx(struct applier *a, const struct plan *p)
+{
+	uint32_t *idx = calloc(p->nr + 1, sizeof(*idx));
+
+	for (uint32_t i = 1; i < TNA_MAX_IFACES; i++) {
+		const struct plan_iface *pi;
+
+		if (!a->idx_ent[i].ifindex)
+			continue;
+		pi = plan_find(p, a->idx_ent[i].ifindex);
+		if (!pi || !is_port(pi))
+			idx_release(a, i);
+	}
+	for (int n = 0; n < p->nr; n++) {
+		const struct plan_iface *pi = &p->ifaces[n];
+		struct tna_port_ent e = { .ifindex = pi->ifindex,
+					  .port = pi->port };
+		uint32_t i;
+
+		if (!is_port(pi))
+			continue;
+		i = port_idx_of(a, pi->ifindex) ?: idx_alloc(a);
+		if (!i) {
+			pr_warn("%s: no port index left\n", pi->name);
+			continue;
+		}
+		/* The device first, then the entry that leads to it. */
+		if (pi->egress != a->idx_tx[i]) {
+			struct bpf_devmap_val v = { .ifindex = pi->ifindex };
+
+			if (!pi->egress)
+				bpf_map_delete_elem(a->map_tx_idx, &i);
+			else if (bpf_map_update_elem(a->map_tx_idx, &i, &v,
+						     BPF_ANY))
+				pr_warn("%s: devmap update: %s\n", pi->name,
+					strerror(errno));
+			a->idx_tx[i] = pi->egress;
+		}
+		if (memcmp(&a->idx_ent[i], &e, sizeof(e))) {
+			if (bpf_map_update_elem(a->map_port_tab, &i, &e,
+						BPF_ANY)) {
+				pr_warn("%s: port map: %s\n", pi->name,
+					strerror(errno));
+				continue;
+			}
+			a->idx_ent[i] = e;
+		}
+		if (idx)
+			idx[n] = i;
+	}
+	free(a->plan_idx);
+	a->plan_idx = idx;
+}
+
+/* The port index an FDB entry of plan p carries. */
+static uint32_t fdb_port_idx(const struct applier *a, const struct plan *p,
+			     const struct tna_fdb_val *v)
+{
+	int lo = 0, hi = p->nr - 1;
+
+	if ((v->flags & TNA_FDB_LOCAL) || !a->plan_idx)
+		return 0;
+	while (lo <= hi) { /* the plan's interfaces are sorted by ifindex */
+		int mid = (lo + hi) / 2;
+
+		if (p->ifaces[mid].ifindex == (int)v->port)
+			return a->plan_idx[mid];
+		if (p->ifaces[mid].ifindex < (int)v->port)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return 0;
+}
+
 static void zero_hits(struct applier *a, __u32 idx)
 {
 	uint64_t *zero = calloc(a->ncpus, sizeof(*zero));
@@ -442,7 +567,7 @@ static int alloc_hit(struct applier *a)
 
 /* New entry: a fresh hit counter, then the map entry that points at it. */
 static int fdb_add(struct applier *a, const struct plan_fdb *e,
-		   struct fdb_slot *out)
+		   uint32_t port_idx, struct fdb_slot *out)
 {
 	int idx = alloc_hit(a);
 
@@ -452,6 +577,7 @@ static int fdb_add(struct applier *a, const struct plan_fdb *e,
 	out->key = e->key;
 	out->val = e->val;
 	out->val.hit = idx;
+	out->val.port_idx = port_idx;
 	out->dynamic = e->dynamic;
 	out->hits = 0;
 	if (bpf_map_update_elem(a->map_fdb, &out->key, &out->val, BPF_ANY)) {
@@ -473,6 +599,7 @@ static void sync_fdb(struct applier *a, const struct plan *p)
 	while (i < a->nr_fdb || j < p->nr_fdb) {
 		struct fdb_slot *o = i < a->nr_fdb ? &a->fdb[i] : NULL;
 		const struct plan_fdb *e = j < p->nr_fdb ? &p->fdb[j] : NULL;
+		uint32_t pidx;
 		int cmp = !o ? 1 :
 			  !e ? -1 :
 			       memcmp(&o->key, &e->key, sizeof(o->key));
@@ -484,7 +611,8 @@ static void sync_fdb(struct applier *a, const struct plan *p)
 			continue;
 		}
 		if (cmp > 0) { /* new */
-			if (fdb_add(a, e, &next[nr]))
+			if (fdb_add(a, e, fdb_port_idx(a, p, &e->val),
+				    &next[nr]))
 				a->fdb_full++;
 			else
 				nr++;
@@ -493,10 +621,13 @@ static void sync_fdb(struct applier *a, const struct plan *p)
 		}
 		next[nr] = *o;
 		next[nr].dynamic = e->dynamic;
+		pidx = fdb_port_idx(a, p, &e->val);
 		if (o->val.port != e->val.port ||
-		    o->val.flags != e->val.flags || e->touched) {
+		    o->val.flags != e->val.flags || o->val.port_idx != pidx ||
+		    e->touched) {
 			next[nr].val.port = e->val.port;
 			next[nr].val.flags = e->val.flags;
+			next[nr].val.port_idx = pidx;
 			if (bpf_map_update_elem(a->map_fdb, &next[nr].key,
 						&next[nr].val, BPF_ANY))
 				pr_warn("fdb map: %s\n", strerror(errno));
@@ -575,10 +706,12 @@ static int sync_runtime(struct applier *a)
 }
 
 /* The program attached to l was specialized for another configuration. */
-static int loads_due_one(const struct loaded *l, const struct plan_iface *pi)
+static int loads_due_one(const struct applier *a, const struct loaded *l,
+			 const struct plan_iface *pi)
 {
 	return l->features != pi->features || memcmp(l->mac, pi->mac, 6) ||
-	       l->bridge != pi->bridge || l->l3_ifindex != pi->l3_ifindex;
+	       l->bridge != pi->bridge || l->l3_ifindex != pi->l3_ifindex ||
+	       l->port_idx != port_idx_of(a, pi->ifindex);
 }
 
 /*
@@ -591,7 +724,7 @@ static int loads_due(const struct applier *a, const struct plan *p)
 		const struct plan_iface *pi = &p->ifaces[i];
 		const struct loaded *l = applier_find(a, pi->ifindex);
 
-		if (pi->accelerate && (!l || loads_due_one(l, pi)))
+		if (pi->accelerate && (!l || loads_due_one(a, l, pi)))
 			return 1;
 	}
 	return 0;
@@ -646,6 +779,7 @@ int applier_apply(struct applier *a, const struct plan *p)
 	sync_devmap(a, p);
 	sync_local(a, p);
 	sync_ports(a, p);
+	sync_port_idx(a, p);
 	sync_fdb(a, p);
 	for (int i = a->nr - 1; i >= 0; i--) {
 		const struct plan_iface *pi = plan_find(p, a->ifs[i].ifindex);
@@ -664,9 +798,19 @@ int applier_apply(struct applier *a, const struct plan *p)
 			clear_error(a, pi->ifindex);
 			continue;
 		}
+		if (l && !loads_due_one(a, l, pi)) {
+			clear_error(a, pi->ifindex);
+			continue;
+		}
+		/* Not foreseen by loads_due() (a port index that changed). */
+		if (!applier_is_busy(a)) {
+			a->rt.bypass |= TNA_BYPASS_BUSY;
+			if (sync_runtime(a))
+				pr_warn("runtime map: %s\n", strerror(errno));
+		}
 		if (!l)
 			err = iface_start(a, pi);
-		else if (loads_due_one(l, pi))
+		else
 			err = iface_swap(a, l, pi);
 		if (err) {
 			set_error(a, pi->ifindex, "attach failed: %s", err);
@@ -708,10 +852,16 @@ void applier_free(struct applier *a)
 		close(a->map_fw_flows);
 	if (a->map_fw_upcall >= 0)
 		close(a->map_fw_upcall);
+	if (a->map_port_tab >= 0)
+		close(a->map_port_tab);
+	if (a->map_tx_idx >= 0)
+		close(a->map_tx_idx);
 	free(a->tx);
 	free(a->local);
 	free(a->fdb);
 	free(a->hit_used);
+	free(a->plan_idx);
+	a->plan_idx = NULL;
 	a->tx = NULL;
 	a->local = NULL;
 	a->fdb = NULL;
@@ -720,7 +870,7 @@ void applier_free(struct applier *a)
 	a->map_tx = a->map_stats = a->map_local4 = a->map_local6 = -1;
 	a->map_runtime = a->map_fdb = a->map_fdb_hits = a->map_ports = -1;
 	a->map_nh_seen = a->map_fw_flows = a->map_fw_upcall = -1;
-	a->map_rcache4 = -1;
+	a->map_rcache4 = a->map_port_tab = a->map_tx_idx = -1;
 }
 
 const struct loaded *applier_find(const struct applier *a, int ifindex)

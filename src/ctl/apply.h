@@ -25,6 +25,7 @@ struct loaded {
 	unsigned char mac[6];
 	uint32_t slot;
 	int bridge, l3_ifindex; /* specialization besides features and MAC */
+	uint32_t port_idx; /* its index as a bridge port (tna_cfg.port_idx) */
 	uint32_t prog_id;
 	int generic; /* attached in generic (skb) mode */
 	unsigned int swaps; /* programs replaced in place */
@@ -57,7 +58,7 @@ struct apply_error {
 struct applier {
 	int map_tx, map_stats, map_local4, map_local6, map_runtime;
 	int map_fdb, map_fdb_hits, map_ports, map_nh_seen, map_rcache4;
-	int map_fw_flows, map_fw_upcall;
+	int map_fw_flows, map_fw_upcall, map_port_tab, map_tx_idx;
 	uint32_t fw_genid; /* nf_tables generation of the cached verdicts */
 	uint64_t fw_names;
 	int fw_hold; /* a ruleset change is being read */
@@ -77,6 +78,11 @@ struct applier {
 	unsigned long fdb_full; /* entries that did not fit, last sync */
 	struct port_slot ports[TNA_MAX_IFACES]; /* ports map content */
 	int nr_ports;
+	/* port_tab and tx_idx content, by port index (0 unused) */
+	struct tna_port_ent idx_ent[TNA_MAX_IFACES];
+	uint8_t idx_tx[TNA_MAX_IFACES];
+	uint32_t idx_next; /* where the search for a free index starts */
+	uint32_t *plan_idx; /* port index of each interface of the last plan */
 	struct counter_history hist[TNA_MAX_IFACES];
 	int nr_hist;
 	struct apply_error errors[TNA_MAX_IFACES];

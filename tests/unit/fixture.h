@@ -56,14 +56,35 @@ static const struct {
 	{ "bp5", 3, TNA_PORT_LEARNING | TNA_PORT_IP4_OFF, 1500, 1 },
 };
 
+static const uint8_t STALE[6] = { 2, 0, 0, 0, 0xbe, 0 };
+
 static const struct {
 	const uint8_t *mac;
 	const char *port; /* NULL: local (the bridge's own) */
+	/* the port index the entry carries, if not its port's (stale) */
+	uint32_t port_idx;
 } br_fdb[] = {
-	{ H0, "bp0" },	 { H1, "bp1" },	   { H2, "bp2" },	{ H3, "bp3" },
-	{ H4, "bp4" },	 { MOVED, "bp1" }, { NEIGH_BR, "bp1" }, { NULL, "br0" },
-	{ NULL, "bp0" }, { H5, "bp5" },
+	{ .mac = H0, .port = "bp0" },
+	{ .mac = H1, .port = "bp1" },
+	{ .mac = H2, .port = "bp2" },
+	{ .mac = H3, .port = "bp3" },
+	{ .mac = H4, .port = "bp4" },
+	{ .mac = MOVED, .port = "bp1" },
+	{ .mac = NEIGH_BR, .port = "bp1" },
+	{ .mac = NULL, .port = "br0" },
+	{ .mac = NULL, .port = "bp0" },
+	{ .mac = H5, .port = "bp5" },
+	{ .mac = STALE, .port = "bp1", .port_idx = 4 }, /* index 4 is bp3's */
 };
+
+/* Port indexes as the controller would give them: bp0 1, bp1 2, ... */
+static inline uint32_t port_idx(const char *ifname)
+{
+	for (size_t i = 0; i < sizeof(br_ports) / sizeof(br_ports[0]); i++)
+		if (!strcmp(br_ports[i].port, ifname))
+			return i + 1;
+	return 0;
+}
 
 static inline int mac_of(const char *ifname, uint8_t mac[6])
 {
@@ -119,11 +140,23 @@ static inline int add_bridge(struct tna *skel)
 				      .flags = br_ports[i].flags,
 				      .mtu = br_ports[i].mtu };
 
+		struct tna_port_ent e = { .port = v };
+		__u32 idx = i + 1;
+
 		key = if_nametoindex(br_ports[i].port);
 		err |= bpf_map_update_elem(bpf_map__fd(skel->maps.ports), &key,
 					   &v, BPF_ANY);
-		if (br_ports[i].xdp)
+		e.ifindex = key;
+		err |= bpf_map_update_elem(bpf_map__fd(skel->maps.port_tab),
+					   &idx, &e, BPF_ANY);
+		if (br_ports[i].xdp) {
+			struct bpf_devmap_val d = { .ifindex = key };
+
 			add_tx(skel, br_ports[i].port);
+			err |= bpf_map_update_elem(
+				bpf_map__fd(skel->maps.tx_idx), &idx, &d,
+				BPF_ANY);
+		}
 	}
 	for (size_t i = 0; i < sizeof(br_fdb) / sizeof(br_fdb[0]); i++) {
 		struct tna_fdb_key k = { .bridge = br.bridge };
@@ -132,6 +165,8 @@ static inline int add_bridge(struct tna *skel)
 		if (br_fdb[i].mac) {
 			memcpy(k.mac, br_fdb[i].mac, 6);
 			v.port = if_nametoindex(br_fdb[i].port);
+			v.port_idx = br_fdb[i].port_idx ?:
+					     port_idx(br_fdb[i].port);
 		} else {
 			err |= mac_of(br_fdb[i].port, k.mac);
 			v.flags = TNA_FDB_LOCAL;
@@ -161,6 +196,7 @@ static inline struct tna *fixture_load(const char *ingress, uint64_t features)
 	if (!strncmp(ingress, "bp", 2)) {
 		skel->rodata->tna_cfg.bridge = if_nametoindex("br0");
 		skel->rodata->tna_cfg.l3_ifindex = if_nametoindex("br0");
+		skel->rodata->tna_cfg.port_idx = port_idx(ingress);
 	}
 	if (tna__load(skel)) {
 		tna__destroy(skel);

@@ -94,8 +94,9 @@ static __always_inline int bridge_in(struct xdp_md *ctx, struct pkt *p,
 				     const struct tna_runtime *rt)
 {
 	struct ethhdr *eth = PTR_AT(ctx, 0, sizeof(*eth));
-	__u32 ifindex = CFG(ifindex), len, ip_len = 0, port = 0, flags = 0;
-	struct tna_port *in;
+	__u32 ifindex = CFG(ifindex), len, ip_len = 0;
+	struct egress out = {};
+	const struct tna_port *in;
 	int rc, v4, brnf, fw;
 
 	if (!eth)
@@ -108,7 +109,7 @@ static __always_inline int bridge_in(struct xdp_md *ctx, struct pkt *p,
 	/* Linux drops these (!is_valid_ether_addr); let it. */
 	if ((eth->h_source[0] & 1) || mac_zero(eth->h_source))
 		return -TNA_STAT_MALFORMED;
-	in = bpf_map_lookup_elem(&ports, &ifindex);
+	in = port_at(CFG(port_idx), ifindex);
 	if (!in || in->bridge != CFG(bridge) ||
 	    in->state != TNA_BR_STATE_FORWARDING)
 		return -TNA_STAT_PORT_STATE;
@@ -136,18 +137,19 @@ static __always_inline int bridge_in(struct xdp_md *ctx, struct pkt *p,
 		if (!eth)
 			return -TNA_STAT_MALFORMED;
 	}
-	rc = fdb_out(CFG(bridge), eth->h_dest, len, &port, &flags);
+	rc = fdb_out(CFG(bridge), eth->h_dest, len, &out);
 	if (rc)
 		return rc; /* TNA_L2_UP or a reason */
 	if (v4 ? !HAS(TNA_F_BR_IP4) || (in->flags & TNA_PORT_IP4_OFF) :
 		 !HAS(TNA_F_BR_IP6) || (in->flags & TNA_PORT_IP6_OFF))
 		return -TNA_STAT_FAMILY_OFF;
-	if (port == ifindex)
+	if (out.ifindex == ifindex)
 		return -TNA_STAT_SAME_PORT; /* dropped, or hairpin: Linux decides */
-	if ((in->flags & TNA_PORT_ISOLATED) && (flags & TNA_PORT_ISOLATED))
+	if ((in->flags & TNA_PORT_ISOLATED) && (out.flags & TNA_PORT_ISOLATED))
 		return -TNA_STAT_ISOLATED;
 	if (fw) {
-		rc = fw_bridged(ctx, p->l3_proto, ifindex, port, ip_len, rt);
+		rc = fw_bridged(ctx, p->l3_proto, ifindex, out.ifindex, ip_len,
+				rt);
 		if (rc < 0)
 			return rc;
 	}
@@ -156,14 +158,14 @@ static __always_inline int bridge_in(struct xdp_md *ctx, struct pkt *p,
 		if (rc < 0)
 			return rc;
 	}
-	rc = set_egress(port);
+	rc = set_egress(&out);
 	if (rc < 0)
 		return rc;
 	/* Decided. */
 	rc = trim_to(ctx, len);
 	if (rc < 0)
 		return rc;
-	p->egress = port;
+	p->egress = out.ifindex;
 	return 0;
 }
 

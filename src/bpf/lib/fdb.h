@@ -16,17 +16,34 @@
 /* Where Linux's IP layer sees this interface's packets: its bridge, or itself. */
 #define L3_IFINDEX (CFG(l3_ifindex) ?: CFG(ifindex))
 
+/* The port with index idx, if it is still the port with that ifindex. */
+static __always_inline const struct tna_port *port_at(__u32 idx, __u32 ifindex)
+{
+	struct tna_port_ent *e = bpf_map_lookup_elem(&port_tab, &idx);
+
+	if (!e || !idx || e->ifindex != ifindex)
+		return NULL;
+	return &e->port;
+}
+
+/* Where a frame leaves: a port (by index) or a device (by ifindex). */
+struct egress {
+	__u32 ifindex;
+	__u32 port_idx; /* nonzero: a bridge port, redirected through tx_idx */
+	__u32 flags; /* the port's TNA_PORT_* */
+};
+
 /*
  * The port a frame to mac leaves bridge br through, as br_forward() would
  * pick it: known in the FDB, port forwarding in STP terms, frame no longer
  * than the port's MTU allows (Linux drops it otherwise).
  */
 static __always_inline int fdb_out(__u32 br, const __u8 *mac, __u32 frame_len,
-				   __u32 *port, __u32 *flags)
+				   struct egress *e)
 {
 	struct tna_fdb_key k = { .bridge = br };
+	const struct tna_port *out;
 	struct tna_fdb_val *v;
-	struct tna_port *out;
 
 	__builtin_memcpy(k.mac, mac, ETH_ALEN);
 	v = bpf_map_lookup_elem(&fdb, &k);
@@ -36,13 +53,14 @@ static __always_inline int fdb_out(__u32 br, const __u8 *mac, __u32 frame_len,
 		return TNA_L2_UP;
 	if (v->flags & TNA_FDB_MOVED)
 		return -TNA_STAT_L2_MOVED;
-	out = bpf_map_lookup_elem(&ports, &v->port);
+	out = port_at(v->port_idx, v->port);
 	if (!out || out->bridge != br || out->state != TNA_BR_STATE_FORWARDING)
 		return -TNA_STAT_PORT_STATE;
 	if (frame_len > out->mtu + ETH_HLEN)
 		return -TNA_STAT_L2_MTU;
-	*port = v->port;
-	*flags = out->flags;
+	e->ifindex = v->port;
+	e->port_idx = v->port_idx;
+	e->flags = out->flags;
 	return 0;
 }
 
@@ -50,11 +68,15 @@ static __always_inline int fdb_out(__u32 br, const __u8 *mac, __u32 frame_len,
  * Record the egress. bpf_redirect_map() only records the target; it takes
  * effect only if the entry point returns XDP_REDIRECT, so calling it before
  * the packet is touched costs one lookup instead of a lookup plus a
- * redirect. The devmap lists only devices that can take XDP frames.
+ * redirect. The devmaps list only devices that can take XDP frames.
  */
-static __always_inline int set_egress(__u32 ifindex)
+static __always_inline int set_egress(const struct egress *e)
 {
-	if (bpf_redirect_map(&tx_ports, ifindex, XDP_PASS) != XDP_REDIRECT)
+	long rc = e->port_idx ?
+			  bpf_redirect_map(&tx_idx, e->port_idx, XDP_PASS) :
+			  bpf_redirect_map(&tx_ports, e->ifindex, XDP_PASS);
+
+	if (rc != XDP_REDIRECT)
 		return -TNA_STAT_EGRESS_NO_XDP;
 	return 0;
 }

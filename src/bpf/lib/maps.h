@@ -67,6 +67,22 @@ struct {
 	__type(value, struct tna_port);
 } ports SEC(".maps");
 
+/* Bridge ports by index (struct tna_port_ent). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TNA_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, struct tna_port_ent);
+} port_tab SEC(".maps");
+
+/* Bridge ports able to take XDP frames, by port index. */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP);
+	__uint(max_entries, TNA_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, struct bpf_devmap_val);
+} tx_idx SEC(".maps");
+
 /* IPv4 FIB results by (ingress, destination): see struct tna_rc_val. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -61,7 +61,8 @@ static __always_inline int route_egress(const struct bpf_fib_lookup *fib,
 					__u32 frame_len, struct pkt *p,
 					const struct tna_runtime *rt)
 {
-	__u32 out = fib->ifindex, flags;
+	struct egress e = { .ifindex = fib->ifindex };
+	__u32 out = fib->ifindex;
 	int rc;
 
 	if (out == L3_IFINDEX)
@@ -73,17 +74,17 @@ static __always_inline int route_egress(const struct bpf_fib_lookup *fib,
 			/* bridge-family output/postrouting chains */
 			if (rt->family_off & TNA_RT_BRIDGE_OFF)
 				return -TNA_STAT_FAMILY_OFF;
-			rc = fdb_out(out, fib->dmac, frame_len, &out, &flags);
+			rc = fdb_out(out, fib->dmac, frame_len, &e);
 			if (rc == TNA_L2_UP)
 				return -TNA_STAT_UNSUPP_ROUTE;
 			if (rc < 0)
 				return rc;
 		}
 	}
-	rc = set_egress(out);
+	rc = set_egress(&e);
 	if (rc < 0)
 		return rc;
-	p->egress = out;
+	p->egress = e.ifindex;
 	return 0;
 }
 
