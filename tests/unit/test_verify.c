@@ -65,6 +65,10 @@ int main(void)
 		if (skel) {
 			skel->rodata->tna_cfg.features = f;
 			skel->rodata->tna_cfg.ifindex = 1;
+			/* a port without an index is compiled as never
+			 * forwarding: give it one, as the applier does */
+			if (f & TNA_F_BRIDGE)
+				skel->rodata->tna_cfg.port_idx = 1;
 			ms = now_ms();
 			if (!tna__load(skel))
 				n = prog_insns(
