@@ -525,21 +525,12 @@ static void sync_port_idx(struct applier *a, const struct plan *p)
 static uint32_t fdb_port_idx(const struct applier *a, const struct plan *p,
 			     const struct tna_fdb_val *v)
 {
-	int lo = 0, hi = p->nr - 1;
+	const struct plan_iface *pi;
 
 	if ((v->flags & TNA_FDB_LOCAL) || !a->plan_idx)
 		return 0;
-	while (lo <= hi) { /* the plan's interfaces are sorted by ifindex */
-		int mid = (lo + hi) / 2;
-
-		if (p->ifaces[mid].ifindex == (int)v->port)
-			return a->plan_idx[mid];
-		if (p->ifaces[mid].ifindex < (int)v->port)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return 0;
+	pi = plan_find(p, v->port);
+	return pi ? a->plan_idx[pi - p->ifaces] : 0;
 }
 
 static void zero_hits(struct applier *a, __u32 idx)

@@ -720,11 +720,21 @@ void plan_free(struct plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* The interfaces are sorted by ifindex (plan_build() sorts them first). */
 const struct plan_iface *plan_find(const struct plan *p, int ifindex)
 {
-	for (int i = 0; i < p->nr; i++)
-		if (p->ifaces[i].ifindex == ifindex)
-			return &p->ifaces[i];
+	int lo = 0, hi = p->nr - 1;
+
+	while (lo <= hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (p->ifaces[mid].ifindex == ifindex)
+			return &p->ifaces[mid];
+		if (p->ifaces[mid].ifindex < ifindex)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
 	return NULL;
 }
 
