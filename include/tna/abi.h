@@ -17,8 +17,10 @@
 #define TNA_MAX_LOCAL_ADDRS 4096
 #define TNA_MAX_FDB 65536 /* bridge FDB entries mirrored, all bridges */
 #define TNA_MAX_NH 4096 /* next hops whose use is sampled */
-#define TNA_MAX_RCACHE 65536 /* IPv4 destinations whose FIB result is cached */
-/* One forwarded packet in this many (at random) notes its next hop. */
+/* Slots of the IPv4 route cache, per CPU (a power of two). */
+#define TNA_RC_SLOTS_LOG 14
+#define TNA_RC_SLOTS (1U << TNA_RC_SLOTS_LOG)
+/* One forwarded packet in this many notes its next hop (a power of two). */
 #define TNA_NH_SAMPLE 64
 
 /* Modules a per-interface program may contain (struct tna_cfg.features). */
@@ -173,7 +175,7 @@ struct tna_runtime {
 	/*
 	 * IPv4 route cache (route_cache4): non-zero when the controller found
 	 * the FIB result a function of ingress and destination alone (see
-	 * struct tna_rc_val); packets longer than this (the smallest MTU of
+	 * struct tna_rc_ent); packets longer than this (the smallest MTU of
 	 * any egress) are looked up anyway, so the FIB still judges MTUs.
 	 */
 	__u32 rc_mtu4;
@@ -196,17 +198,50 @@ struct tna_runtime {
  * policy rules only, no multipath, TOS or nexthop-object routes; then the
  * FIB's answer depends on nothing else but events the controller sees.
  */
-struct tna_rc_key {
-	__u32 ifindex; /* the ingress L3 device */
-	__u32 daddr; /* network order */
-};
-
-struct tna_rc_val {
-	__u32 gen;
+struct tna_rc_ent {
+	__u32 gen; /* runtime.rc_gen when filled: any other is a miss */
+	__u32 iif; /* key: the ingress L3 device */
+	__u32 daddr; /* key: the destination, network order */
 	__u32 ifindex; /* egress */
 	__u32 nh; /* next hop (gateway or the destination), network order */
 	__u8 dmac[6], smac[6];
+	__u32 hits; /* since filled: every TNA_NH_SAMPLE-th notes the next hop */
+	__u32 pad; /* per-CPU values are read in 8-byte strides */
 };
+
+/*
+ * The one slot (ingress, destination) may occupy in route_cache4, a
+ * direct-mapped per-CPU table: a lookup is an array index and a compare,
+ * a fill a few stores, with no lock and no helper call; two destinations
+ * on one slot evict each other (each then asks the FIB, as uncached).
+ */
+static inline __u32 tna_rc_slot(__u32 iif, __u32 daddr)
+{
+	return ((daddr ^ (iif << 24)) * 0x9e3779b1U) >> (32 - TNA_RC_SLOTS_LOG);
+}
+
+/*
+ * A bitmap in front of the local-address hashes (local_bits: IPv4 at key
+ * 0, IPv6 at key 1): an address whose bit is clear is not local, with no
+ * hash lookup; a set bit means "look it up". The controller sets the bits
+ * of every address it puts in the hash before this bitmap is written, and
+ * clears a bit only when no address left has it.
+ */
+#define TNA_LOCAL_BITS_LOG 16
+#define TNA_LOCAL_WORDS (1U << (TNA_LOCAL_BITS_LOG - 6))
+struct tna_local_bits {
+	__u64 w[TNA_LOCAL_WORDS];
+};
+
+static inline __u32 tna_local_bit4(__u32 a)
+{
+	return (a * 0x9e3779b1U) >> (32 - TNA_LOCAL_BITS_LOG);
+}
+
+static inline __u32 tna_local_bit6(const __u32 a[4])
+{
+	return tna_local_bit4(a[0] ^ a[1] ^ a[2] ^ (a[3] * 0x85ebca6bU));
+}
 
 /*
  * Firewall flow cache: what the forward hook's rules can look at (the

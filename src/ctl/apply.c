@@ -18,11 +18,45 @@
 #include "log.h"
 #include "tna.skel.h"
 
-static int shared_map(struct bpf_map *m)
+/* The maps every program shares: the applier's descriptor, the object's name. */
+#define SHARED(fd, name)                            \
+	{                                           \
+		offsetof(struct applier, fd), #name \
+	}
+static const struct {
+	size_t fd;
+	const char *name;
+} shared[] = {
+	SHARED(map_tx, tx_ports),
+	SHARED(map_stats, stats),
+	SHARED(map_local4, local_addrs4),
+	SHARED(map_local6, local_addrs6),
+	SHARED(map_local_bits, local_bits),
+	SHARED(map_runtime, runtime),
+	SHARED(map_fdb, fdb),
+	SHARED(map_fdb_hits, fdb_hits),
+	SHARED(map_ports, ports),
+	SHARED(map_nh_seen, nh_seen),
+	SHARED(map_rcache4, route_cache4),
+	SHARED(map_fw_flows, fw_flows),
+	SHARED(map_fw_upcall, fw_upcall),
+	SHARED(map_port_tab, port_tab),
+	SHARED(map_tx_idx, tx_idx),
+};
+#define NR_SHARED (int)(sizeof(shared) / sizeof(shared[0]))
+
+static int *shared_fd(struct applier *a, int i)
 {
-	return bpf_map_create(bpf_map__type(m), bpf_map__name(m),
-			      bpf_map__key_size(m), bpf_map__value_size(m),
-			      bpf_map__max_entries(m), NULL);
+	return (int *)((char *)a + shared[i].fd);
+}
+
+static void shared_close(struct applier *a)
+{
+	for (int i = 0; i < NR_SHARED; i++) {
+		if (*shared_fd(a, i) >= 0)
+			close(*shared_fd(a, i));
+		*shared_fd(a, i) = -1;
+	}
 }
 
 int applier_init(struct applier *a, enum xdp_mode_pref mode)
@@ -31,10 +65,8 @@ int applier_init(struct applier *a, enum xdp_mode_pref mode)
 	int ret = 0;
 
 	memset(a, 0, sizeof(*a));
-	a->map_tx = a->map_stats = a->map_local4 = a->map_local6 = -1;
-	a->map_runtime = a->map_fdb = a->map_fdb_hits = a->map_ports = -1;
-	a->map_nh_seen = a->map_fw_flows = a->map_fw_upcall = -1;
-	a->map_rcache4 = a->map_port_tab = a->map_tx_idx = -1;
+	for (int i = 0; i < NR_SHARED; i++)
+		*shared_fd(a, i) = -1;
 	a->mode = mode;
 	a->ncpus = libbpf_num_possible_cpus();
 	if (a->ncpus <= 0)
@@ -43,30 +75,27 @@ int applier_init(struct applier *a, enum xdp_mode_pref mode)
 	skel = tna__open();
 	if (!skel)
 		return -errno;
-	a->map_tx = shared_map(skel->maps.tx_ports);
-	a->map_stats = shared_map(skel->maps.stats);
-	a->map_local4 = shared_map(skel->maps.local_addrs4);
-	a->map_local6 = shared_map(skel->maps.local_addrs6);
-	a->map_runtime = shared_map(skel->maps.runtime);
-	a->map_fdb = shared_map(skel->maps.fdb);
-	a->map_fdb_hits = shared_map(skel->maps.fdb_hits);
-	a->map_ports = shared_map(skel->maps.ports);
-	a->map_nh_seen = shared_map(skel->maps.nh_seen);
-	a->map_rcache4 = shared_map(skel->maps.route_cache4);
-	a->map_fw_flows = shared_map(skel->maps.fw_flows);
-	a->map_fw_upcall = shared_map(skel->maps.fw_upcall);
-	a->map_port_tab = shared_map(skel->maps.port_tab);
-	a->map_tx_idx = shared_map(skel->maps.tx_idx);
-	a->hit_used = calloc(TNA_MAX_FDB, 1);
-	if (a->map_tx < 0 || a->map_stats < 0 || a->map_local4 < 0 ||
-	    a->map_local6 < 0 || a->map_runtime < 0 || a->map_fdb < 0 ||
-	    a->map_fdb_hits < 0 || a->map_ports < 0 || a->map_nh_seen < 0 ||
-	    a->map_rcache4 < 0 || a->map_fw_flows < 0 || a->map_fw_upcall < 0 ||
-	    a->map_port_tab < 0 || a->map_tx_idx < 0 || !a->hit_used) {
-		ret = -errno;
-		pr_warn("creating maps: %s\n", strerror(errno));
-		applier_free(a);
+	for (int i = 0; i < NR_SHARED && !ret; i++) {
+		struct bpf_map *m =
+			bpf_object__find_map_by_name(skel->obj, shared[i].name);
+
+		*shared_fd(a, i) =
+			m ? bpf_map_create(bpf_map__type(m), shared[i].name,
+					   bpf_map__key_size(m),
+					   bpf_map__value_size(m),
+					   bpf_map__max_entries(m), NULL) :
+			    -1;
+		if (*shared_fd(a, i) < 0) {
+			ret = m ? -errno : -ENOENT;
+			pr_warn("creating map %s: %s\n", shared[i].name,
+				strerror(-ret));
+		}
 	}
+	a->hit_used = calloc(TNA_MAX_FDB, 1);
+	if (!ret && !a->hit_used)
+		ret = -ENOMEM;
+	if (ret)
+		applier_free(a);
 	tna__destroy(skel);
 	return ret;
 }
@@ -128,7 +157,7 @@ static struct tna *load_object(struct applier *a, const struct plan_iface *pi,
 			       uint32_t slot)
 {
 	struct tna *skel = tna__open();
-	int err;
+	int err = 0;
 
 	if (!skel)
 		return NULL;
@@ -139,22 +168,15 @@ static struct tna *load_object(struct applier *a, const struct plan_iface *pi,
 	skel->rodata->tna_cfg.l3_ifindex = pi->l3_ifindex;
 	skel->rodata->tna_cfg.port_idx = port_idx_of(a, pi->ifindex);
 	memcpy((void *)skel->rodata->tna_cfg.mac, pi->mac, 6);
-	if ((err = bpf_map__reuse_fd(skel->maps.tx_ports, a->map_tx)) ||
-	    (err = bpf_map__reuse_fd(skel->maps.fdb, a->map_fdb)) ||
-	    (err = bpf_map__reuse_fd(skel->maps.fdb_hits, a->map_fdb_hits)) ||
-	    (err = bpf_map__reuse_fd(skel->maps.ports, a->map_ports)) ||
-	    (err = bpf_map__reuse_fd(skel->maps.nh_seen, a->map_nh_seen)) ||
-	    (err = bpf_map__reuse_fd(skel->maps.route_cache4,
-				     a->map_rcache4)) ||
-	    (err = bpf_map__reuse_fd(skel->maps.fw_flows, a->map_fw_flows)) ||
-	    (err = bpf_map__reuse_fd(skel->maps.fw_upcall, a->map_fw_upcall)) ||
-	    (err = bpf_map__reuse_fd(skel->maps.stats, a->map_stats)) ||
-	    (err = bpf_map__reuse_fd(skel->maps.local_addrs4, a->map_local4)) ||
-	    (err = bpf_map__reuse_fd(skel->maps.local_addrs6, a->map_local6)) ||
-	    (err = bpf_map__reuse_fd(skel->maps.runtime, a->map_runtime)) ||
-	    (err = bpf_map__reuse_fd(skel->maps.port_tab, a->map_port_tab)) ||
-	    (err = bpf_map__reuse_fd(skel->maps.tx_idx, a->map_tx_idx)) ||
-	    (err = tna__load(skel))) {
+	for (int i = 0; i < NR_SHARED; i++) {
+		struct bpf_map *m =
+			bpf_object__find_map_by_name(skel->obj, shared[i].name);
+
+		err = m ? bpf_map__reuse_fd(m, *shared_fd(a, i)) : -ENOENT;
+		if (err)
+			break;
+	}
+	if (err || (err = tna__load(skel))) {
 		tna__destroy(skel);
 		errno = -err;
 		return NULL;
@@ -375,6 +397,43 @@ static int local_map(const struct applier *a, const struct tna_addr_key *k,
 	return a->map_local6;
 }
 
+/*
+ * local_bits from the addresses now in the hashes (written before this):
+ * a bit set for each, cleared once no address has it. Written only when
+ * it changes; a reader meeting a half-written bitmap sees every bit of an
+ * address kept, since those are set in the old and the new one alike.
+ */
+static void sync_local_bits(struct applier *a, const struct plan *p)
+{
+	struct tna_local_bits *b = calloc(2, sizeof(*b));
+
+	if (!b)
+		return;
+	for (int i = 0; i < p->nr_local; i++) {
+		const void *key;
+		__u32 fam, bit;
+
+		if (local_map(a, &p->local[i], &key) == a->map_local4) {
+			fam = 0;
+			bit = tna_local_bit4(*(const __u32 *)key);
+		} else {
+			fam = 1;
+			bit = tna_local_bit6(p->local[i].addr);
+		}
+		b[fam].w[bit / 64] |= 1ULL << (bit % 64);
+	}
+	for (__u32 fam = 0; fam < 2; fam++) {
+		if (!memcmp(&b[fam], &a->local_bits[fam], sizeof(*b)))
+			continue;
+		if (bpf_map_update_elem(a->map_local_bits, &fam, &b[fam],
+					BPF_ANY))
+			pr_warn("local address bitmap: %s\n", strerror(errno));
+		else
+			a->local_bits[fam] = b[fam];
+	}
+	free(b);
+}
+
 static void sync_local(struct applier *a, const struct plan *p)
 {
 	struct tna_addr_key *copy = calloc(p->nr_local + 1, sizeof(*copy));
@@ -395,6 +454,7 @@ static void sync_local(struct applier *a, const struct plan *p)
 		fd = local_map(a, &a->local[i], &key);
 		bpf_map_delete_elem(fd, key);
 	}
+	sync_local_bits(a, p);
 	memcpy(copy, p->local, p->nr_local * sizeof(*copy));
 	free(a->local);
 	a->local = copy;
@@ -819,34 +879,7 @@ void applier_free(struct applier *a)
 {
 	while (a->nr)
 		unload(a, &a->ifs[a->nr - 1], "daemon stopping");
-	if (a->map_tx >= 0)
-		close(a->map_tx);
-	if (a->map_stats >= 0)
-		close(a->map_stats);
-	if (a->map_local4 >= 0)
-		close(a->map_local4);
-	if (a->map_local6 >= 0)
-		close(a->map_local6);
-	if (a->map_runtime >= 0)
-		close(a->map_runtime);
-	if (a->map_fdb >= 0)
-		close(a->map_fdb);
-	if (a->map_fdb_hits >= 0)
-		close(a->map_fdb_hits);
-	if (a->map_ports >= 0)
-		close(a->map_ports);
-	if (a->map_nh_seen >= 0)
-		close(a->map_nh_seen);
-	if (a->map_rcache4 >= 0)
-		close(a->map_rcache4);
-	if (a->map_fw_flows >= 0)
-		close(a->map_fw_flows);
-	if (a->map_fw_upcall >= 0)
-		close(a->map_fw_upcall);
-	if (a->map_port_tab >= 0)
-		close(a->map_port_tab);
-	if (a->map_tx_idx >= 0)
-		close(a->map_tx_idx);
+	shared_close(a);
 	free(a->tx);
 	free(a->local);
 	free(a->fdb);
@@ -858,10 +891,6 @@ void applier_free(struct applier *a)
 	a->fdb = NULL;
 	a->hit_used = NULL;
 	a->nr_fdb = a->nr_ports = 0;
-	a->map_tx = a->map_stats = a->map_local4 = a->map_local6 = -1;
-	a->map_runtime = a->map_fdb = a->map_fdb_hits = a->map_ports = -1;
-	a->map_nh_seen = a->map_fw_flows = a->map_fw_upcall = -1;
-	a->map_rcache4 = a->map_port_tab = a->map_tx_idx = -1;
 }
 
 const struct loaded *applier_find(const struct applier *a, int ifindex)

@@ -59,6 +59,8 @@ struct applier {
 	int map_tx, map_stats, map_local4, map_local6, map_runtime;
 	int map_fdb, map_fdb_hits, map_ports, map_nh_seen, map_rcache4;
 	int map_fw_flows, map_fw_upcall, map_port_tab, map_tx_idx;
+	int map_local_bits;
+	struct tna_local_bits local_bits[2]; /* local_bits content: v4, v6 */
 	uint32_t fw_genid; /* nf_tables generation of the cached verdicts */
 	uint64_t fw_names;
 	int fw_hold; /* a ruleset change is being read */

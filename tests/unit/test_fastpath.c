@@ -23,6 +23,8 @@ enum rc_kind {
 	RC_FILL, /* empty: a FIB success must be cached, a failure not */
 	RC_PLANT, /* a current entry for the destination: out1 (no XDP) */
 	RC_STALE, /* the same entry, of an older generation */
+	RC_OTHER_DST, /* the same entry in the slot, for another destination */
+	RC_OTHER_IIF, /* the same entry in the slot, for another ingress */
 };
 #define RC_GEN 7
 
@@ -278,6 +280,14 @@ static const struct tcase cases[] = {
 	{ "route cache: an entry of an older generation is a miss",
 	  .in = { .src = "10.1.0.5", .dst = "10.3.0.9" }, .rcache = RC_STALE,
 	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
+	{ "route cache: the slot holding another destination is a miss",
+	  .in = { .src = "10.1.0.5", .dst = "10.3.0.9" },
+	  .rcache = RC_OTHER_DST, .verdict = XDP_REDIRECT,
+	  .stat = STAT(FORWARDED) },
+	{ "route cache: the slot holding another ingress's entry is a miss",
+	  .in = { .src = "10.1.0.5", .dst = "10.3.0.9" },
+	  .rcache = RC_OTHER_IIF, .verdict = XDP_REDIRECT,
+	  .stat = STAT(FORWARDED) },
 	{ "route cache: a packet longer than rc_mtu4 asks the FIB",
 	  .in = { .src = "10.1.0.5", .dst = "10.3.0.9", .payload = 100 },
 	  .rcache = RC_PLANT, .rc_mtu = 100, .verdict = XDP_REDIRECT,
@@ -830,12 +840,25 @@ static int fw_prepare(struct tna *skel, const struct tcase *c,
 	}
 }
 
-static struct tna_rc_key rc_key(const struct tcase *c, const char *ingress)
+/* The route cache slot of the case's (ingress, destination). */
+static __u32 rc_slot(const struct tcase *c, const char *ingress)
 {
-	struct tna_rc_key k = { .ifindex = if_nametoindex(ingress) };
+	__u32 daddr = 0;
 
-	inet_pton(AF_INET, c->in.dst, &k.daddr);
-	return k;
+	inet_pton(AF_INET, c->in.dst, &daddr);
+	return tna_rc_slot(if_nametoindex(ingress), daddr);
+}
+
+/* Every CPU's copy of slot set to e (a per-CPU array). */
+static int rc_put(struct tna *skel, __u32 slot, const struct tna_rc_ent *e)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct tna_rc_ent all[ncpus];
+
+	for (int i = 0; i < ncpus; i++)
+		all[i] = *e;
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.route_cache4), &slot,
+				   all, BPF_ANY);
 }
 
 /* Runtime with the cache on (rc_mtu UINT32_MAX: off), the entry planted. */
@@ -843,26 +866,31 @@ static int rc_prepare(struct tna *skel, const struct tcase *c,
 		      const char *ingress)
 {
 	int rt_fd = bpf_map__fd(skel->maps.runtime);
-	int fd = bpf_map__fd(skel->maps.route_cache4);
-	struct tna_rc_key k = rc_key(c, ingress);
-	struct tna_rc_val v = { .gen = RC_GEN,
+	__u32 slot = rc_slot(c, ingress), zero = 0;
+	struct tna_rc_ent e = { .gen = RC_GEN,
+				.iif = if_nametoindex(ingress),
 				.ifindex = if_nametoindex("out1") };
 	struct tna_runtime rt;
-	__u32 zero = 0;
 
 	if (bpf_map_lookup_elem(rt_fd, &zero, &rt))
 		return -1;
 	rt.rc_mtu4 = c->rc_mtu == UINT32_MAX ? 0 : c->rc_mtu ? c->rc_mtu : 1500;
 	rt.rc_gen = RC_GEN;
-	bpf_map_delete_elem(fd, &k);
-	if (c->rcache == RC_PLANT || c->rcache == RC_STALE) {
-		v.gen = c->rcache == RC_STALE ? RC_GEN - 1 : RC_GEN;
-		inet_pton(AF_INET, "10.9.0.2", &v.nh);
-		memcpy(v.dmac, (uint8_t[]){ 2, 0, 0, 0, 9, 2 }, 6);
-		if (mac_of("out1", v.smac) ||
-		    bpf_map_update_elem(fd, &k, &v, BPF_ANY))
-			return -1;
-	}
+	inet_pton(AF_INET, c->in.dst, &e.daddr);
+	if (c->rcache == RC_STALE)
+		e.gen = RC_GEN - 1;
+	if (c->rcache == RC_OTHER_DST)
+		e.daddr ^= htonl(1);
+	if (c->rcache == RC_OTHER_IIF)
+		e.iif = if_nametoindex("in1");
+	inet_pton(AF_INET, "10.9.0.2", &e.nh);
+	memcpy(e.dmac, (uint8_t[]){ 2, 0, 0, 0, 9, 2 }, 6);
+	if (c->rcache == RC_FILL)
+		memset(&e, 0, sizeof(e));
+	else if (mac_of("out1", e.smac))
+		return -1;
+	if (rc_put(skel, slot, &e))
+		return -1;
 	return bpf_map_update_elem(rt_fd, &zero, &rt, BPF_ANY);
 }
 
@@ -870,25 +898,32 @@ static int rc_prepare(struct tna *skel, const struct tcase *c,
 static int rc_check(struct tna *skel, const struct tcase *c,
 		    const char *ingress)
 {
-	int fd = bpf_map__fd(skel->maps.route_cache4), ret = 0;
-	struct tna_rc_key k = rc_key(c, ingress);
-	struct tna_rc_val v;
-	uint8_t smac[6];
-	uint32_t nh;
+	int ncpus = libbpf_num_possible_cpus(), ret = 0, found = 0;
+	struct tna_rc_ent all[ncpus],
+		want = { .gen = RC_GEN,
+			 .iif = if_nametoindex(ingress),
+			 .ifindex = if_nametoindex("out0") };
+	__u32 slot = rc_slot(c, ingress);
 
 	if (c->rcache == RC_FILL) {
-		int found = !bpf_map_lookup_elem(fd, &k, &v);
-
-		inet_pton(AF_INET, "10.2.0.2", &nh);
-		if (c->verdict != XDP_REDIRECT)
-			ret = found;
-		else
-			ret = !found || v.gen != RC_GEN ||
-			      v.ifindex != if_nametoindex("out0") ||
-			      v.nh != nh || memcmp(v.dmac, NEIGH_OUT0, 6) ||
-			      mac_of("out0", smac) || memcmp(v.smac, smac, 6);
+		inet_pton(AF_INET, c->in.dst, &want.daddr);
+		inet_pton(AF_INET, "10.2.0.2", &want.nh);
+		memcpy(want.dmac, NEIGH_OUT0, 6);
+		if (mac_of("out0", want.smac) ||
+		    bpf_map_lookup_elem(bpf_map__fd(skel->maps.route_cache4),
+					&slot, all))
+			return 1;
+		/* The run's CPU filled its copy, the others stay empty. */
+		for (int i = 0; i < ncpus; i++) {
+			if (!memcmp(&all[i], &want, sizeof(want)))
+				found++;
+			else if (all[i].gen)
+				ret = 1;
+		}
+		ret |= found != (c->verdict == XDP_REDIRECT);
 	}
-	bpf_map_delete_elem(fd, &k);
+	memset(&want, 0, sizeof(want));
+	rc_put(skel, slot, &want);
 	return ret;
 }
 

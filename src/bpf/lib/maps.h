@@ -31,6 +31,14 @@ struct {
 	__type(value, __u8);
 } local_addrs4 SEC(".maps");
 
+/* Bitmaps of the local addresses' hashes: see struct tna_local_bits. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct tna_local_bits);
+} local_bits SEC(".maps");
+
 /* Local IPv6 addresses of the namespace. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -83,12 +91,12 @@ struct {
 	__type(value, struct bpf_devmap_val);
 } tx_idx SEC(".maps");
 
-/* IPv4 FIB results by (ingress, destination): see struct tna_rc_val. */
+/* IPv4 FIB results by (ingress, destination), per CPU: see tna_rc_slot(). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, TNA_MAX_RCACHE);
-	__type(key, struct tna_rc_key);
-	__type(value, struct tna_rc_val);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TNA_RC_SLOTS);
+	__type(key, __u32);
+	__type(value, struct tna_rc_ent);
 } route_cache4 SEC(".maps");
 
 /* Next hops in use, sampled (see struct tna_nh_key). */

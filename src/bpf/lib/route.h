@@ -89,17 +89,25 @@ static __always_inline int route_egress(const struct bpf_fib_lookup *fib,
 }
 
 /*
- * One forwarded packet in TNA_NH_SAMPLE, at random, notes that the next hop
+ * One forwarded packet in TNA_NH_SAMPLE notes that the next hop
  * bpf_fib_lookup() resolved (the gateway, or the on-link destination) is in
- * use; the controller keeps it validated. Cheaper than any counter lookup.
+ * use; the controller keeps it validated. IPv4 packets answered by the
+ * route cache count in their entry (every TNA_NH_SAMPLE-th hit, and every
+ * fill), the others are picked at random.
  */
-static __always_inline void nh_note(const struct bpf_fib_lookup *fib)
+static __always_inline int nh_random(void)
+{
+	return !(bpf_get_prandom_u32() % TNA_NH_SAMPLE);
+}
+
+static __always_inline void nh_note(const struct bpf_fib_lookup *fib,
+				    int sample)
 {
 	struct tna_nh_key k = { .ifindex = fib->ifindex,
 				.family = fib->family };
 	__u64 now, *seen;
 
-	if (bpf_get_prandom_u32() % TNA_NH_SAMPLE)
+	if (!sample)
 		return;
 	if (fib->family == AF_INET)
 		k.addr[0] = fib->ipv4_dst;
@@ -114,8 +122,20 @@ static __always_inline void nh_note(const struct bpf_fib_lookup *fib)
 		bpf_map_update_elem(&nh_seen, &k, &now, BPF_ANY);
 }
 
+/* Whether the address's bit is set in local_bits (family key 0 or 1). */
+static __always_inline int local_bit(__u32 family, __u32 bit)
+{
+	struct tna_local_bits *b = bpf_map_lookup_elem(&local_bits, &family);
+
+	if (!b)
+		return 1;
+	return (b->w[(bit >> 6) & (TNA_LOCAL_WORDS - 1)] >> (bit & 63)) & 1;
+}
+
 static __always_inline int is_local6(const struct in6_addr *a)
 {
+	if (!local_bit(1, tna_local_bit6(a->in6_u.u6_addr32)))
+		return 0;
 	return bpf_map_lookup_elem(&local_addrs6, a) != NULL;
 }
 
@@ -199,6 +219,8 @@ static __always_inline int ip4_martian(__be32 saddr, __be32 daddr)
 		return 1;
 	if ((d >> 24) == 0 || (d >> 24) == 127)
 		return 1;
+	if (!local_bit(0, tna_local_bit4(saddr)))
+		return 0;
 	return bpf_map_lookup_elem(&local_addrs4, &saddr) != NULL;
 }
 
@@ -227,45 +249,56 @@ static __always_inline int ip4_rpf(struct xdp_md *ctx, struct iphdr *iph)
 
 /*
  * The FIB's answer for an IPv4 packet: from route_cache4 when the
- * controller allows it and the entry is of the current generation, else
- * from bpf_fib_lookup(), whose SUCCESS is cached under the generation read
- * before asking (a change the controller learns of meanwhile retires it).
+ * controller allows it and the slot holds this (ingress, destination) of
+ * the current generation, else from bpf_fib_lookup(), whose SUCCESS fills
+ * the slot under the generation read before asking (a change the
+ * controller learns of meanwhile retires it). *sample: note the next hop.
  */
 static __always_inline int fib4(struct xdp_md *ctx, struct iphdr *iph,
 				__u32 tot_len, const struct tna_runtime *rt,
-				struct bpf_fib_lookup *fib)
+				struct bpf_fib_lookup *fib, int *sample)
 {
-	struct tna_rc_key k = { .ifindex = L3_IFINDEX, .daddr = iph->daddr };
-	__u32 gen = rt->rc_gen, cache = tot_len <= rt->rc_mtu4;
-	struct tna_rc_val *c, v;
+	__u32 gen = rt->rc_gen, iif = L3_IFINDEX, daddr = iph->daddr;
+	struct tna_rc_ent *c = NULL;
 	int rc;
 
 	fib->family = AF_INET;
-	if (cache) {
-		c = bpf_map_lookup_elem(&route_cache4, &k);
-		if (c && c->gen == gen) {
+	if (tot_len <= rt->rc_mtu4) {
+		__u32 slot = tna_rc_slot(iif, daddr);
+
+		c = bpf_map_lookup_elem(&route_cache4, &slot);
+		if (c && c->gen == gen && c->daddr == daddr && c->iif == iif) {
 			fib->ifindex = c->ifindex;
 			fib->ipv4_dst = c->nh;
 			__builtin_memcpy(fib->dmac, c->dmac, ETH_ALEN);
 			__builtin_memcpy(fib->smac, c->smac, ETH_ALEN);
+			*sample = !(++c->hits % TNA_NH_SAMPLE);
 			return 0;
 		}
 	}
 	fib->tos = iph->tos;
 	fib->tot_len = tot_len;
 	fib->ipv4_src = iph->saddr;
-	fib->ipv4_dst = iph->daddr;
-	fib->ifindex = L3_IFINDEX;
+	fib->ipv4_dst = daddr;
+	fib->ifindex = iif;
 	fib_ports(ctx, L3_OFF + sizeof(*iph), iph->protocol, fib);
 	rc = fib_reason(bpf_fib_lookup(ctx, fib, sizeof(*fib), 0));
-	if (rc < 0 || !cache)
+	if (rc < 0)
 		return rc;
-	v.gen = gen;
-	v.ifindex = fib->ifindex;
-	v.nh = fib->ipv4_dst;
-	__builtin_memcpy(v.dmac, fib->dmac, ETH_ALEN);
-	__builtin_memcpy(v.smac, fib->smac, ETH_ALEN);
-	bpf_map_update_elem(&route_cache4, &k, &v, BPF_ANY);
+	if (!c) {
+		*sample = nh_random();
+		return 0;
+	}
+	/* This CPU's slot: no other writer, no reader while this one runs. */
+	c->gen = gen;
+	c->iif = iif;
+	c->daddr = daddr;
+	c->ifindex = fib->ifindex;
+	c->nh = fib->ipv4_dst;
+	__builtin_memcpy(c->dmac, fib->dmac, ETH_ALEN);
+	__builtin_memcpy(c->smac, fib->smac, ETH_ALEN);
+	c->hits = 0;
+	*sample = 1;
 	return 0;
 }
 
@@ -283,7 +316,7 @@ static __always_inline int route4(struct xdp_md *ctx, struct pkt *p,
 	struct ethhdr *eth;
 	struct iphdr *iph;
 	__u32 tot_len, check;
-	int rc;
+	int rc, sample = 0;
 
 	rc = ip4_header(ctx, &iph, &tot_len);
 	if (rc < 0)
@@ -300,7 +333,7 @@ static __always_inline int route4(struct xdp_md *ctx, struct pkt *p,
 	    icmp_special(ctx, L3_OFF + sizeof(*iph), 0))
 		return -TNA_STAT_ICMP_SPECIAL;
 
-	rc = fib4(ctx, iph, tot_len, rt, &fib);
+	rc = fib4(ctx, iph, tot_len, rt, &fib, &sample);
 	if (rc < 0)
 		return rc;
 	rc = route_egress(&fib, L3_OFF + tot_len, p, rt);
@@ -322,7 +355,7 @@ static __always_inline int route4(struct xdp_md *ctx, struct pkt *p,
 		if (rc < 0)
 			return rc;
 	}
-	nh_note(&fib);
+	nh_note(&fib, sample);
 
 	/* Decided: from here on the packet is ours to rewrite. */
 	rc = trim_to(ctx, L3_OFF + tot_len);
@@ -409,7 +442,7 @@ static __always_inline int route6(struct xdp_md *ctx, struct pkt *p,
 		if (rc < 0)
 			return rc;
 	}
-	nh_note(&fib);
+	nh_note(&fib, nh_random());
 
 	rc = trim_to(ctx, L3_OFF + tot_len);
 	if (rc < 0)
