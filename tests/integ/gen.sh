@@ -68,6 +68,7 @@ scenario_router() {
 		nsip h$i route add default via 10.$((80 + i)).0.1
 		nsip h$i -6 route add default via fd8$i::1
 		SRC4[$i]=10.$((80 + i)).0.2 SRC6[$i]=fd8$i::2 DMAC[$i]=$(mac_of d d$i)
+		LOCAL4="$LOCAL4 10.$((80 + i)).0.1 10.$((80 + i)).0.255" LOCAL6="$LOCAL6 fd8$i::1"
 		DST4="$DST4 10.$((80 + i)).0.2 10.$((80 + i)).0.1"
 		DST6="$DST6 fd8$i::2 fd8$i::1"
 	done
@@ -128,6 +129,7 @@ scenario_bridge() {
 		nsip d addr add 10.$net.0.1/24 dev $br
 		nsip d addr add fd$net::1/64 dev $br nodad
 		GW[$net]=$(mac_of d $br)
+		LOCAL4="$LOCAL4 10.$net.0.1 10.$net.0.255" LOCAL6="$LOCAL6 fd$net::1"
 		DST4="$DST4 10.$net.0.1" DST6="$DST6 fd$net::1"
 	done
 	nsx d sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward; echo 1 > /proc/sys/net/ipv6/conf/all/forwarding'
@@ -247,7 +249,7 @@ NFT
 
 # One line per packet, per sending host: "DMAC pktio-options"
 make_packets() {
-	local i n=0 dmac dst v6 proto line cnt port v
+	local i n=0 dmac src dst v6 proto line cnt port v
 	for i in $(seq 0 $((NK - 1))); do : >"$T/pk.$i"; done
 	SENT=0
 	while [ $n -lt "$LINES" ]; do
@@ -271,14 +273,22 @@ make_packets() {
 			n=$((n + 1))
 			continue
 		fi
+		# Now and then a source that is the DUT's own (or a broadcast)
+		# address: Linux calls it martian, the fast path must agree.
 		if [ $v6 = 1 ]; then
+			src=${SRC6[$i]}
+			# shellcheck disable=SC2086
+			[ $((RANDOM % 16)) = 0 ] && pick src $LOCAL6
 			# shellcheck disable=SC2086
 			pick dst $DST6
-			line="$dmac --v6 --src ${SRC6[$i]} --dst $dst"
+			line="$dmac --v6 --src $src --dst $dst"
 		else
+			src=${SRC4[$i]}
+			# shellcheck disable=SC2086
+			[ $((RANDOM % 16)) = 0 ] && pick src $LOCAL4
 			# shellcheck disable=SC2086
 			pick dst $DST4
-			line="$dmac --src ${SRC4[$i]} --dst $dst"
+			line="$dmac --src $src --dst $dst"
 		fi
 		pick proto udp udp tcp icmp
 		cnt=$((1 + RANDOM % 4))
@@ -329,7 +339,7 @@ fast_total() { status_json | jq '[.interfaces[].counters.fast_path.packets // 0]
 run_seed() {
 	local seed=$1 i same=1 got=0 fp
 	RANDOM=$seed
-	HOSTS= DST4= DST6= KIND_FW=
+	HOSTS= DST4= DST6= KIND_FW= LOCAL4= LOCAL6=
 	unset SRC4 SRC6 DMAC HMAC BRIDGE GW
 	declare -ga SRC4 SRC6 DMAC HMAC BRIDGE GW
 	ip netns add "$P-d"
