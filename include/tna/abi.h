@@ -182,6 +182,9 @@ struct tna_runtime {
 	/* Entries of any other generation are misses; the controller bumps it
 	 * on every routing, neighbour, address, link or rule event. */
 	__u32 rc_gen;
+	/* FDB cache (fdb_cache): bumped after every write to the fdb map. */
+	__u32 fdb_gen;
+	__u32 pad;
 };
 
 #define TNA_RT_ROUTE4_OFF (1U << 0)
@@ -329,6 +332,32 @@ struct tna_fdb_val {
 	__u32 hit; /* index in fdb_hits: source seen on the fast path */
 	__u32 port_idx; /* the port's index (struct tna_port_ent); 0: none */
 };
+
+/*
+ * Per-CPU copies of fdb entries in front of the hash (fdb_cache, direct
+ * mapped like route_cache4), valid while gen is (runtime.fdb_gen << 32 |
+ * fdb_moves): the controller bumps the first after writing the fdb map,
+ * the fast path the second after marking an entry TNA_FDB_MOVED, so a
+ * copy never outlives the entry it was taken from.
+ */
+#define TNA_FDB_SLOTS_LOG 14
+_Static_assert(sizeof(struct tna_fdb_key) == 12, "hashed as three words");
+struct tna_fdbc_ent {
+	__u64 gen;
+	struct tna_fdb_key key;
+	struct tna_fdb_val val;
+	__u32 pad; /* per-CPU values are read in 8-byte strides */
+};
+
+static inline __u32 tna_fdb_slot(const struct tna_fdb_key *k)
+{
+	__u32 w[3];
+
+	__builtin_memcpy(w, k, sizeof(w));
+	return ((w[0] * 0x85ebca6bU) ^ w[1] ^ (w[2] * 0xc2b2ae35U)) *
+		       0x9e3779b1U >>
+	       (32 - TNA_FDB_SLOTS_LOG);
+}
 
 /* Bridge ports and bridges, keyed by ifindex; changed without reloads. */
 #define TNA_PORT_IS_BRIDGE (1U << 0) /* the entry is the bridge itself */

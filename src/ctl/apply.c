@@ -638,14 +638,17 @@ static int fdb_add(struct applier *a, const struct plan_fdb *e,
 	return 0;
 }
 
-/* Merge the plan's sorted FDB with the installed one: map writes only for what changed. */
-static void sync_fdb(struct applier *a, const struct plan *p)
+/*
+ * Merge the plan's sorted FDB with the installed one: map writes only for
+ * what changed. Returns how many entries it wrote or deleted.
+ */
+static int sync_fdb(struct applier *a, const struct plan *p)
 {
 	struct fdb_slot *next = calloc(p->nr_fdb + 1, sizeof(*next));
-	int i = 0, j = 0, nr = 0;
+	int i = 0, j = 0, nr = 0, writes = 0;
 
 	if (!next)
-		return;
+		return 1; /* unknown: treat as changed */
 	a->fdb_full = 0;
 	while (i < a->nr_fdb || j < p->nr_fdb) {
 		struct fdb_slot *o = i < a->nr_fdb ? &a->fdb[i] : NULL;
@@ -656,12 +659,14 @@ static void sync_fdb(struct applier *a, const struct plan *p)
 			       memcmp(&o->key, &e->key, sizeof(o->key));
 
 		if (cmp < 0) { /* gone */
+			writes++;
 			bpf_map_delete_elem(a->map_fdb, &o->key);
 			a->hit_used[o->val.hit] = 0;
 			i++;
 			continue;
 		}
 		if (cmp > 0) { /* new */
+			writes++;
 			if (fdb_add(a, e, fdb_port_idx(a, p, &e->val),
 				    &next[nr]))
 				a->fdb_full++;
@@ -679,6 +684,7 @@ static void sync_fdb(struct applier *a, const struct plan *p)
 			next[nr].val.port = e->val.port;
 			next[nr].val.flags = e->val.flags;
 			next[nr].val.port_idx = pidx;
+			writes++;
 			if (bpf_map_update_elem(a->map_fdb, &next[nr].key,
 						&next[nr].val, BPF_ANY))
 				pr_warn("fdb map: %s\n", strerror(errno));
@@ -693,6 +699,7 @@ static void sync_fdb(struct applier *a, const struct plan *p)
 	free(a->fdb);
 	a->fdb = next;
 	a->nr_fdb = nr;
+	return writes;
 }
 
 static uint64_t hits_of(const struct applier *a, __u32 idx)
@@ -831,7 +838,12 @@ int applier_apply(struct applier *a, const struct plan *p)
 	sync_local(a, p);
 	sync_ports(a, p);
 	sync_port_idx(a, p);
-	sync_fdb(a, p);
+	/* After the writes: copies taken before them are retired. */
+	if (sync_fdb(a, p)) {
+		a->rt.fdb_gen++;
+		if (sync_runtime(a))
+			pr_warn("runtime map: %s\n", strerror(errno));
+	}
 	for (int i = a->nr - 1; i >= 0; i--) {
 		const struct plan_iface *pi = plan_find(p, a->ifs[i].ifindex);
 

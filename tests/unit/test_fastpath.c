@@ -28,6 +28,17 @@ enum rc_kind {
 };
 #define RC_GEN 7
 
+/* FDB cache (fdb_cache) during a bridged case: the copy of the destination's entry */
+enum fc_kind {
+	FC_OFF,
+	FC_FILL, /* a miss must copy the map's entry for this CPU */
+	FC_PLANT, /* a current copy: the station on bp4 (no XDP) */
+	FC_STALE_CTL, /* the same copy, of an older controller generation */
+	FC_STALE_MOVES, /* the same copy, from before the last move */
+	FC_OTHER_KEY, /* the same copy in the slot, for another station */
+	FC_MOVE, /* the source moved: entry marked, every copy retired */
+};
+
 struct tcase {
 	const char *name;
 	const char *ingress; /* default in0 */
@@ -51,6 +62,7 @@ struct tcase {
 	const char *br_out; /* cached flow is bridged, out of this port */
 	enum rc_kind rcache;
 	uint32_t rc_mtu;
+	enum fc_kind fcache;
 };
 
 static const struct tcase cases[] = {
@@ -542,6 +554,32 @@ static const struct tcase cases[] = {
 	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6", .payload = 30 },
 	  .smac = H0, .dmac = H1, .verdict = XDP_REDIRECT,
 	  .stat = STAT(BRIDGED), .out = OUT_BRIDGED, .hit = 1 },
+	/* FDB cache: per-CPU copies of the entries, retired by generation */
+	{ "fdb cache: a miss copies the map's entry", .ingress = "bp0",
+	  .features = BR_IP, .in = { .src = "10.20.0.5", .dst = "10.20.0.6" },
+	  .smac = H0, .dmac = H1, .verdict = XDP_REDIRECT,
+	  .stat = STAT(BRIDGED), .out = OUT_BRIDGED, .hit = 1,
+	  .fcache = FC_FILL },
+	{ "fdb cache: a current copy answers (here: bp4, no XDP)",
+	  .ingress = "bp0", .features = BR_IP,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6" }, .smac = H0,
+	  .dmac = H1, .verdict = XDP_PASS, .stat = STAT(EGRESS_NO_XDP),
+	  .fcache = FC_PLANT },
+	{ "fdb cache: a copy of an older controller generation is a miss",
+	  .ingress = "bp0", .features = BR_IP,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6" }, .smac = H0,
+	  .dmac = H1, .verdict = XDP_REDIRECT, .stat = STAT(BRIDGED),
+	  .out = OUT_BRIDGED, .hit = 1, .fcache = FC_STALE_CTL },
+	{ "fdb cache: a copy from before the last move is a miss",
+	  .ingress = "bp0", .features = BR_IP,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6" }, .smac = H0,
+	  .dmac = H1, .verdict = XDP_REDIRECT, .stat = STAT(BRIDGED),
+	  .out = OUT_BRIDGED, .hit = 1, .fcache = FC_STALE_MOVES },
+	{ "fdb cache: the slot holding another station is a miss",
+	  .ingress = "bp0", .features = BR_IP,
+	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6" }, .smac = H0,
+	  .dmac = H1, .verdict = XDP_REDIRECT, .stat = STAT(BRIDGED),
+	  .out = OUT_BRIDGED, .hit = 1, .fcache = FC_OTHER_KEY },
 	{ "bridge ipv6 to known station", .ingress = "bp0", .features = BR_IP,
 	  .in = { .v6 = 1, .src = "fd20::5", .dst = "fd20::6" }, .smac = H0,
 	  .dmac = H1, .verdict = XDP_REDIRECT, .stat = STAT(BRIDGED),
@@ -632,7 +670,7 @@ static const struct tcase cases[] = {
 	{ "bridge station moved to this port: Linux learns", .ingress = "bp0",
 	  .features = BR_IP, .in = { .src = "10.20.0.5", .dst = "10.20.0.6" },
 	  .smac = MOVED, .dmac = H1, .verdict = XDP_PASS,
-	  .stat = STAT(L2_SRC_UNKNOWN) },
+	  .stat = STAT(L2_SRC_UNKNOWN), .fcache = FC_MOVE },
 	{ "bridge: frames to the station Linux is moving: Linux",
 	  .ingress = "bp0", .features = BR_IP,
 	  .in = { .src = "10.20.0.5", .dst = "10.20.0.6" }, .smac = H0,
@@ -927,6 +965,111 @@ static int rc_check(struct tna *skel, const struct tcase *c,
 	return ret;
 }
 
+static __u32 fc_moves(struct tna *skel)
+{
+	__u32 zero = 0, n = 0;
+
+	bpf_map_lookup_elem(bpf_map__fd(skel->maps.fdb_moves), &zero, &n);
+	return n;
+}
+
+/* The generation copies carry now (struct tna_fdbc_ent). */
+static __u64 fc_gen(struct tna *skel)
+{
+	struct tna_runtime rt = { 0 };
+	__u32 zero = 0;
+
+	bpf_map_lookup_elem(bpf_map__fd(skel->maps.runtime), &zero, &rt);
+	return (__u64)rt.fdb_gen << 32 | fc_moves(skel);
+}
+
+static struct tna_fdb_key fc_key(const uint8_t *mac)
+{
+	struct tna_fdb_key k = { .bridge = if_nametoindex("br0") };
+
+	memcpy(k.mac, mac, 6);
+	return k;
+}
+
+/* Every CPU's copy in k's slot set to e. */
+static int fc_put(struct tna *skel, const struct tna_fdb_key *k,
+		  const struct tna_fdbc_ent *e)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct tna_fdbc_ent all[ncpus];
+	__u32 slot = tna_fdb_slot(k);
+
+	for (int i = 0; i < ncpus; i++)
+		all[i] = *e;
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.fdb_cache), &slot,
+				   all, BPF_ANY);
+}
+
+/* Runtime with a controller generation of 5, the destination's copy planted. */
+static int fc_prepare(struct tna *skel, const struct tcase *c, __u64 *gen)
+{
+	int rt_fd = bpf_map__fd(skel->maps.runtime);
+	struct tna_fdb_key k = fc_key(c->dmac);
+	struct tna_fdbc_ent e = { .key = k };
+	struct tna_runtime rt;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(rt_fd, &zero, &rt))
+		return -1;
+	rt.fdb_gen = 5;
+	if (bpf_map_update_elem(rt_fd, &zero, &rt, BPF_ANY))
+		return -1;
+	e.gen = *gen = fc_gen(skel);
+	e.val.port = if_nametoindex("bp4");
+	e.val.port_idx = port_idx("bp4");
+	if (c->fcache == FC_STALE_CTL)
+		e.gen -= 1ULL << 32;
+	if (c->fcache == FC_STALE_MOVES)
+		e.gen += 1; /* as if taken before the move that was not made */
+	if (c->fcache == FC_OTHER_KEY)
+		e.key.mac[5] ^= 1;
+	if (c->fcache == FC_FILL || c->fcache == FC_MOVE)
+		memset(&e, 0, sizeof(e));
+	return fc_put(skel, &k, &e);
+}
+
+/* After the run: the miss copied the map's entry on one CPU; a move marked and retired. */
+static int fc_check(struct tna *skel, const struct tcase *c, __u64 gen,
+		    __u32 moves0)
+{
+	int ncpus = libbpf_num_possible_cpus(), found = 0, ret = 0;
+	struct tna_fdb_key k = fc_key(c->dmac);
+	struct tna_fdbc_ent all[ncpus], want = { .key = k }, zero = { 0 };
+	__u32 slot = tna_fdb_slot(&k);
+
+	if (c->fcache == FC_FILL) {
+		want.gen = gen;
+		if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.fdb), &k,
+					&want.val) ||
+		    bpf_map_lookup_elem(bpf_map__fd(skel->maps.fdb_cache),
+					&slot, all))
+			return 1;
+		for (int i = 0; i < ncpus; i++) {
+			if (!memcmp(&all[i], &want, sizeof(want)))
+				found++;
+			else if (all[i].gen)
+				ret = 1;
+		}
+		ret |= found != 1;
+	}
+	if (c->fcache == FC_MOVE) {
+		struct tna_fdb_key src = fc_key(c->smac);
+		struct tna_fdb_val v;
+
+		ret = fc_moves(skel) != moves0 + 1 ||
+		      bpf_map_lookup_elem(bpf_map__fd(skel->maps.fdb), &src,
+					  &v) ||
+		      !(v.flags & TNA_FDB_MOVED);
+	}
+	fc_put(skel, &k, &zero);
+	return ret;
+}
+
 static int run_case(const struct tcase *c)
 {
 	const char *ingress = c->ingress ? c->ingress : "in0";
@@ -936,6 +1079,8 @@ static int run_case(const struct tcase *c)
 	struct tna *skel = instance(ingress, features);
 	uint64_t before[TNA_STAT_MAX], hits[NR_FDB];
 	int len, want_len, moved = -1, hit_moved = 0;
+	__u32 moves0;
+	__u64 fgen = 0;
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 
 	if (!skel || mac_of(ingress, mac) ||
@@ -959,6 +1104,11 @@ static int run_case(const struct tcase *c)
 	}
 	if (c->fw && fw_prepare(skel, c, in)) {
 		printf("FAIL %s: firewall setup\n", c->name);
+		return 1;
+	}
+	moves0 = fc_moves(skel);
+	if (c->fcache && fc_prepare(skel, c, &fgen)) {
+		printf("FAIL %s: fdb cache setup\n", c->name);
 		return 1;
 	}
 	if (fixture_run(skel, &opts, in, len, out, sizeof(out))) {
@@ -1001,6 +1151,10 @@ static int run_case(const struct tcase *c)
 	}
 	if (c->rcache && rc_check(skel, c, ingress)) {
 		printf("FAIL %s: route cache content\n", c->name);
+		return 1;
+	}
+	if (c->fcache && fc_check(skel, c, fgen, moves0)) {
+		printf("FAIL %s: fdb cache content\n", c->name);
 		return 1;
 	}
 	printf("PASS %s\n", c->name);

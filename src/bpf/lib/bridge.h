@@ -22,27 +22,43 @@ static __always_inline int mac_zero(const __u8 *a)
 }
 
 /*
+ * A move Linux learns from this very frame: from now on frames to the
+ * station go to Linux too, until the controller mirrors the moved entry.
+ * The mark goes on the map's entry, then fdb_moves retires every CPU's
+ * copies (of this entry and all others: moves are rare).
+ */
+static __always_inline void fdb_mark_moved(const struct tna_fdb_key *k)
+{
+	struct tna_fdb_val *v = bpf_map_lookup_elem(&fdb, k);
+	__u32 zero = 0, *moves;
+
+	if (v && !(v->flags & TNA_FDB_STICKY))
+		v->flags |= TNA_FDB_MOVED;
+	moves = bpf_map_lookup_elem(&fdb_moves, &zero);
+	if (moves)
+		__sync_fetch_and_add(moves, 1);
+}
+
+/*
  * Linux learns the source of every frame on a learning port. A source not
  * known on this very port is a new station or a move: Linux must see it.
  */
-static __always_inline int
-source_known(const __u8 *mac, const struct tna_port *in, struct pkt *p)
+static __always_inline int source_known(const __u8 *mac,
+					const struct tna_port *in, __u64 gen,
+					struct pkt *p)
 {
 	struct tna_fdb_key k = { .bridge = CFG(bridge) };
-	struct tna_fdb_val *v;
+	const struct tna_fdb_val *v;
 
 	if (!(in->flags & TNA_PORT_LEARNING))
 		return 0;
 	__builtin_memcpy(k.mac, mac, ETH_ALEN);
-	v = bpf_map_lookup_elem(&fdb, &k);
+	v = fdb_get(&k, gen);
 	if (!v || (v->flags & (TNA_FDB_LOCAL | TNA_FDB_MOVED)))
 		return -TNA_STAT_L2_SRC_UNKNOWN;
 	if (v->port != CFG(ifindex)) {
-		/* a move Linux learns from this very frame: from now on
-		 * frames to the station go to Linux too, until the
-		 * controller mirrors the moved entry */
 		if (!(v->flags & TNA_FDB_STICKY))
-			v->flags |= TNA_FDB_MOVED;
+			fdb_mark_moved(&k);
 		return -TNA_STAT_L2_SRC_UNKNOWN;
 	}
 	p->src_hit = v->hit + 1;
@@ -98,6 +114,7 @@ static __always_inline int bridge_in(struct xdp_md *ctx, struct pkt *p,
 	struct egress out = {};
 	const struct tna_port *in;
 	int rc, v4, brnf, fw;
+	__u64 gen;
 
 	if (!eth)
 		return -TNA_STAT_MALFORMED;
@@ -117,7 +134,8 @@ static __always_inline int bridge_in(struct xdp_md *ctx, struct pkt *p,
 	    p->l3_proto != bpf_htons(ETH_P_IPV6))
 		return -TNA_STAT_NOT_IP;
 	v4 = p->l3_proto == bpf_htons(ETH_P_IP);
-	rc = source_known(eth->h_source, in, p);
+	gen = fdb_gen(rt);
+	rc = source_known(eth->h_source, in, gen, p);
 	if (rc < 0)
 		return rc;
 	/*
@@ -137,7 +155,7 @@ static __always_inline int bridge_in(struct xdp_md *ctx, struct pkt *p,
 		if (!eth)
 			return -TNA_STAT_MALFORMED;
 	}
-	rc = fdb_out(CFG(bridge), eth->h_dest, len, &out);
+	rc = fdb_out(CFG(bridge), eth->h_dest, len, gen, &out);
 	if (rc)
 		return rc; /* TNA_L2_UP or a reason */
 	if (v4 ? !HAS(TNA_F_BR_IP4) || (in->flags & TNA_PORT_IP4_OFF) :

@@ -26,6 +26,46 @@ static __always_inline const struct tna_port *port_at(__u32 idx, __u32 ifindex)
 	return &e->port;
 }
 
+/*
+ * The generation fdb_cache copies must carry (struct tna_fdbc_ent), read
+ * before any fdb lookup it covers.
+ */
+static __always_inline __u64 fdb_gen(const struct tna_runtime *rt)
+{
+	__u32 zero = 0, *moves = bpf_map_lookup_elem(&fdb_moves, &zero);
+	__u64 ctl = *(volatile const __u32 *)&rt->fdb_gen;
+
+	return ctl << 32 | (moves ? *(volatile __u32 *)moves : 0);
+}
+
+/*
+ * The fdb entry for k, from this CPU's copy when it is of generation gen,
+ * else from the map (and then copied). Not for writing: a copy may be it.
+ */
+static __always_inline const struct tna_fdb_val *
+fdb_get(const struct tna_fdb_key *k, __u64 gen)
+{
+	__u32 slot = tna_fdb_slot(k), w[3], c3[3];
+	struct tna_fdbc_ent *c = bpf_map_lookup_elem(&fdb_cache, &slot);
+	const struct tna_fdb_val *v;
+
+	if (c) {
+		__builtin_memcpy(w, k, sizeof(w));
+		__builtin_memcpy(c3, &c->key, sizeof(c3));
+		if (c->gen == gen && c3[0] == w[0] && c3[1] == w[1] &&
+		    c3[2] == w[2])
+			return &c->val;
+	}
+	v = bpf_map_lookup_elem(&fdb, k);
+	if (!v || !c)
+		return v;
+	/* This CPU's slot: no other writer, no reader while this one runs. */
+	c->gen = gen;
+	c->key = *k;
+	c->val = *v;
+	return &c->val;
+}
+
 /* Where a frame leaves: a port (by index) or a device (by ifindex). */
 struct egress {
 	__u32 ifindex;
@@ -39,14 +79,14 @@ struct egress {
  * than the port's MTU allows (Linux drops it otherwise).
  */
 static __always_inline int fdb_out(__u32 br, const __u8 *mac, __u32 frame_len,
-				   struct egress *e)
+				   __u64 gen, struct egress *e)
 {
 	struct tna_fdb_key k = { .bridge = br };
 	const struct tna_port *out;
-	struct tna_fdb_val *v;
+	const struct tna_fdb_val *v;
 
 	__builtin_memcpy(k.mac, mac, ETH_ALEN);
-	v = bpf_map_lookup_elem(&fdb, &k);
+	v = fdb_get(&k, gen);
 	if (!v)
 		return -TNA_STAT_L2_UNKNOWN;
 	if (v->flags & TNA_FDB_LOCAL)

@@ -55,6 +55,22 @@ struct {
 	__type(value, struct tna_fdb_val);
 } fdb SEC(".maps");
 
+/* Per-CPU copies of fdb entries: see struct tna_fdbc_ent. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1U << TNA_FDB_SLOTS_LOG);
+	__type(key, __u32);
+	__type(value, struct tna_fdbc_ent);
+} fdb_cache SEC(".maps");
+
+/* Entries the fast path marked TNA_FDB_MOVED, ever (one __u32). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} fdb_moves SEC(".maps");
+
 /*
  * Per-CPU count of frames the fast path bridged per source FDB entry: the
  * controller refreshes active entries in Linux's FDB from it, so stations

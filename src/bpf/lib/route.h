@@ -74,7 +74,8 @@ static __always_inline int route_egress(const struct bpf_fib_lookup *fib,
 			/* bridge-family output/postrouting chains */
 			if (rt->family_off & TNA_RT_BRIDGE_OFF)
 				return -TNA_STAT_FAMILY_OFF;
-			rc = fdb_out(out, fib->dmac, frame_len, &e);
+			rc = fdb_out(out, fib->dmac, frame_len, fdb_gen(rt),
+				     &e);
 			if (rc == TNA_L2_UP)
 				return -TNA_STAT_UNSUPP_ROUTE;
 			if (rc < 0)
