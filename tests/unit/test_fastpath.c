@@ -878,6 +878,29 @@ static int fw_prepare(struct tna *skel, const struct tcase *c,
 	}
 }
 
+/*
+ * How many of the ncpus copies of a per-CPU value (size bytes each) equal
+ * want; -1 if another one is not empty.
+ */
+static int percpu_copies(const void *all, int ncpus, size_t size,
+			 const void *want)
+{
+	static const uint8_t zero[64];
+	int n = 0;
+
+	if (size > sizeof(zero))
+		return -1;
+	for (int i = 0; i < ncpus; i++) {
+		const uint8_t *v = (const uint8_t *)all + i * size;
+
+		if (!memcmp(v, want, size))
+			n++;
+		else if (memcmp(v, zero, size))
+			return -1;
+	}
+	return n;
+}
+
 /* The route cache slot of the case's (ingress, destination). */
 static __u32 rc_slot(const struct tcase *c, const char *ingress)
 {
@@ -936,7 +959,7 @@ static int rc_prepare(struct tna *skel, const struct tcase *c,
 static int rc_check(struct tna *skel, const struct tcase *c,
 		    const char *ingress)
 {
-	int ncpus = libbpf_num_possible_cpus(), ret = 0, found = 0;
+	int ncpus = libbpf_num_possible_cpus(), ret = 0;
 	struct tna_rc_ent all[ncpus],
 		want = { .gen = RC_GEN,
 			 .iif = if_nametoindex(ingress),
@@ -952,13 +975,8 @@ static int rc_check(struct tna *skel, const struct tcase *c,
 					&slot, all))
 			return 1;
 		/* The run's CPU filled its copy, the others stay empty. */
-		for (int i = 0; i < ncpus; i++) {
-			if (!memcmp(&all[i], &want, sizeof(want)))
-				found++;
-			else if (all[i].gen)
-				ret = 1;
-		}
-		ret |= found != (c->verdict == XDP_REDIRECT);
+		ret = percpu_copies(all, ncpus, sizeof(all[0]), &want) !=
+		      (c->verdict == XDP_REDIRECT);
 	}
 	memset(&want, 0, sizeof(want));
 	rc_put(skel, slot, &want);
@@ -1037,7 +1055,7 @@ static int fc_prepare(struct tna *skel, const struct tcase *c, __u64 *gen)
 static int fc_check(struct tna *skel, const struct tcase *c, __u64 gen,
 		    __u32 moves0)
 {
-	int ncpus = libbpf_num_possible_cpus(), found = 0, ret = 0;
+	int ncpus = libbpf_num_possible_cpus(), ret = 0;
 	struct tna_fdb_key k = fc_key(c->dmac);
 	struct tna_fdbc_ent all[ncpus], want = { .key = k }, zero = { 0 };
 	__u32 slot = tna_fdb_slot(&k);
@@ -1049,13 +1067,7 @@ static int fc_check(struct tna *skel, const struct tcase *c, __u64 gen,
 		    bpf_map_lookup_elem(bpf_map__fd(skel->maps.fdb_cache),
 					&slot, all))
 			return 1;
-		for (int i = 0; i < ncpus; i++) {
-			if (!memcmp(&all[i], &want, sizeof(want)))
-				found++;
-			else if (all[i].gen)
-				ret = 1;
-		}
-		ret |= found != 1;
+		ret = percpu_copies(all, ncpus, sizeof(all[0]), &want) != 1;
 	}
 	if (c->fcache == FC_MOVE) {
 		struct tna_fdb_key src = fc_key(c->smac);
