@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Firewall throughput on the demo router, Linux alone vs tna, same run per
-# scenario: an nft forward chain of 1, 100, 1,000 and 10,000 rules the flow
+# scenario: a forward chain (nft, and the same rules with iptables-nft) of
+# 1, 100, 1,000 and 10,000 rules the flow
 # does not match (Linux walks them all per packet; tna's fast path looks
 # up the flow's cached verdict), and a stateful chain (ct state
 # established,related accept first, 100 rules, policy drop) on an
@@ -30,9 +31,17 @@ run() { # name rules [--stateful]
 	[ -n "${BENCH_JSON:-}" ] && echo "$out" | jq -c --arg n "$name" --arg r "$n" '. + {firewall_scenario: $n, rules: ($r | tonumber)}' >>"$BENCH_JSON"
 	return 0
 }
+# IPTABLES_COUNTS: the rule counts also loaded with iptables-restore
+# (iptables-nft) instead of nft (default all of them).
 for n in 1 100 1000 10000; do
-	run "$n rules" $n || exit 1
+	run "nft $n rules" $n || exit 1
 done
-run "stateful, 100 rules" 100 --stateful || exit 1
-awk -F'\t' '$1 == "1 rules" {a = $4; c = $8} $1 == "10000 rules" {b = $4; d = $8}
-	END {printf "tna at 10,000 rules / at 1 rule: rate %.3f, cost %.3f (Linux: see the table)\n", b / a, d / c}' "$TSV"
+run "nft stateful, 100 rules" 100 --stateful || exit 1
+for n in ${IPTABLES_COUNTS:-1 100 1000 10000}; do
+	run "iptables $n rules" $n --iptables || exit 1
+done
+run "iptables stateful, 100 rules" 100 --stateful --iptables || exit 1
+for rs in nft iptables; do
+	awk -F'\t' -v rs=$rs '$1 == rs " 1 rules" {a = $4; c = $8} $1 == rs " 10000 rules" {b = $4; d = $8}
+		END {printf "%s: tna at 10,000 rules / at 1 rule: rate %.3f, cost %.3f (Linux: see the table)\n", rs, b / a, d / c}' "$TSV"
+done

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # The benchmark suite (make bench; make bench-quick): routing, bridging with
-# and without br_netfilter (each: Linux alone, tna, a bare XDP redirect and
-# the generator+sink floor, interleaved per round, medians), the firewall
-# (rule scaling, stateful), reconfiguration latency and the per-program
+# and without br_netfilter, a bridge port routed out (each: Linux alone, tna,
+# a bare XDP redirect and the generator+sink floor, interleaved per round,
+# medians), the firewall (rule scaling with nft and iptables-nft, stateful),
+# reconfiguration latency and the per-program
 # cost (BPF_PROG_TEST_RUN). Writes bench/results/latest.tsv and .json, a
 # plot (gnuplot, if installed) and docs/performance.md: every number in
 # that page comes from this run.
@@ -13,6 +14,7 @@ cd "$(dirname "$0")/.." || exit 1
 . bench/lib.sh
 if [ "${1:-}" = quick ]; then
 	ROUNDS=3 SECS=1 LAT=10 MODE=quick FW_ROUNDS=1 PAIRED_SECS=1
+	export IPTABLES_COUNTS="1 10000"
 else
 	ROUNDS=5 SECS=2 LAT=100 MODE=full FW_ROUNDS=3 PAIRED_SECS=4
 fi
@@ -27,6 +29,8 @@ demo_bench "routing" --bare --rounds $ROUNDS --seconds $SECS || exit 1
 demo_bench "bridging, br_netfilter on" --topology bridge --br-netfilter on --bare \
 	--rounds $ROUNDS --seconds $SECS || exit 1
 demo_bench "bridging, br_netfilter off" --topology bridge --br-netfilter off --bare \
+	--rounds $ROUNDS --seconds $SECS || exit 1
+demo_bench "bridge+router" --topology bridge-router --br-netfilter off --bare \
 	--rounds $ROUNDS --seconds $SECS || exit 1
 # Paired: one live tna run per round, its bypass switch flipped every 50 ms
 paired() { # name demo-args...
@@ -46,7 +50,7 @@ bench/micro.sh || exit 1
 [ "${1:-}" = docs ] || measure || exit 1
 
 # TSV: one line per throughput scenario, one per latency scenario
-jq -r 'select(.topology and (.mode != "paired") and (.firewall_scenario | not)) | [(if .topology == "router" then "routing" elif .br_netfilter then "bridging+br_netfilter" else "bridging" end),
+jq -r 'select(.topology and (.mode != "paired") and (.firewall_scenario | not)) | [(if .topology == "router" then "routing" elif .topology == "bridge-router" then "bridge+router" elif .br_netfilter then "bridging+br_netfilter" else "bridging" end),
 	.linux_mpps.median, .tna_mpps.median, .bare_mpps.median, .floor_mpps.median,
 	.linux_ns_per_pkt, .tna_ns_per_pkt, .bare_ns_per_pkt, .ratio, .cost_ratio, .tna_vs_bare,
 	(.fib_ns_per_pkt // 0), (.tna_vs_fib // 0)] | @tsv' "$BENCH_JSON" |
@@ -90,7 +94,8 @@ set xlabel "rules"
 set ylabel "Mpps"
 set key outside right top
 set datafile separator "\t"
-plot "< grep -v stateful $R/firewall.tsv" every ::1 using 2:3 with linespoints title "Linux alone", '' every ::1 using 2:4 with linespoints title "tna"
+plot "< grep '^nft [0-9]' $R/firewall.tsv" using 2:3 with linespoints title "Linux alone, nft", '' using 2:4 with linespoints title "tna, nft", \\
+	"< grep '^iptables [0-9]' $R/firewall.tsv" using 2:3 with linespoints title "Linux alone, iptables-nft", '' using 2:4 with linespoints title "tna, iptables-nft"
 GP
 	PLOT="![rates](../bench/results/rates.png)"
 	FWPLOT="![firewall](../bench/results/firewall.png)"
@@ -126,6 +131,9 @@ reference for XDP forwarders. Phases are interleaved round by round
 medians are reported and the run fails if tna's fast-path share is not
 100 %. br_netfilter is compared both ways: Debian loads it with
 \`bridge-nf-call-iptables=1\` and it costs the Linux bridge most.
+*bridge+router* enters by a port of a bridge that has the gateway address
+(frames to the bridge's MAC) and is routed out of a plain interface, as on
+a host whose VMs or containers sit on a bridge (br_netfilter off).
 
 ## Throughput
 
@@ -145,8 +153,9 @@ $PLOT
 
 ## Firewall
 
-\`bench/firewall.sh\`: the demo router with an nft forward chain of N rules
-the flow does not match (Linux walks them for every packet; tna's fast
+\`bench/firewall.sh\`: the demo router with a forward chain of N rules
+(loaded with \`nft\`, and the same rules with \`iptables-restore\`,
+Debian's iptables-nft) the flow does not match (Linux walks them for every packet; tna's fast
 path looks up the verdict the controller cached for the flow), and a
 stateful chain (\`ct state established,related accept\` first, then 100
 rules, policy drop) on an established, assured flow, where tna also asks
@@ -158,8 +167,11 @@ scenario (Linux, tna, floor), medians; cost = 1/rate - 1/floor rate.
 |---|---|---|---|---|---|---|---|---|
 EOF2
 	tail -n +2 "$R/firewall.tsv" | awk -F'\t' '{printf "| %s | %s | %.3f | %.3f | %.1fx | %.0f | %.0f | %.1fx | %.1f %% |\n", $1, $2, $3, $4, $5, $7, $8, $9, 100 * $6}'
-	awk -F'\t' '$1 == "1 rules" {a = $4; c = $8} $1 == "10000 rules" {b = $4; d = $8}
-		END {printf "\ntna with 10,000 rules runs at %.1f %% of its rate with 1 rule; its per-packet cost is %.2fx the 1-rule cost.\n", 100 * b / a, d / c}' "$R/firewall.tsv"
+	echo
+	for rs in nft iptables; do
+		awk -F'\t' -v rs=$rs '$1 == rs " 1 rules" {a = $4; c = $8} $1 == rs " 10000 rules" {b = $4; d = $8}
+			END {if (a && b) printf "%s: tna with 10,000 rules runs at %.1f %% of its rate with 1 rule; its per-packet cost is %.2fx the 1-rule cost.\n", rs, 100 * b / a, d / c}' "$R/firewall.tsv"
+	done
 	cat <<EOF2
 
 $FWPLOT

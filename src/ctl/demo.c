@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * `tna demo`: gen ns --veth-- dut ns (a router, or with --topology bridge
- * a Linux bridge) --veth-- sink ns, configured with plain `ip`. Phases,
+ * a Linux bridge, or with bridge-router a bridge port whose bridge routes
+ * out of the other veth) --veth-- sink ns, configured with plain `ip`. Phases,
  * interleaved per round:
  *   linux: the DUT forwards with Linux alone;
  *   tna:   `tna run` is active in the router namespace;
@@ -38,6 +39,11 @@ enum phase { PH_LINUX, PH_TNA, PH_FLOOR, PH_BARE, PH_FIB, PH_MAX };
 static const char *const phase_name[] = { "linux", "tna", "floor", "bare",
 					  "fib" };
 
+static const char *topo_name(const struct demo_opts *o)
+{
+	return o->bridge ? "bridge" : o->br_router ? "bridge-router" : "router";
+}
+
 /* Phases this run measures. */
 static int phase_on(const struct demo_opts *o, int ph)
 {
@@ -47,7 +53,7 @@ static int phase_on(const struct demo_opts *o, int ph)
 	case PH_BARE:
 		return o->bare;
 	case PH_FIB:
-		return o->bare && !o->bridge;
+		return o->bare && !o->bridge && !o->br_router;
 	default:
 		return 1;
 	}
@@ -134,6 +140,37 @@ static int setup_router(struct demo *d)
 	return in_ns_write(r, "/proc/sys/net/ipv4/ip_forward", "1");
 }
 
+/*
+ * bridge-router: r0 is br0's only port, the gateway address on br0; the
+ * router's other leg is r1, as in the router topology.
+ */
+static int setup_br_router(struct demo *d)
+{
+	const char *g = d->ns[0], *r = d->ns[1], *s = d->ns[2];
+	int saved;
+
+	if (sh("ip -n %s addr add 10.10.1.1/24 dev gen0 && ip -n %s addr add 10.10.2.1/24 dev sink0",
+	       g, s) ||
+	    sh("ip -n %s link add br0 type bridge && ip -n %s link set r0 master br0 && ip -n %s link set br0 up",
+	       r, r, r) ||
+	    sh("ip -n %s addr add 10.10.1.254/24 dev br0 && ip -n %s addr add 10.10.2.254/24 dev r1",
+	       r, r))
+		return -1;
+	if (d->o->br_netfilter >= 0 &&
+	    in_ns_write(r, "/proc/sys/net/bridge/bridge-nf-call-iptables",
+			d->o->br_netfilter ? "1" : "0")) {
+		fprintf(stderr, "tna demo: br_netfilter: cannot set\n");
+		return -1;
+	}
+	if (netns_enter(r, &saved))
+		return -1;
+	d->br_netfilter =
+		read_int_file("/proc/sys/net/bridge/bridge-nf-call-iptables") ==
+		1;
+	netns_leave(saved);
+	return in_ns_write(r, "/proc/sys/net/ipv4/ip_forward", "1");
+}
+
 /* Once the links are up: the hosts' routes through the router. */
 static int setup_router_routes(struct demo *d)
 {
@@ -185,7 +222,9 @@ static int setup(struct demo *d)
 	       r) ||
 	    sh("ip -n %s link add r1 type veth peer name sink0 netns %s", r,
 	       s) ||
-	    (d->o->bridge ? setup_bridge(d) : setup_router(d)) ||
+	    (d->o->bridge    ? setup_bridge(d) :
+	     d->o->br_router ? setup_br_router(d) :
+			       setup_router(d)) ||
 	    sh("ip -n %s link set gen0 up && ip -n %s link set lo up", g, g) ||
 	    sh("ip -n %s link set r0 up && ip -n %s link set r1 up && ip -n %s link set lo up",
 	       r, r, r) ||
@@ -206,8 +245,8 @@ static int setup(struct demo *d)
 		return -1;
 	}
 	ret = netns_enter(r, &saved);
-	if (!ret)
-		ret = if_mac("r0", rmac);
+	if (!ret) /* the router's MAC on the generator's side */
+		ret = if_mac(d->o->br_router ? "br0" : "r0", rmac);
 	netns_leave(saved);
 	ret = ret ?: netns_enter(g, &saved);
 	if (!ret)
@@ -256,6 +295,25 @@ static int setup_firewall(struct demo *d)
 
 	if (!f)
 		return -1;
+	if (d->o->iptables) {
+		fprintf(f, "*filter\n:FORWARD %s [0:0]\n",
+			d->o->stateful ? "DROP" : "ACCEPT");
+		if (d->o->stateful)
+			fprintf(f,
+				"-A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n"
+				"-A FORWARD -m conntrack --ctstate INVALID -j DROP\n");
+		for (int i = 0; i < d->o->rules; i++)
+			fprintf(f,
+				"-A FORWARD -s 198.18.%d.%d -p udp --dport %d -j DROP\n",
+				(i / 250) % 250, i % 250 + 1, 1000 + i % 30000);
+		fprintf(f,
+			"-A FORWARD -d 10.10.2.1 -p udp --dport 9 -j ACCEPT\nCOMMIT\n");
+		fclose(f);
+		ret = sh("ip netns exec %s iptables-nft-restore %s", d->ns[1],
+			 path);
+		unlink(path);
+		return ret;
+	}
 	fprintf(f,
 		"table inet demo {\n chain forward {\n"
 		"  type filter hook forward priority 0; policy %s;\n",
@@ -494,8 +552,11 @@ static void report(const struct demo *d, double r[PH_MAX][100],
 	}
 	if (o->json) {
 		printf("{\"topology\":\"%s\",\"rounds\":%d,\"seconds\":%d",
-		       o->bridge ? "bridge" : "router", n, o->seconds);
-		if (o->bridge)
+		       topo_name(o), n, o->seconds);
+		if (o->rules >= 0)
+			printf(",\"ruleset\":\"%s\"",
+			       o->iptables ? "iptables" : "nft");
+		if (o->bridge || o->br_router)
 			printf(",\"br_netfilter\":%s",
 			       d->br_netfilter ? "true" : "false");
 		for (int ph = 0; ph < PH_MAX; ph++) {
@@ -688,10 +749,9 @@ static int demo_paired(struct demo *d)
 		return -1;
 	if (o->json) {
 		printf("{\"topology\":\"%s\",\"mode\":\"paired\",\"rounds\":%d,\"seconds\":%d,\"window_ms\":%d,\"linux_mpps\":%.4f,\"tna_mpps\":%.4f,\"ratio\":{\"min\":%.3f,\"median\":%.3f,\"max\":%.3f},\"fast_path_share\":%.4f}\n",
-		       o->bridge ? "bridge" : "router", n, o->seconds,
-		       PAIR_WINDOW_US / 1000, median(lin, n), median(tna, n),
-		       minimum(ratio, n), median(ratio, n), maximum(ratio, n),
-		       median(share, n));
+		       topo_name(o), n, o->seconds, PAIR_WINDOW_US / 1000,
+		       median(lin, n), median(tna, n), minimum(ratio, n),
+		       median(ratio, n), maximum(ratio, n), median(share, n));
 		return 0;
 	}
 	printf("\npaired (bypass flipped every %d ms in one live tna run): Linux %.3f Mpps, tna %.3f Mpps;\n"
@@ -731,6 +791,7 @@ int demo_run(const struct demo_opts *o, const char *argv0)
 		printf("tna demo: %s --veth-- %s (%s) --veth-- %s\n"
 		       "64-byte UDP frames 10.10.1.1 -> %s, %d s per phase, %d round(s), all on CPU 0\n",
 		       d.ns[0], d.ns[1],
+		       o->br_router   ? "bridge port, routed" :
 		       !o->bridge     ? "router" :
 		       d.br_netfilter ? "bridge, br_netfilter on" :
 					"bridge, br_netfilter off",
@@ -745,7 +806,8 @@ int demo_run(const struct demo_opts *o, const char *argv0)
 			goto out;
 		if (o->rules >= 0 && setup_firewall(&d)) {
 			fprintf(stderr,
-				"tna demo: loading the nft ruleset failed\n");
+				"tna demo: loading the %s ruleset failed\n",
+				o->iptables ? "iptables" : "nft");
 			goto out;
 		}
 		/* Conntrack: a reply, then traffic 2 s later: assured. */

@@ -11,9 +11,11 @@ struct demo_opts {
 	int paired; /* flip tna's bypass every 50 ms within one run instead */
 	int json;
 	int bridge; /* --topology bridge: the DUT bridges instead of routing */
+	int br_router; /* --topology bridge-router: in by a port of br0, routed */
 	int br_netfilter; /* -1: as the kernel has it, else force 0/1 */
 	int rules; /* router: forward-chain rules not matching the flow, -1 none */
 	int stateful; /* router: ct state established accept first */
+	int iptables; /* router: the rules through iptables-restore, not nft */
 };
 
 int demo_run(const struct demo_opts *o, const char *argv0);

@@ -25,9 +25,9 @@ static const char usage_text[] =
 	"                       fallback reasons\n"
 	"  plan [--json] [--iface IF]... [--exclude IF]...\n"
 	"                       what would be attached now, attaching nothing\n"
-	"  demo [--topology router|bridge] [--br-netfilter on|off] [--seconds N]\n"
-	"       [--rounds N] [--floor] [--bare] [--paired] [--rules N [--stateful]]\n"
-	"       [--json]\n"
+	"  demo [--topology router|bridge|bridge-router] [--br-netfilter on|off]\n"
+	"       [--seconds N] [--rounds N] [--floor] [--bare] [--paired]\n"
+	"       [--rules N [--stateful] [--iptables]] [--json]\n"
 	"                       build a router (or bridge) in namespaces, send traffic\n"
 	"                       with Linux alone and with tna, print both rates\n"
 	"  help, --help         this text;  version, --version\n"
@@ -47,7 +47,8 @@ static const char usage_text[] =
 	"                 a minimal bpf_fib_lookup XDP router\n"
 	"  --paired       demo: one tna run per round, its bypass switch flipped\n"
 	"                 every 50 ms; ratio per adjacent Linux/tna window pair\n"
-	"  --topology T   demo: router (default) or bridge (a Linux bridge br0)\n"
+	"  --topology T   demo: router (default), bridge (a Linux bridge br0) or\n"
+	"                 bridge-router (the ingress a port of br0, routed out)\n"
 	"  --br-netfilter on|off\n"
 	"                 demo with a bridge: force bridge-nf-call-iptables in the\n"
 	"                 bridge's namespace (default: as the kernel has it)\n"
@@ -56,6 +57,8 @@ static const char usage_text[] =
 	"  --stateful     demo router: the chain starts with ct state\n"
 	"                 established,related accept (policy drop); the flow is\n"
 	"                 answered once, so conntrack sees it established\n"
+	"  --iptables     demo router: the same rules with iptables-restore\n"
+	"                 (iptables-nft) instead of nft\n"
 	"\n"
 	"Exit status: 0 ok, 1 runtime error, 2 usage error.\n";
 
@@ -80,7 +83,8 @@ enum {
 	OPT_RULES,
 	OPT_STATEFUL,
 	OPT_BARE,
-	OPT_PAIRED
+	OPT_PAIRED,
+	OPT_IPTABLES
 };
 
 static const struct option long_opts[] = {
@@ -98,6 +102,7 @@ static const struct option long_opts[] = {
 	{ "stateful", no_argument, NULL, OPT_STATEFUL },
 	{ "bare", no_argument, NULL, OPT_BARE },
 	{ "paired", no_argument, NULL, OPT_PAIRED },
+	{ "iptables", no_argument, NULL, OPT_IPTABLES },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -120,7 +125,8 @@ static int allowed(const char *cmd, int opt)
 		       opt == OPT_FLOOR || opt == OPT_JSON ||
 		       opt == OPT_TOPOLOGY || opt == OPT_BRNF ||
 		       opt == OPT_BARE || opt == OPT_PAIRED ||
-		       opt == OPT_RULES || opt == OPT_STATEFUL;
+		       opt == OPT_RULES || opt == OPT_STATEFUL ||
+		       opt == OPT_IPTABLES;
 	return 0;
 }
 
@@ -227,10 +233,15 @@ int main(int argc, char **argv)
 			break;
 		case OPT_TOPOLOGY:
 			if (strcmp(optarg, "router") &&
-			    strcmp(optarg, "bridge"))
+			    strcmp(optarg, "bridge") &&
+			    strcmp(optarg, "bridge-router"))
 				return usage(
-					"--topology takes router or bridge");
+					"--topology takes router, bridge or bridge-router");
 			dopt.bridge = !strcmp(optarg, "bridge");
+			dopt.br_router = !strcmp(optarg, "bridge-router");
+			break;
+		case OPT_IPTABLES:
+			dopt.iptables = 1;
 			break;
 		case OPT_BARE:
 			dopt.bare = 1;
@@ -254,12 +265,16 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage("unexpected argument");
-	if (dopt.br_netfilter >= 0 && !dopt.bridge)
-		return usage("--br-netfilter needs --topology bridge");
-	if ((dopt.rules >= 0 || dopt.stateful) && dopt.bridge)
-		return usage("--rules and --stateful need the router topology");
+	if (dopt.br_netfilter >= 0 && !dopt.bridge && !dopt.br_router)
+		return usage("--br-netfilter needs a bridge topology");
+	if ((dopt.rules >= 0 || dopt.stateful || dopt.iptables) &&
+	    (dopt.bridge || dopt.br_router))
+		return usage(
+			"--rules, --stateful and --iptables need the router topology");
 	if (dopt.stateful && dopt.rules < 0)
 		dopt.rules = 0;
+	if (dopt.iptables && dopt.rules < 0)
+		return usage("--iptables needs --rules N");
 	if (dopt.paired && (dopt.floor || dopt.bare))
 		return usage("--paired compares Linux and tna only");
 	log_route_libbpf();

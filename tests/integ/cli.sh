@@ -28,9 +28,11 @@ expect_rc 2 "stray argument" "$CLI" plan extra
 expect_rc 2 "bad --topology" "$CLI" demo --topology mesh
 expect_rc 2 "--br-netfilter without a bridge" "$CLI" demo --br-netfilter on
 expect_rc 2 "--paired with other phases" "$CLI" demo --paired --floor
+expect_rc 2 "--iptables without --rules" "$CLI" demo --iptables
+expect_rc 2 "--rules with a bridge topology" "$CLI" demo --topology bridge-router --rules 5
 check "usage names every command" grep -q "status \[--json\]" "$T/err"
 expect_rc 0 "--help" "$CLI" --help
-check "--help documents every flag" sh -c "for f in --iface --exclude --mode --verbose --json --seconds --rounds --floor --bare --paired --topology --br-netfilter; do grep -q -- \$f '$T/out' || exit 1; done"
+check "--help documents every flag" sh -c "for f in --iface --exclude --mode --verbose --json --seconds --rounds --floor --bare --paired --topology --br-netfilter --rules --stateful --iptables bridge-router; do grep -q -- \$f '$T/out' || exit 1; done"
 expect_rc 1 "status without a daemon" nsx c "$CLI" status
 check "status without a daemon says why" grep -q "no daemon" "$T/err"
 expect_rc 0 "plan without a daemon" nsx c "$CLI" plan --json
@@ -53,13 +55,19 @@ check "systemd units start the installed binary" sh -c \
 	"grep -q '^ExecStart=/usr/local/sbin/tna run\$' '$T/root/usr/local/lib/systemd/system/tna.service' &&
 	 grep -q '^ExecStart=/usr/bin/ip netns exec %i /usr/local/sbin/tna run\$' '$T/root/usr/local/lib/systemd/system/tna@.service'"
 check "the man page documents every flag and command" sh -c \
-	"for f in run status plan demo iface exclude mode verbose json seconds rounds floor bare paired topology br.netfilter SIGHUP 'EXIT STATUS'; do grep -q -- \"\$f\" docs/tna.8 || exit 1; done"
+	"for f in run status plan demo iface exclude mode verbose json seconds rounds floor bare paired topology br.netfilter rules stateful iptables bridge.router SIGHUP 'EXIT STATUS'; do grep -q -- \"\$f\" docs/tna.8 || exit 1; done"
 expect_rc 0 "installed binary runs" "$T/root/usr/local/sbin/tna" version
 
 # The demo end to end (short): a bridge, real traffic, both phases reported
 expect_rc 0 "demo --topology bridge --json" "$CLI" demo --topology bridge --seconds 1 --json
 check "bridge demo: both phases ran, tna carried every frame" \
 	sh -c "jq -e '.topology == \"bridge\" and .fast_path_share >= 0.99 and .linux_mpps.median > 0' '$T/out' >/dev/null"
+expect_rc 0 "demo --topology bridge-router --json" "$CLI" demo --topology bridge-router --seconds 1 --json
+check "bridge+router demo: both phases ran, tna carried every frame" \
+	sh -c "jq -e '.topology == \"bridge-router\" and .fast_path_share >= 0.99 and .linux_mpps.median > 0' '$T/out' >/dev/null"
+expect_rc 0 "demo --rules 100 --stateful --iptables --json" "$CLI" demo --rules 100 --stateful --iptables --seconds 1 --json
+check "iptables demo: the ruleset was iptables-nft's, tna carried every frame" \
+	sh -c "jq -e '.ruleset == \"iptables\" and .fast_path_share >= 0.99 and .linux_mpps.median > 0' '$T/out' >/dev/null"
 expect_rc 0 "demo --paired --json" "$CLI" demo --paired --seconds 1 --json
 check "paired demo: windows of both kinds measured, the fast path carried the tna windows" \
 	sh -c "jq -e '.mode == \"paired\" and .linux_mpps > 0 and .tna_mpps > 0 and .fast_path_share >= 0.98' '$T/out' >/dev/null"
