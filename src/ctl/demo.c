@@ -638,24 +638,41 @@ static void *toggle(void *arg)
 {
 	struct toggler *t = arg;
 	int saved, on = 1;
+	uint64_t c0;
+	double t0;
 
 	if (netns_enter(t->d->ns[1], &saved) || set_bypass(t->d, on)) {
 		t->failed = 1;
 		return NULL;
 	}
+	/*
+	 * A window ends once the daemon has flipped the switch (the request
+	 * returned): frames carried while it was still on its way belong to
+	 * the window that is ending. Real-time priority, so the generator's
+	 * thread on this CPU does not hold the count back after the flip.
+	 */
+	pthread_setschedparam(pthread_self(), SCHED_FIFO,
+			      &(struct sched_param){ .sched_priority = 1 });
+	c0 = sink_count(&t->d->sink);
+	t0 = now_sec();
+
 	while (!t->done && t->nr < MAX_WINDOWS) {
-		uint64_t c0 = sink_count(&t->d->sink);
-		double t0 = now_sec();
+		uint64_t c1;
+		double t1;
 
 		usleep(PAIR_WINDOW_US);
-		t->packets[t->nr] = sink_count(&t->d->sink) - c0;
-		t->seconds[t->nr] = now_sec() - t0;
-		t->bypassed[t->nr++] = on;
-		on = !on;
-		if (set_bypass(t->d, on)) {
+		if (set_bypass(t->d, !on)) {
 			t->failed = 1;
 			break;
 		}
+		c1 = sink_count(&t->d->sink);
+		t1 = now_sec();
+		t->packets[t->nr] = c1 - c0;
+		t->seconds[t->nr] = t1 - t0;
+		t->bypassed[t->nr++] = on;
+		on = !on;
+		c0 = c1;
+		t0 = t1;
 	}
 	set_bypass(t->d, 0);
 	netns_leave(saved);
