@@ -31,16 +31,19 @@ run() { # name rules [--stateful]
 	[ -n "${BENCH_JSON:-}" ] && echo "$out" | jq -c --arg n "$name" --arg r "$n" '. + {firewall_scenario: $n, rules: ($r | tonumber)}' >>"$BENCH_JSON"
 	return 0
 }
-# IPTABLES_COUNTS: the rule counts also loaded with iptables-restore
-# (iptables-nft) instead of nft (default all of them).
-for n in 1 100 1000 10000; do
+# NFT_COUNTS, IPTABLES_COUNTS: the rule counts loaded with nft and with
+# iptables-restore (iptables-nft), default 1 100 1000 10000 each;
+# IPTABLES_STATEFUL=0 skips the iptables stateful chain (bench-quick).
+for n in ${NFT_COUNTS:-1 100 1000 10000}; do
 	run "nft $n rules" $n || exit 1
 done
 run "nft stateful, 100 rules" 100 --stateful || exit 1
 for n in ${IPTABLES_COUNTS:-1 100 1000 10000}; do
 	run "iptables $n rules" $n --iptables || exit 1
 done
-run "iptables stateful, 100 rules" 100 --stateful --iptables || exit 1
+if [ "${IPTABLES_STATEFUL:-1}" = 1 ]; then
+	run "iptables stateful, 100 rules" 100 --stateful --iptables || exit 1
+fi
 for rs in nft iptables; do
 	awk -F'\t' -v rs=$rs '$1 == rs " 1 rules" {a = $4; c = $8} $1 == rs " 10000 rules" {b = $4; d = $8}
 		END {printf "%s: tna at 10,000 rules / at 1 rule: rate %.3f, cost %.3f (Linux: see the table)\n", rs, b / a, d / c}' "$TSV"

@@ -13,8 +13,8 @@
 cd "$(dirname "$0")/.." || exit 1
 . bench/lib.sh
 if [ "${1:-}" = quick ]; then
-	ROUNDS=3 SECS=1 LAT=10 MODE=quick FW_ROUNDS=1 PAIRED_SECS=1
-	export IPTABLES_COUNTS="1 10000"
+	ROUNDS=2 SECS=1 LAT=5 MODE=quick FW_ROUNDS=1 PAIRED_SECS=1
+	export NFT_COUNTS="1 10000" IPTABLES_COUNTS="10000" IPTABLES_STATEFUL=0
 else
 	ROUNDS=5 SECS=2 LAT=100 MODE=full FW_ROUNDS=3 PAIRED_SECS=4
 fi
@@ -41,8 +41,10 @@ paired() { # name demo-args...
 	echo "$out" | jq -c --arg n "$name" '. + {paired_scenario: $n}' >>"$BENCH_JSON"
 }
 paired routing || exit 1
-paired "bridging+br_netfilter" --topology bridge --br-netfilter on || exit 1
-paired bridging --topology bridge --br-netfilter off || exit 1
+if [ $MODE = full ]; then
+	paired "bridging+br_netfilter" --topology bridge --br-netfilter on || exit 1
+	paired bridging --topology bridge --br-netfilter off || exit 1
+fi
 bench/firewall.sh $FW_ROUNDS $SECS || exit 1
 bench/latency.sh $LAT || exit 1
 bench/micro.sh || exit 1
