@@ -286,8 +286,9 @@ static int announce_sink(struct demo *d)
  * --rules N: an nft forward chain Linux walks for every packet (N rules on
  * other sources and ports), then the flow's accept; --stateful puts
  * "ct state established,related accept" first, as real firewalls do.
+ * Replaces the ruleset the last call loaded, in one transaction.
  */
-static int setup_firewall(struct demo *d)
+static int setup_firewall(struct demo *d, int rules)
 {
 	char path[] = "/tmp/tna-demo-rules.XXXXXX";
 	int fd = mkstemp(path), ret;
@@ -302,7 +303,7 @@ static int setup_firewall(struct demo *d)
 			fprintf(f,
 				"-A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n"
 				"-A FORWARD -m conntrack --ctstate INVALID -j DROP\n");
-		for (int i = 0; i < d->o->rules; i++)
+		for (int i = 0; i < rules; i++)
 			fprintf(f,
 				"-A FORWARD -s 198.18.%d.%d -p udp --dport %d -j DROP\n",
 				(i / 250) % 250, i % 250 + 1, 1000 + i % 30000);
@@ -315,13 +316,14 @@ static int setup_firewall(struct demo *d)
 		return ret;
 	}
 	fprintf(f,
+		"table inet demo\ndelete table inet demo\n"
 		"table inet demo {\n chain forward {\n"
 		"  type filter hook forward priority 0; policy %s;\n",
 		d->o->stateful ? "drop" : "accept");
 	if (d->o->stateful)
 		fprintf(f, "  ct state established,related accept\n"
 			   "  ct state invalid drop\n");
-	for (int i = 0; i < d->o->rules; i++)
+	for (int i = 0; i < rules; i++)
 		fprintf(f, "  ip saddr 198.18.%d.%d udp dport %d drop\n",
 			(i / 250) % 250, i % 250 + 1, 1000 + i % 30000);
 	fprintf(f, "  ip daddr 10.10.2.1 udp dport 9 accept\n }\n}\n");
@@ -531,16 +533,52 @@ static double maximum(const double *v, int n)
 	return m;
 }
 
-static void report(const struct demo *d, double r[PH_MAX][100],
-		   double share[100])
+/* tna's cost per packet in round i, floor subtracted; 0 if not above it. */
+static double tna_cost(const double r[PH_MAX][100], int i)
+{
+	double t = r[PH_TNA][i], f = r[PH_FLOOR][i];
+
+	return t > 0 && f > t ? 1e3 / t - 1e3 / f : 0;
+}
+
+/*
+ * Set s against the first rule count, round by round (the same floor, a
+ * few seconds apart), medians: the scaling a drift between runs cannot
+ * fake. Returns 0 when not computed.
+ */
+static int vs_first(const struct demo *d, double r[][PH_MAX][100], int s,
+		    double *cost, double *rate)
+{
+	double c[100], t[100];
+	int n = 0;
+
+	for (int i = 0; i < d->o->rounds; i++) {
+		double c0 = tna_cost(r[0], i), cs = tna_cost(r[s], i);
+
+		if (c0 <= 0 || cs <= 0)
+			continue;
+		c[n] = cs / c0;
+		t[n++] = r[s][PH_TNA][i] / r[0][PH_TNA][i];
+	}
+	if (!n)
+		return 0;
+	*cost = median(c, n);
+	*rate = median(t, n);
+	return 1;
+}
+
+static void report(const struct demo *d, int s, double rs[][PH_MAX][100],
+		   double shares[][100])
 {
 	const struct demo_opts *o = d->o;
+	double(*r)[100] = rs[s], *share = shares[s];
 	int n = o->rounds;
 	double ml = median(r[PH_LINUX], n), mt = median(r[PH_TNA], n);
 	double mf = o->floor ? median(r[PH_FLOOR], n) : 0;
 	double mb = o->bare ? median(r[PH_BARE], n) : 0;
 	double mx = phase_on(o, PH_FIB) ? median(r[PH_FIB], n) : 0;
-	double cl = 0, ct = 0, cb = 0, cx = 0;
+	double cl = 0, ct = 0, cb = 0, cx = 0, vc, vr;
+	int vs = s > 0 && o->floor && vs_first(d, rs, s, &vc, &vr);
 
 	if (o->floor && mf > ml && mf > mt) {
 		cl = 1e3 / ml - 1e3 / mf; /* ns per packet */
@@ -553,9 +591,13 @@ static void report(const struct demo *d, double r[PH_MAX][100],
 	if (o->json) {
 		printf("{\"topology\":\"%s\",\"rounds\":%d,\"seconds\":%d",
 		       topo_name(o), n, o->seconds);
-		if (o->rules >= 0)
-			printf(",\"ruleset\":\"%s\"",
-			       o->iptables ? "iptables" : "nft");
+		if (o->nr_rules)
+			printf(",\"ruleset\":\"%s\",\"rules\":%d,\"stateful\":%s",
+			       o->iptables ? "iptables" : "nft", o->rules[s],
+			       o->stateful ? "true" : "false");
+		if (vs)
+			printf(",\"vs_rules\":%d,\"tna_cost_vs_first\":%.3f,\"tna_rate_vs_first\":%.3f",
+			       o->rules[0], vc, vr);
 		if (o->bridge || o->br_router)
 			printf(",\"br_netfilter\":%s",
 			       d->br_netfilter ? "true" : "false");
@@ -580,6 +622,10 @@ static void report(const struct demo *d, double r[PH_MAX][100],
 		printf("}\n");
 		return;
 	}
+	if (o->nr_rules > 1)
+		printf("\nforward chain of %d rule%s%s:", o->rules[s],
+		       o->rules[s] == 1 ? "" : "s",
+		       o->stateful ? " (stateful)" : "");
 	printf("\n%-22s %8s %8s %8s   (Mpps, %d round(s) of %d s)\n", "", "min",
 	       "median", "max", n, o->seconds);
 	for (int ph = 0; ph < PH_MAX; ph++) {
@@ -604,6 +650,9 @@ static void report(const struct demo *d, double r[PH_MAX][100],
 	if (cx > 0 && ct > 0)
 		printf("minimal XDP router (bpf_fib_lookup) costs %.0f ns: tna is %.2fx it\n",
 		       cx, ct / cx);
+	if (vs)
+		printf("tna at %d rules vs %d, same rounds: cost %.2fx, rate %.2fx (medians of per-round ratios)\n",
+		       o->rules[s], o->rules[0], vc, vr);
 }
 
 /* --paired: windows of one tna phase, alternately bypassed (Linux) and not. */
@@ -779,9 +828,43 @@ static int demo_paired(struct demo *d)
 	return 0;
 }
 
+/* Loads the demo ruleset of o->rules[s] in the router namespace. */
+static int load_rules(struct demo *d, int s)
+{
+	if (!setup_firewall(d, d->o->rules[s]))
+		return 0;
+	fprintf(stderr, "tna demo: loading the %s ruleset of %d rules failed\n",
+		d->o->iptables ? "iptables" : "nft", d->o->rules[s]);
+	return -1;
+}
+
+/* Phase ph of round i (under ruleset s, -1: any), into r and share. */
+static int round_phase(struct demo *d, int i, int ph, int s,
+		       double r[PH_MAX][100], double share[100])
+{
+	double sh;
+
+	if (run_phase(d, ph, d->o->seconds, &r[ph][i], &sh))
+		return -1;
+	if (ph == PH_TNA)
+		share[i] = sh;
+	if (!d->o->json) {
+		printf("round %d: %-6s %7.3f Mpps%s", i + 1, phase_name[ph],
+		       r[ph][i], ph == PH_TNA ? " (tna run active)" : "");
+		if (s >= 0 && d->o->nr_rules > 1)
+			printf(" [%d rule%s]", d->o->rules[s],
+			       d->o->rules[s] == 1 ? "" : "s");
+		printf("\n");
+	}
+	fflush(stdout);
+	return 0;
+}
+
 int demo_run(const struct demo_opts *o, const char *argv0)
 {
-	static double r[PH_MAX][100], share[100];
+	static double r[DEMO_MAX_RULESETS][PH_MAX][100],
+		share[DEMO_MAX_RULESETS][100];
+	int sets = o->nr_rules > 1 ? o->nr_rules : 1;
 	struct demo d = { .o = o, .argv0 = argv0, .sink = { NULL, -1 } };
 	struct sigaction sa = { .sa_handler = on_signal };
 	cpu_set_t cpus;
@@ -821,12 +904,8 @@ int demo_run(const struct demo_opts *o, const char *argv0)
 		/* Let Linux resolve the sink's neighbour (or learn both stations) first. */
 		if (announce_sink(&d) || measure(&d, 0.3, &d.sink, &warm, &n))
 			goto out;
-		if (o->rules >= 0 && setup_firewall(&d)) {
-			fprintf(stderr,
-				"tna demo: loading the %s ruleset failed\n",
-				o->iptables ? "iptables" : "nft");
+		if (o->nr_rules && load_rules(&d, 0))
 			goto out;
-		}
 		/* Conntrack: a reply, then traffic 2 s later: assured. */
 		if (o->stateful &&
 		    (measure(&d, 0.2, &d.sink, &warm, &n) || answer_flow(&d) ||
@@ -837,28 +916,30 @@ int demo_run(const struct demo_opts *o, const char *argv0)
 		ret = demo_paired(&d) ? 1 : 0;
 		goto out;
 	}
+	/* Per round: Linux and tna under each ruleset in turn, then the rest. */
 	for (int i = 0; i < o->rounds && !stop; i++) {
-		for (int ph = 0; ph < PH_MAX && !stop; ph++) {
-			double s;
-
+		for (int s = 0; s < sets && !stop; s++) {
+			if (sets > 1 && load_rules(&d, s))
+				goto out;
+			for (int ph = PH_LINUX; ph <= PH_TNA && !stop; ph++)
+				if (round_phase(&d, i, ph, s, r[s], share[s]))
+					goto out;
+		}
+		for (int ph = PH_TNA + 1; ph < PH_MAX && !stop; ph++) {
 			if (!phase_on(o, ph))
 				continue;
-			if (run_phase(&d, ph, o->seconds, &r[ph][i], &s))
+			if (round_phase(&d, i, ph, -1, r[0], share[0]))
 				goto out;
-			if (ph == PH_TNA)
-				share[i] = s;
-			if (!o->json)
-				printf("round %d: %-6s %7.3f Mpps%s\n", i + 1,
-				       phase_name[ph], r[ph][i],
-				       ph == PH_TNA ? " (tna run active)" : "");
-			fflush(stdout);
+			for (int s = 1; s < sets; s++)
+				r[s][ph][i] = r[0][ph][i];
 		}
 	}
 	if (stop) {
 		fprintf(stderr, "tna demo: interrupted\n");
 		goto out;
 	}
-	report(&d, r, share);
+	for (int s = 0; s < sets; s++)
+		report(&d, s, r, share);
 	ret = 0;
 out:
 	teardown(&d);

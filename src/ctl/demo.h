@@ -3,6 +3,8 @@
 #ifndef TNA_DEMO_H
 #define TNA_DEMO_H
 
+#define DEMO_MAX_RULESETS 8
+
 struct demo_opts {
 	int seconds; /* traffic time per phase */
 	int rounds; /* interleaved rounds; medians reported */
@@ -13,7 +15,10 @@ struct demo_opts {
 	int bridge; /* --topology bridge: the DUT bridges instead of routing */
 	int br_router; /* --topology bridge-router: in by a port of br0, routed */
 	int br_netfilter; /* -1: as the kernel has it, else force 0/1 */
-	int rules; /* router: forward-chain rules not matching the flow, -1 none */
+	/* router: forward chains of rules[i] rules not matching the flow, each
+	 * measured every round (nr_rules > 1: loaded in turn); 0 sets: none */
+	int rules[DEMO_MAX_RULESETS];
+	int nr_rules;
 	int stateful; /* router: ct state established accept first */
 	int iptables; /* router: the rules through iptables-restore, not nft */
 };

@@ -27,7 +27,7 @@ static const char usage_text[] =
 	"                       what would be attached now, attaching nothing\n"
 	"  demo [--topology router|bridge|bridge-router] [--br-netfilter on|off]\n"
 	"       [--seconds N] [--rounds N] [--floor] [--bare] [--paired]\n"
-	"       [--rules N [--stateful] [--iptables]] [--json]\n"
+	"       [--rules N[,N...] [--stateful] [--iptables]] [--json]\n"
 	"                       build a router (or bridge) in namespaces, send traffic\n"
 	"                       with Linux alone and with tna, print both rates\n"
 	"  help, --help         this text;  version, --version\n"
@@ -52,8 +52,10 @@ static const char usage_text[] =
 	"  --br-netfilter on|off\n"
 	"                 demo with a bridge: force bridge-nf-call-iptables in the\n"
 	"                 bridge's namespace (default: as the kernel has it)\n"
-	"  --rules N      demo router: an nft forward chain of N rules the traffic\n"
-	"                 does not match, then accepted\n"
+	"  --rules N[,N...]\n"
+	"                 demo router: an nft forward chain of N rules the traffic\n"
+	"                 does not match, then accepted; with several counts (at\n"
+	"                 most 8) each round loads and measures each in turn\n"
 	"  --stateful     demo router: the chain starts with ct state\n"
 	"                 established,related accept (policy drop); the flow is\n"
 	"                 answered once, so conntrack sees it established\n"
@@ -143,6 +145,24 @@ static int parse_count(const char *s, int min, int max, int *out)
 	return 0;
 }
 
+/* --rules N[,N...]: up to DEMO_MAX_RULESETS counts, no empty ones. */
+static int parse_rules(const char *arg, struct demo_opts *o)
+{
+	char buf[128], *p = buf, *tok;
+
+	if (strlen(arg) >= sizeof(buf))
+		return -1;
+	strcpy(buf, arg);
+	o->nr_rules = 0;
+	while ((tok = strsep(&p, ","))) {
+		if (o->nr_rules == DEMO_MAX_RULESETS || !*tok ||
+		    parse_count(tok, 0, 100000, &o->rules[o->nr_rules]))
+			return -1;
+		o->nr_rules++;
+	}
+	return 0;
+}
+
 static int cmd_status(int json)
 {
 	char *resp;
@@ -163,7 +183,7 @@ int main(int argc, char **argv)
 {
 	struct run_opts ro = { .mode = MODE_AUTO };
 	struct demo_opts dopt = {
-		.seconds = 3, .rounds = 1, .br_netfilter = -1, .rules = -1
+		.seconds = 3, .rounds = 1, .br_netfilter = -1
 	};
 	const char *cmd;
 	int opt;
@@ -250,8 +270,9 @@ int main(int argc, char **argv)
 			dopt.paired = 1;
 			break;
 		case OPT_RULES:
-			if (parse_count(optarg, 0, 100000, &dopt.rules))
-				return usage("--rules takes 0 to 100000");
+			if (parse_rules(optarg, &dopt))
+				return usage(
+					"--rules takes N or N,N,... (0 to 100000 each, at most 8)");
 			break;
 		case OPT_STATEFUL:
 			dopt.stateful = 1;
@@ -267,14 +288,16 @@ int main(int argc, char **argv)
 		return usage("unexpected argument");
 	if (dopt.br_netfilter >= 0 && !dopt.bridge && !dopt.br_router)
 		return usage("--br-netfilter needs a bridge topology");
-	if ((dopt.rules >= 0 || dopt.stateful || dopt.iptables) &&
+	if ((dopt.nr_rules || dopt.stateful || dopt.iptables) &&
 	    (dopt.bridge || dopt.br_router))
 		return usage(
 			"--rules, --stateful and --iptables need the router topology");
-	if (dopt.stateful && dopt.rules < 0)
-		dopt.rules = 0;
-	if (dopt.iptables && dopt.rules < 0)
+	if (dopt.stateful && !dopt.nr_rules)
+		dopt.nr_rules = 1; /* rules[0] = 0 */
+	if (dopt.iptables && !dopt.nr_rules)
 		return usage("--iptables needs --rules N");
+	if (dopt.paired && dopt.nr_rules > 1)
+		return usage("--paired takes one rule count");
 	if (dopt.paired && (dopt.floor || dopt.bare))
 		return usage("--paired compares Linux and tna only");
 	log_route_libbpf();

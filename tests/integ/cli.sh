@@ -30,6 +30,10 @@ expect_rc 2 "--br-netfilter without a bridge" "$CLI" demo --br-netfilter on
 expect_rc 2 "--paired with other phases" "$CLI" demo --paired --floor
 expect_rc 2 "--iptables without --rules" "$CLI" demo --iptables
 expect_rc 2 "--rules with a bridge topology" "$CLI" demo --topology bridge-router --rules 5
+for bad in 1,,2 1, ,1 x 100001 1,2,3,4,5,6,7,8,9; do
+	expect_rc 2 "bad --rules '$bad'" "$CLI" demo --rules "$bad"
+done
+expect_rc 2 "--paired with several rule counts" "$CLI" demo --paired --rules 1,2
 check "usage names every command" grep -q "status \[--json\]" "$T/err"
 expect_rc 0 "--help" "$CLI" --help
 check "--help documents every flag" sh -c "for f in --iface --exclude --mode --verbose --json --seconds --rounds --floor --bare --paired --topology --br-netfilter --rules --stateful --iptables bridge-router; do grep -q -- \$f '$T/out' || exit 1; done"
@@ -68,6 +72,13 @@ check "bridge+router demo: both phases ran, tna carried every frame" \
 expect_rc 0 "demo --rules 100 --stateful --iptables --json" "$CLI" demo --rules 100 --stateful --iptables --seconds 1 --json
 check "iptables demo: the ruleset was iptables-nft's, tna carried every frame" \
 	sh -c "jq -e '.ruleset == \"iptables\" and .fast_path_share >= 0.99 and .linux_mpps.median > 0' '$T/out' >/dev/null"
+# Several rule counts in one run: each round reloads each ruleset, so in
+# every round Linux is slow under 2,000 rules and fast again under none.
+expect_rc 0 "demo --rules 0,2000 --floor --rounds 2 --json" "$CLI" demo --rules 0,2000 --floor --rounds 2 --seconds 1 --json
+check "rule counts in turn: one result each, Linux slowed by 2,000 rules in every round, tna not, scaling computed" \
+	sh -c "jq -se 'length == 2 and .[0].rules == 0 and .[1].rules == 2000 and .[1].vs_rules == 0 and
+		.[0].linux_mpps.min > 4 * .[1].linux_mpps.max and .[1].tna_cost_vs_first > 0 and .[1].tna_cost_vs_first < 2 and
+		all(.fast_path_share >= 0.99)' '$T/out' >/dev/null"
 expect_rc 0 "demo --paired --json" "$CLI" demo --paired --seconds 1 --json
 check "paired demo: windows of both kinds measured, the fast path carried the tna windows" \
 	sh -c "jq -e '.mode == \"paired\" and .linux_mpps > 0 and .tna_mpps > 0 and .fast_path_share >= 0.98' '$T/out' >/dev/null"
