@@ -182,9 +182,9 @@ static int cmd_status(int json)
 int main(int argc, char **argv)
 {
 	struct run_opts ro = { .mode = MODE_AUTO };
-	struct demo_opts dopt = {
-		.seconds = 3, .rounds = 1, .br_netfilter = -1
-	};
+	struct demo_opts dopt = { .seconds = 3,
+				  .rounds = 1,
+				  .br_netfilter = -1 };
 	const char *cmd;
 	int opt;
 
