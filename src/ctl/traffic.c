@@ -13,7 +13,9 @@
 #include <arpa/inet.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <linux/ethtool.h>
 #include <linux/if_ether.h>
+#include <linux/sockios.h>
 #include <linux/if_link.h>
 #include <linux/if_packet.h>
 #include <bpf/bpf.h>
@@ -67,6 +69,111 @@ int if_mac(const char *ifname, unsigned char mac[6])
 		ret = -errno;
 	else
 		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(fd);
+	return ret;
+}
+
+/* A veth's lost-frame counters in `ethtool -S`; XDP_DROP is not a loss. */
+static int lost_stat(const char *name)
+{
+	size_t n = strlen(name);
+
+	return (n > 6 && !strcmp(name + n - 6, "_drops") &&
+		!strstr(name, "xdp_drops")) ||
+	       strstr(name, "xdp_tx_errors") || strstr(name, "xdp_xmit_errors");
+}
+
+static int ethtool_lost(int fd, const char *ifname, uint64_t *lost)
+{
+	struct {
+		struct ethtool_sset_info hdr;
+		uint32_t len;
+	} sset = { .hdr = { .cmd = ETHTOOL_GSSET_INFO,
+			    .sset_mask = 1ULL << ETH_SS_STATS } };
+	struct ethtool_gstrings *strs = NULL;
+	struct ethtool_stats *st = NULL;
+	struct ifreq ifr = { 0 };
+	uint32_t n;
+	int ret = 0;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&sset;
+	if (ioctl(fd, SIOCETHTOOL, &ifr))
+		return -errno;
+	n = sset.hdr.sset_mask ? sset.len : 0;
+	strs = calloc(1, sizeof(*strs) + n * ETH_GSTRING_LEN);
+	st = calloc(1, sizeof(*st) + n * sizeof(uint64_t));
+	if (!strs || !st) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	strs->cmd = ETHTOOL_GSTRINGS;
+	strs->string_set = ETH_SS_STATS;
+	strs->len = n;
+	st->cmd = ETHTOOL_GSTATS;
+	st->n_stats = n;
+	ifr.ifr_data = (void *)strs;
+	if (ioctl(fd, SIOCETHTOOL, &ifr)) {
+		ret = -errno;
+		goto out;
+	}
+	ifr.ifr_data = (void *)st;
+	if (ioctl(fd, SIOCETHTOOL, &ifr)) {
+		ret = -errno;
+		goto out;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		char name[ETH_GSTRING_LEN + 1] = { 0 };
+
+		memcpy(name, strs->data + i * ETH_GSTRING_LEN, ETH_GSTRING_LEN);
+		if (lost_stat(name))
+			*lost += st->data[i];
+	}
+out:
+	free(strs);
+	free(st);
+	return ret;
+}
+
+/* rx and tx "drop" of ifname in this thread's namespace (/proc/net/dev). */
+static int netdev_lost(const char *ifname, uint64_t *lost)
+{
+	FILE *f = fopen("/proc/thread-self/net/dev", "re");
+	char line[512], want[IFNAMSIZ + 2];
+	int ret = -ENODEV;
+
+	if (!f)
+		return -errno;
+	snprintf(want, sizeof(want), "%s:", ifname);
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line + strspn(line, " ");
+		unsigned long long v[12];
+
+		if (strncmp(p, want, strlen(want)))
+			continue;
+		/* rx: bytes packets errs drop fifo frame compressed multicast,
+		 * tx: bytes packets errs drop */
+		if (sscanf(p + strlen(want),
+			   "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
+			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+			   &v[7], &v[8], &v[9], &v[10], &v[11]) == 12) {
+			*lost += v[3] + v[11];
+			ret = 0;
+		}
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+int if_lost(const char *ifname, uint64_t *lost)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret;
+
+	*lost = 0;
+	if (fd < 0)
+		return -errno;
+	ret = ethtool_lost(fd, ifname, lost) ?: netdev_lost(ifname, lost);
 	close(fd);
 	return ret;
 }

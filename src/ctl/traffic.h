@@ -25,6 +25,11 @@ struct sink_handle {
 int netns_enter(const char *name, int *saved);
 void netns_leave(int saved);
 int if_mac(const char *ifname, unsigned char mac[6]);
+/*
+ * Frames ifname lost so far (current namespace): a veth's ring drops and
+ * XDP transmit errors (`ethtool -S`) plus the rx and tx dropped counters.
+ */
+int if_lost(const char *ifname, uint64_t *lost);
 int write_file(const char *path, const char *val);
 /* The integer in a file (a sysctl), or -1. */
 int read_int_file(const char *path);
