@@ -13,10 +13,12 @@
 cd "$(dirname "$0")/.." || exit 1
 . bench/lib.sh
 if [ "${1:-}" = quick ]; then
-	ROUNDS=2 SECS=1 LAT=5 MODE=quick FW_ROUNDS=2 FW_SECS=1 PAIRED_SECS=1
+	ROUNDS=2 SECS=1 LAT=5 MODE=quick FW_ROUNDS=2 FW_SECS=1 PAIRED_ROUNDS=2 PAIRED_SECS=1
 	export NFT_COUNTS="1,10000" IPTABLES_COUNTS="1,10000" IPTABLES_STATEFUL=0
 else
-	ROUNDS=5 SECS=2 LAT=100 MODE=full FW_ROUNDS=8 FW_SECS=1 PAIRED_SECS=4
+	# Phases vary about 10-20 % from one program load to the next: more
+	# rounds of 1 s give steadier medians than fewer, longer ones.
+	ROUNDS=8 SECS=1 LAT=100 MODE=full FW_ROUNDS=8 FW_SECS=1 PAIRED_ROUNDS=5 PAIRED_SECS=4
 fi
 R=bench/results
 mkdir -p "$R"
@@ -36,7 +38,7 @@ demo_bench "bridge+router" --topology bridge-router --br-netfilter off --bare \
 paired() { # name demo-args...
 	local name=$1 out
 	shift
-	out=$(build/tna demo --paired --json --rounds $ROUNDS --seconds $PAIRED_SECS "$@") || return 1
+	out=$(build/tna demo --paired --json --rounds $PAIRED_ROUNDS --seconds $PAIRED_SECS "$@") || return 1
 	echo "$out" | jq -r --arg n "$name" '"paired \($n): Linux \(.linux_mpps) Mpps, tna \(.tna_mpps) Mpps, ratio \(.ratio.median)x (\(.ratio.min)..\(.ratio.max)), fast path share \(.fast_path_share)"'
 	echo "$out" | jq -c --arg n "$name" '. + {paired_scenario: $n}' >>"$BENCH_JSON"
 }
@@ -131,7 +133,11 @@ phase runs a minimal XDP router (the kernel's xdp_fwd sample: IPv4,
 reference for XDP forwarders. Phases are interleaved round by round
 (linux, tna, floor, bare, fib) so drift hits all;
 medians are reported and the run fails if tna's fast-path share is not
-100 %. br_netfilter is compared both ways: Debian loads it with
+100 %. Generator, DUT and sink share one CPU, so every frame sent is
+processed before the next batch and arrives: a phase in which any frame
+is lost (a ring or transmit counter in \`ethtool -S\` or \`ip -s link\`, or
+fewer frames at the sink than were sent) is measured again, at most
+twice, and then fails the run. br_netfilter is compared both ways: Debian loads it with
 \`bridge-nf-call-iptables=1\` and it costs the Linux bridge most.
 *bridge+router* enters by a port of a bridge that has the gateway address
 (frames to the bridge's MAC) and is routed out of a plain interface, as on
@@ -187,7 +193,7 @@ $FWPLOT
 One live \`tna run\` per round whose runtime bypass switch is flipped every
 50 ms while traffic flows; each adjacent pair of windows (Linux, then tna)
 gives a ratio, so drift cannot favour either side. Median of window rates
-and of the per-round median ratios ($ROUNDS rounds of $PAIRED_SECS s).
+and of the per-round median ratios ($PAIRED_ROUNDS rounds of $PAIRED_SECS s).
 
 | scenario | Linux Mpps | tna Mpps | ratio min | ratio median | ratio max | fast-path share |
 |---|---|---|---|---|---|---|
