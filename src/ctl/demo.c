@@ -460,6 +460,40 @@ static int lost_now(struct demo *d, uint64_t v[NR_LOSSY])
 
 #define MEASURE_TRIES 3
 
+/* All `sent` frames arrived, but for a batch still in flight at the end. */
+static int all_arrived(uint64_t received, uint64_t sent)
+{
+	return received + received / 10000 + 64 >= sent;
+}
+
+/*
+ * 1 if frames were lost between two lost_now() readings or did not arrive,
+ * naming the counter that saw it; else 0.
+ */
+static int any_lost(const uint64_t l0[NR_LOSSY], const uint64_t l1[NR_LOSSY],
+		    uint64_t received, uint64_t sent)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < NR_LOSSY; i++) {
+		if (l1[i] == l0[i])
+			continue;
+		fprintf(stderr,
+			"tna demo: %llu frames lost at %s (%s, ethtool -S and ip -s link)\n",
+			(unsigned long long)(l1[i] - l0[i]), lossy[i].what,
+			lossy[i].ifname);
+		ret = 1;
+	}
+	if (!all_arrived(received, sent)) {
+		fprintf(stderr,
+			"tna demo: %llu of %llu frames sent did not arrive: not a measurement of the DUT\n",
+			(unsigned long long)(sent - received),
+			(unsigned long long)sent);
+		ret = 1;
+	}
+	return ret;
+}
+
 /* Send for `seconds` and count what arrives at the sink (or r0, for floor). */
 static int send_count(struct demo *d, double seconds, struct sink_handle *at,
 		      double *mpps, uint64_t *received, uint64_t *sent)
@@ -496,25 +530,7 @@ static int measure(struct demo *d, double seconds, struct sink_handle *at,
 			  send_count(d, seconds, at, mpps, received, &sent) ?:
 			  lost_now(d, l1);
 
-	if (ret)
-		return -1;
-	for (size_t i = 0; i < NR_LOSSY; i++) {
-		if (l1[i] == l0[i])
-			continue;
-		fprintf(stderr,
-			"tna demo: %llu frames lost at %s (%s, ethtool -S and ip -s link)\n",
-			(unsigned long long)(l1[i] - l0[i]), lossy[i].what,
-			lossy[i].ifname);
-		ret = 1;
-	}
-	if (*received + *received / 10000 + 64 < sent) {
-		fprintf(stderr,
-			"tna demo: %llu of %llu frames sent did not arrive: not a measurement of the DUT\n",
-			(unsigned long long)(sent - *received),
-			(unsigned long long)sent);
-		ret = 1;
-	}
-	return ret;
+	return ret ? -1 : any_lost(l0, l1, *received, sent);
 }
 
 /*
@@ -531,7 +547,7 @@ static int warm_up(struct demo *d)
 		if (announce_sink(d) ||
 		    send_count(d, 0.1, &d->sink, &mpps, &n, &sent))
 			return -1;
-		if (n && n + n / 10000 + 64 >= sent)
+		if (n && all_arrived(n, sent))
 			return 0;
 	}
 	fprintf(stderr,
@@ -863,13 +879,8 @@ static int run_paired(struct demo *d, double seconds, double *ratio,
 		return -1;
 	}
 	/* Every frame of the round arrives, as in measure(). */
-	if (memcmp(l0, l1, sizeof(l0)) || total + total / 10000 + 64 < sent) {
-		fprintf(stderr,
-			"tna demo: paired round: %llu of %llu frames sent did not arrive\n",
-			(unsigned long long)(sent - total),
-			(unsigned long long)sent);
+	if (any_lost(l0, l1, total, sent))
 		return 1;
-	}
 	for (int i = 0; i < t.nr; i++)
 		if (!t.bypassed[i])
 			fast_windows += t.packets[i];
