@@ -68,8 +68,8 @@ $(B)/test_plan-asan: tests/unit/test_plan.c $(ASAN_OBJS)
 $(B)/test_fw-asan: tests/unit/test_fw.c $(ASAN_OBJS)
 	$(call msg,CC,$@)$(CC) $(CFLAGS) $(SAN) $^ -o $@ $(LIBS)
 
-$(B)/test_fastpath: tests/unit/test_fastpath.c tests/unit/pkt.h tests/unit/fixture.h $(SKELS)
-	$(call msg,CC,$@)$(CC) $(CFLAGS) $< -o $@ $(LIBS)
+$(B)/test_fastpath: tests/unit/test_fastpath.c tests/unit/pkt.h tests/unit/fixture.h $(SKELS) $(CTL_OBJS)
+	$(call msg,CC,$@)$(CC) $(CFLAGS) $< $(CTL_OBJS) -o $@ $(LIBS)
 
 $(B)/test_fuzz: tests/unit/test_fuzz.c tests/unit/pkt.h tests/unit/fixture.h tests/unit/features.h $(SKELS)
 	$(call msg,CC,$@)$(CC) $(CFLAGS) $< -o $@ $(LIBS)

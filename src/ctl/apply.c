@@ -18,7 +18,14 @@
 #include "log.h"
 #include "tna.skel.h"
 
-/* The maps every program shares: the applier's descriptor, the object's name. */
+/*
+ * The maps every program of the namespace shares: the applier's descriptor,
+ * the object's name. Every map of the object is listed: its state means
+ * something for the whole namespace (src/bpf/lib/maps.h says why for each),
+ * and a private instance per program would be a second truth (a move one
+ * port saw, retiring only that port's cached copies). applier_init()
+ * refuses an object with a map this table does not name.
+ */
 #define SHARED(fd, name)                            \
 	{                                           \
 		offsetof(struct applier, fd), #name \
@@ -38,6 +45,9 @@ static const struct {
 	SHARED(map_ports, ports),
 	SHARED(map_nh_seen, nh_seen),
 	SHARED(map_rcache4, route_cache4),
+	SHARED(map_fdb_cache, fdb_cache),
+	SHARED(map_fdb_moves, fdb_moves),
+	SHARED(map_csum_scratch, csum_scratch),
 	SHARED(map_fw_flows, fw_flows),
 	SHARED(map_fw_upcall, fw_upcall),
 	SHARED(map_port_tab, port_tab),
@@ -59,6 +69,29 @@ static void shared_close(struct applier *a)
 	}
 }
 
+/* -EINVAL if the object has a map (not its config) shared[] does not name. */
+static int check_scopes(const struct bpf_object *obj)
+{
+	const struct bpf_map *m;
+
+	bpf_object__for_each_map(m, obj)
+	{
+		int i = 0;
+
+		if (bpf_map__is_internal(m))
+			continue; /* .rodata: the per-interface config */
+		while (i < NR_SHARED &&
+		       strcmp(shared[i].name, bpf_map__name(m)))
+			i++;
+		if (i == NR_SHARED) {
+			pr_warn("map %s: not in the applier's shared maps\n",
+				bpf_map__name(m));
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int applier_init(struct applier *a, enum xdp_mode_pref mode)
 {
 	struct tna *skel;
@@ -75,6 +108,7 @@ int applier_init(struct applier *a, enum xdp_mode_pref mode)
 	skel = tna__open();
 	if (!skel)
 		return -errno;
+	ret = check_scopes(skel->obj);
 	for (int i = 0; i < NR_SHARED && !ret; i++) {
 		struct bpf_map *m =
 			bpf_object__find_map_by_name(skel->obj, shared[i].name);
@@ -153,8 +187,8 @@ static uint32_t port_idx_of(const struct applier *a, int ifindex)
 	return 0;
 }
 
-static struct tna *load_object(struct applier *a, const struct plan_iface *pi,
-			       uint32_t slot)
+struct tna *applier_load_object(struct applier *a, const struct plan_iface *pi,
+				uint32_t slot, uint32_t port_idx)
 {
 	struct tna *skel = tna__open();
 	int err = 0;
@@ -166,7 +200,7 @@ static struct tna *load_object(struct applier *a, const struct plan_iface *pi,
 	skel->rodata->tna_cfg.slot = slot;
 	skel->rodata->tna_cfg.bridge = pi->bridge;
 	skel->rodata->tna_cfg.l3_ifindex = pi->l3_ifindex;
-	skel->rodata->tna_cfg.port_idx = port_idx_of(a, pi->ifindex);
+	skel->rodata->tna_cfg.port_idx = port_idx;
 	memcpy((void *)skel->rodata->tna_cfg.mac, pi->mac, 6);
 	for (int i = 0; i < NR_SHARED; i++) {
 		struct bpf_map *m =
@@ -182,6 +216,12 @@ static struct tna *load_object(struct applier *a, const struct plan_iface *pi,
 		return NULL;
 	}
 	return skel;
+}
+
+static struct tna *load_object(struct applier *a, const struct plan_iface *pi,
+			       uint32_t slot)
+{
+	return applier_load_object(a, pi, slot, port_idx_of(a, pi->ifindex));
 }
 
 static uint32_t prog_id(int prog_fd)

@@ -59,7 +59,7 @@ struct applier {
 	int map_tx, map_stats, map_local4, map_local6, map_runtime;
 	int map_fdb, map_fdb_hits, map_ports, map_nh_seen, map_rcache4;
 	int map_fw_flows, map_fw_upcall, map_port_tab, map_tx_idx;
-	int map_local_bits;
+	int map_local_bits, map_fdb_cache, map_fdb_moves, map_csum_scratch;
 	struct tna_local_bits local_bits[2]; /* local_bits content: v4, v6 */
 	uint32_t fw_genid; /* nf_tables generation of the cached verdicts */
 	uint64_t fw_names;
@@ -97,6 +97,14 @@ int applier_init(struct applier *a, enum xdp_mode_pref mode)
 /* Detach and unload everything. */
 void applier_free(struct applier *a);
 int applier_apply(struct applier *a, const struct plan *p);
+/*
+ * The object specialized for pi (slot, bridge port index), loaded on the
+ * namespace's shared maps and not attached; NULL and errno on failure.
+ * applier_apply() loads through it; the fast-path tests load with it what
+ * the daemon would.
+ */
+struct tna *applier_load_object(struct applier *a, const struct plan_iface *pi,
+				uint32_t slot, uint32_t port_idx);
 const struct loaded *applier_find(const struct applier *a, int ifindex);
 const char *applier_error(const struct applier *a, int ifindex);
 int applier_prog_ids(const struct applier *a, uint32_t *ids, int max);

@@ -8,6 +8,9 @@
  *             [--count N] [--flows N] [--df] [--ethertype HEX] [--bad-csum] [--partial-csum]
  *             [--ip-options] [--frag-offset N] [--truncate N] [--arp request|reply]
  *   tna-pktio send-file IFACE FILE      one "DMAC [send options]" per line
+ *   tna-pktio send-seq FILE   one "NETNS IFACE SMAC|- DMAC [send options]" per
+ *             line, all from one process with no pause (a sequence across
+ *             hosts, as back to back as a wire would carry it)
  *   tna-pktio recv IFACE --seconds S [--max N] [--ready FILE] [--stop FILE] [--udp-dport N] [--tcp-dport N]
  *             [--icmp-type N] [--no-control] [--norm-id] [--timestamps]
  *   tna-pktio tcp-sink ADDR PORT SECONDS    accept, count bytes, print the total
@@ -21,8 +24,11 @@
  * recomputes it): kernels number the packets they generate (replies,
  * errors) differently from run to run; a wrong checksum stays visible.
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <getopt.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -44,6 +50,7 @@ static int usage(void)
 		"                 [--ethertype HEX] [--bad-csum] [--partial-csum] [--ip-options] [--frag-offset N] [--truncate N]\n"
 		"                 [--arp request|reply]\n"
 		"       tna-pktio send-file IFACE FILE\n"
+		"       tna-pktio send-seq FILE      (lines: NETNS IFACE SMAC|- DMAC [send options])\n"
 		"       tna-pktio recv IFACE --seconds S [--max N] [--ready FILE] [--stop FILE] [--udp-dport N] [--tcp-dport N] [--icmp-type N]\n"
 		"                 [--no-control] [--norm-id] [--timestamps]\n"
 		"       tna-pktio tcp-sink ADDR PORT SECONDS | tcp-send ADDR PORT BYTES\n"
@@ -635,6 +642,89 @@ static int udp_ping(const char *a, int port, int count, int ms)
 	return 0;
 }
 
+/* A packet socket on ifname in the namespace /run/netns/ns (or -1). */
+static int open_sock_in(const char *ns, const char *ifname)
+{
+	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), fd = -1;
+	char path[256];
+	struct sockaddr_ll sll;
+	int nsfd;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (self >= 0 && nsfd >= 0 && !setns(nsfd, CLONE_NEWNET)) {
+		fd = open_sock(ifname, &sll);
+		if (setns(self, CLONE_NEWNET))
+			fd = -1;
+	}
+	if (nsfd >= 0)
+		close(nsfd);
+	if (self >= 0)
+		close(self);
+	return fd;
+}
+
+/*
+ * One "NETNS IFACE SMAC|- DMAC [send options]" per line: every socket is
+ * opened first, then all frames go out in file order with no pause.
+ */
+#define SEQ_MAX 4096
+static int send_seq(const char *path)
+{
+	static struct {
+		int fd;
+		uint8_t smac[6], dmac[6];
+		struct cfg c;
+		char words[1024];
+	} seq[SEQ_MAX];
+	char line[1024];
+	FILE *f = fopen(path, "r");
+	int n = 0, ret = 0;
+
+	if (!f) {
+		perror(path);
+		return 1;
+	}
+	while (!ret && n < SEQ_MAX && fgets(line, sizeof(line), f)) {
+		char *argv[64], *tok, *save;
+		int argc = 0;
+
+		snprintf(seq[n].words, sizeof(seq[n].words), "%s", line);
+		for (tok = strtok_r(seq[n].words, " \t\n", &save);
+		     tok && argc < 63; tok = strtok_r(NULL, " \t\n", &save))
+			argv[argc++] = tok;
+		argv[argc] = NULL;
+		if (argc == 0)
+			continue;
+		cfg_init(&seq[n].c);
+		if (argc < 4 || parse_mac(argv[3], seq[n].dmac) ||
+		    (strcmp(argv[2], "-") && parse_mac(argv[2], seq[n].smac)) ||
+		    parse(argc - 3, argv + 3, &seq[n].c)) {
+			fprintf(stderr, "tna-pktio: %s:%d: bad line\n", path,
+				n + 1);
+			ret = 2;
+			break;
+		}
+		seq[n].fd = open_sock_in(argv[0], argv[1]);
+		if (seq[n].fd < 0 ||
+		    (!strcmp(argv[2], "-") &&
+		     if_mac(seq[n].fd, argv[1], seq[n].smac))) {
+			fprintf(stderr, "tna-pktio: %s:%d: no %s in %s\n", path,
+				n + 1, argv[1], argv[0]);
+			ret = 1;
+			break;
+		}
+		n++;
+	}
+	fclose(f);
+	for (int i = 0; i < n && !ret; i++)
+		ret = send_frames(seq[i].fd, &seq[i].c, seq[i].dmac,
+				  seq[i].smac);
+	for (int i = 0; i < n; i++)
+		close(seq[i].fd);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_ll sll;
@@ -653,6 +743,8 @@ int main(int argc, char **argv)
 	if (argc == 6 && !strcmp(argv[1], "udp-ping"))
 		return udp_ping(argv[2], atoi(argv[3]), atoi(argv[4]),
 				atoi(argv[5]));
+	if (argc == 3 && !strcmp(argv[1], "send-seq"))
+		return send_seq(argv[2]);
 	cfg_init(&c);
 	if (!strcmp(argv[1], "send")) {
 		if (argc < 4 || parse_mac(argv[3], dmac) ||

@@ -194,12 +194,30 @@ static inline int add_bridge(struct tna *skel)
 	return err;
 }
 
-/* Load the object for an ingress of the fixture with the maps filled. */
-static inline struct tna *fixture_load(const char *ingress, uint64_t features)
+/* The maps as the controller fills them for the fixture (through skel's fds). */
+static inline int fixture_maps(struct tna *skel)
 {
 	static const char *const local[] = { "10.1.0.1", "10.1.0.255",
 					     "10.2.0.1", "10.2.0.255",
 					     "fd01::1",	 "fd02::1" };
+
+	/* out0 takes XDP frames; out1 deliberately not listed. */
+	add_tx(skel, "out0");
+	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++)
+		add_local(skel, local[i]);
+	/*
+	 * Sources of many forwarded cases whose bit is set with no address
+	 * behind it (another address's hash, or a deleted one's): a set bit
+	 * is only a reason to look, never a verdict.
+	 */
+	add_local_bit(skel, "10.20.0.5");
+	add_local_bit(skel, "fd20::5");
+	return add_bridge(skel);
+}
+
+/* Load the object for an ingress of the fixture with the maps filled. */
+static inline struct tna *fixture_load(const char *ingress, uint64_t features)
+{
 	struct tna *skel = tna__open();
 	uint8_t mac[6];
 
@@ -215,22 +233,7 @@ static inline struct tna *fixture_load(const char *ingress, uint64_t features)
 		skel->rodata->tna_cfg.l3_ifindex = if_nametoindex("br0");
 		skel->rodata->tna_cfg.port_idx = port_idx(ingress);
 	}
-	if (tna__load(skel)) {
-		tna__destroy(skel);
-		return NULL;
-	}
-	/* out0 takes XDP frames; out1 deliberately not listed. */
-	add_tx(skel, "out0");
-	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++)
-		add_local(skel, local[i]);
-	/*
-	 * Sources of many forwarded cases whose bit is set with no address
-	 * behind it (another address's hash, or a deleted one's): a set bit
-	 * is only a reason to look, never a verdict.
-	 */
-	add_local_bit(skel, "10.20.0.5");
-	add_local_bit(skel, "fd20::5");
-	if (add_bridge(skel)) {
+	if (tna__load(skel) || fixture_maps(skel)) {
 		tna__destroy(skel);
 		return NULL;
 	}

@@ -7,6 +7,7 @@
  * routes, neighbours), because bpf_fib_lookup reads the real kernel FIB.
  */
 #include "fixture.h"
+#include "apply.h"
 
 #define STAT(x) TNA_STAT_##x
 
@@ -1173,6 +1174,104 @@ static int run_case(const struct tcase *c)
 	return 0;
 }
 
+/*
+ * A station move across programs: each step runs the program of one port
+ * as the daemon loads it (applier_load_object(): the namespace's shared
+ * maps, its own slot), in order. bp0 first keeps a copy of H1's entry (on
+ * bp1); H1 then arrives on bp5 (it moved): bp0's very next frame to H1
+ * must go to Linux, which sends it where H1 now is.
+ */
+static const struct move_step {
+	const char *ingress;
+	const uint8_t *smac, *dmac;
+	int verdict, stat;
+} move_steps[] = {
+	{ "bp0", H0, H1, XDP_REDIRECT, STAT(BRIDGED) }, /* copy taken */
+	{ "bp0", H0, H1, XDP_REDIRECT, STAT(BRIDGED) }, /* copy answers */
+	{ "bp5", H1, H0, XDP_PASS, STAT(L2_SRC_UNKNOWN) }, /* H1 moved */
+	{ "bp0", H0, H1, XDP_PASS, STAT(L2_MOVED) }, /* no copy survives */
+	{ "bp1", NEIGH_BR, H1, XDP_PASS, STAT(L2_MOVED) }, /* on any port */
+};
+#define NR_MOVE_STEPS (int)(sizeof(move_steps) / sizeof(move_steps[0]))
+
+static uint64_t slot_counter(struct tna *skel, uint32_t slot, int stat)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct tna_counter v[ncpus];
+	__u32 key = slot * TNA_STAT_MAX + stat;
+	uint64_t sum = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.stats), &key, v))
+		return 0;
+	for (int i = 0; i < ncpus; i++)
+		sum += v[i].packets;
+	return sum;
+}
+
+static int move_across_programs(void)
+{
+	static const char *const ports[] = { "bp0", "bp1", "bp5" };
+	struct pkt_spec spec = { .src = "10.20.0.5", .dst = "10.20.0.6" };
+	struct tna *skel[3] = { NULL };
+	struct applier *a = calloc(1, sizeof(*a));
+	int failed = 0, step = -1;
+
+	if (!a || applier_init(a, MODE_AUTO)) {
+		printf("FAIL move across programs: applier_init\n");
+		free(a);
+		return 1;
+	}
+	for (int i = 0; i < 3 && !failed; i++) {
+		struct plan_iface pi = { .ifindex = if_nametoindex(ports[i]),
+					 .features = BR_IP,
+					 .bridge = if_nametoindex("br0"),
+					 .l3_ifindex = if_nametoindex("br0") };
+
+		skel[i] = mac_of(ports[i], pi.mac) ?
+				  NULL :
+				  applier_load_object(a, &pi, i,
+						      port_idx(ports[i]));
+		failed = !skel[i];
+	}
+	/* Through the first program's fds: the namespace's maps. */
+	if (failed || fixture_maps(skel[0])) {
+		printf("FAIL move across programs: load or fill\n");
+		failed = 1;
+	} else {
+		set_runtime(skel[0], 0, 0);
+	}
+	for (int s = 0; s < NR_MOVE_STEPS && !failed; s++) {
+		const struct move_step *m = &move_steps[s];
+		uint8_t in[PKT_MAX], out[PKT_MAX];
+		int p = 0, len = pkt_build(in, &spec, m->dmac, m->smac);
+		LIBBPF_OPTS(bpf_test_run_opts, opts);
+		uint64_t c0;
+
+		while (strcmp(ports[p], m->ingress))
+			p++;
+		c0 = slot_counter(skel[0], p, m->stat);
+		if (fixture_run(skel[p], &opts, in, len, out, sizeof(out)) ||
+		    (int)opts.retval != m->verdict ||
+		    slot_counter(skel[0], p, m->stat) != c0 + 1) {
+			step = s;
+			failed = 1;
+		}
+	}
+	if (step >= 0)
+		printf("FAIL move across programs: step %d (%s) did not end %s, counter %d\n",
+		       step + 1, move_steps[step].ingress,
+		       move_steps[step].verdict == XDP_PASS ? "in XDP_PASS" :
+							      "redirected",
+		       move_steps[step].stat);
+	else if (!failed)
+		printf("PASS move across programs: a move one port saw retires every port's cached copies\n");
+	for (int i = 0; i < 3; i++)
+		tna__destroy(skel[i]);
+	applier_free(a);
+	free(a);
+	return failed;
+}
+
 /* Forwarded packets sample their next hop, one in TNA_NH_SAMPLE at random. */
 static int nh_sampling(const char *name, const char *dst, const char *nh,
 		       int packets, int want_present)
@@ -1296,6 +1395,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n; i++)
 		failed += run_case(&cases[i]);
 	/* 2048 packets: no sample at all has probability (63/64)^2048 < 1e-13 */
+	failed += move_across_programs();
 	failed += nh_sampling("gateway of a routed packet noted", "10.3.0.9",
 			      "10.2.0.2", 2048, 1);
 	failed += nh_sampling("on-link destination noted as its own next hop",

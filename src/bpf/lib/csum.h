@@ -31,21 +31,6 @@ static __always_inline __u32 csum_fold32(__u64 s)
 #define CSUM_CHUNK 512 /* the most bpf_csum_diff() sums in one call */
 
 /*
- * Per-CPU copy of the transport segment being checked (an XDP program
- * runs to its end on one CPU), with room for 32-bit padding.
- */
-struct csum_buf {
-	__u8 b[CSUM_MAX_L4 + 4];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct csum_buf);
-} csum_scratch SEC(".maps");
-
-/*
  * Sum of len bytes at off (host-order 16-bit words, as csum_partial). The
  * segment is copied out with one bpf_xdp_load_bytes() and summed in
  * chunks whose size is not a constant: the verifier walks each chunk once
