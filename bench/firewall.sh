@@ -24,7 +24,7 @@ printf 'scenario\trules\tlinux_mpps\ttna_mpps\tratio\tfast_path_share\tlinux_ns\
 run() { # ruleset-name rule-counts [--stateful] [--iptables]
 	local rs=$1 counts=$2 out
 	shift 2
-	out=$(build/tna demo --json --floor --rounds "$ROUNDS" --seconds "$SECS" --rules "$counts" "$@") || return 1
+	out=$(build/tna-demo --json --floor --rounds "$ROUNDS" --seconds "$SECS" --rules "$counts" "$@") || return 1
 	if ! echo "$out" | jq -se 'all(.fast_path_share >= 0.99)' >/dev/null; then
 		echo "firewall $rs: fast path share $(echo "$out" | jq -s 'map(.fast_path_share) | min') below 99%: run failed" >&2
 		return 1

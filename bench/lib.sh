@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.." || exit 1
 demo_bench() {
 	local title=$1 out
 	shift
-	out=$(build/tna demo --floor --json "$@") || return 1
+	out=$(build/tna-demo --floor --json "$@") || return 1
 	# A tna phase the fast path did not carry entirely compares nothing.
 	if ! echo "$out" | jq -e '.fast_path_share >= 0.99' >/dev/null; then
 		echo "$title: fast path share $(echo "$out" | jq .fast_path_share) below 100%: run failed" >&2

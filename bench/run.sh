@@ -38,7 +38,7 @@ demo_bench "bridge+router" --topology bridge-router --br-netfilter off --bare \
 paired() { # name demo-args...
 	local name=$1 out
 	shift
-	out=$(build/tna demo --paired --json --rounds $PAIRED_ROUNDS --seconds $PAIRED_SECS "$@") || return 1
+	out=$(build/tna-demo --paired --json --rounds $PAIRED_ROUNDS --seconds $PAIRED_SECS "$@") || return 1
 	echo "$out" | jq -r --arg n "$name" '"paired \($n): Linux \(.linux_mpps) Mpps, tna \(.tna_mpps) Mpps, ratio \(.ratio.median)x (\(.ratio.min)..\(.ratio.max)), fast path share \(.fast_path_share)"'
 	echo "$out" | jq -c --arg n "$name" '. + {paired_scenario: $n}' >>"$BENCH_JSON"
 }

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* tna: the command line (run, status, plan, demo). Exit codes: 0 ok, 1 runtime error, 2 usage. */
+/* tna: the command line (run, status, plan; demo runs tna-demo). Exit codes: 0 ok, 1 runtime error, 2 usage. */
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <unistd.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ctl.h"
 #include "daemon.h"
-#include "demo.h"
 #include "log.h"
 
 #define TNA_VERSION "0.1.0"
@@ -25,11 +27,9 @@ static const char usage_text[] =
 	"                       fallback reasons\n"
 	"  plan [--json] [--iface IF]... [--exclude IF]...\n"
 	"                       what would be attached now, attaching nothing\n"
-	"  demo [--topology router|bridge|bridge-router] [--br-netfilter on|off]\n"
-	"       [--seconds N] [--rounds N] [--floor] [--bare] [--paired]\n"
-	"       [--rules N[,N...] [--stateful] [--iptables]] [--json]\n"
-	"                       build a router (or bridge) in namespaces, send traffic\n"
-	"                       with Linux alone and with tna, print both rates\n"
+	"  demo [OPTIONS]       runs tna-demo (a separate program, installed\n"
+	"                       beside tna): a router or bridge in namespaces,\n"
+	"                       real traffic, Linux alone vs tna (tna-demo --help)\n"
 	"  help, --help         this text;  version, --version\n"
 	"\n"
 	"Options:\n"
@@ -38,29 +38,6 @@ static const char usage_text[] =
 	"  --mode M       auto (native, else generic), native or generic XDP\n"
 	"  -v, --verbose  log what changed and why (twice: debug)\n"
 	"  --json         machine-readable output (schema: docs/status.md)\n"
-	"  --seconds N    demo: traffic time per phase (default 3)\n"
-	"  --rounds N     demo: interleaved rounds, medians reported (default 1)\n"
-	"  --floor        demo: also measure generator+sink cost alone, report\n"
-	"                 forwarding ns/packet\n"
-	"  --bare         demo: also measure a bare XDP redirect with no lookup, the\n"
-	"                 practical limit of any XDP forwarder here, and (router)\n"
-	"                 a minimal bpf_fib_lookup XDP router\n"
-	"  --paired       demo: one tna run per round, its bypass switch flipped\n"
-	"                 every 50 ms; ratio per adjacent Linux/tna window pair\n"
-	"  --topology T   demo: router (default), bridge (a Linux bridge br0) or\n"
-	"                 bridge-router (the ingress a port of br0, routed out)\n"
-	"  --br-netfilter on|off\n"
-	"                 demo with a bridge: force bridge-nf-call-iptables in the\n"
-	"                 bridge's namespace (default: as the kernel has it)\n"
-	"  --rules N[,N...]\n"
-	"                 demo router: an nft forward chain of N rules the traffic\n"
-	"                 does not match, then accepted; with several counts (at\n"
-	"                 most 8) each round loads and measures each in turn\n"
-	"  --stateful     demo router: the chain starts with ct state\n"
-	"                 established,related accept (policy drop); the flow is\n"
-	"                 answered once, so conntrack sees it established\n"
-	"  --iptables     demo router: the same rules with iptables-restore\n"
-	"                 (iptables-nft) instead of nft\n"
 	"\n"
 	"Exit status: 0 ok, 1 runtime error, 2 usage error.\n";
 
@@ -77,16 +54,6 @@ enum {
 	OPT_EXCLUDE,
 	OPT_MODE,
 	OPT_JSON,
-	OPT_SECONDS,
-	OPT_ROUNDS,
-	OPT_FLOOR,
-	OPT_TOPOLOGY,
-	OPT_BRNF,
-	OPT_RULES,
-	OPT_STATEFUL,
-	OPT_BARE,
-	OPT_PAIRED,
-	OPT_IPTABLES
 };
 
 static const struct option long_opts[] = {
@@ -95,16 +62,6 @@ static const struct option long_opts[] = {
 	{ "mode", required_argument, NULL, OPT_MODE },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "verbose", no_argument, NULL, 'v' },
-	{ "seconds", required_argument, NULL, OPT_SECONDS },
-	{ "rounds", required_argument, NULL, OPT_ROUNDS },
-	{ "floor", no_argument, NULL, OPT_FLOOR },
-	{ "topology", required_argument, NULL, OPT_TOPOLOGY },
-	{ "br-netfilter", required_argument, NULL, OPT_BRNF },
-	{ "rules", required_argument, NULL, OPT_RULES },
-	{ "stateful", no_argument, NULL, OPT_STATEFUL },
-	{ "bare", no_argument, NULL, OPT_BARE },
-	{ "paired", no_argument, NULL, OPT_PAIRED },
-	{ "iptables", no_argument, NULL, OPT_IPTABLES },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -122,45 +79,40 @@ static int allowed(const char *cmd, int opt)
 		       opt == OPT_JSON;
 	if (!strcmp(cmd, "status"))
 		return opt == OPT_JSON;
-	if (!strcmp(cmd, "demo"))
-		return opt == OPT_SECONDS || opt == OPT_ROUNDS ||
-		       opt == OPT_FLOOR || opt == OPT_JSON ||
-		       opt == OPT_TOPOLOGY || opt == OPT_BRNF ||
-		       opt == OPT_BARE || opt == OPT_PAIRED ||
-		       opt == OPT_RULES || opt == OPT_STATEFUL ||
-		       opt == OPT_IPTABLES;
 	return 0;
 }
 
-static int parse_count(const char *s, int min, int max, int *out)
+#ifndef TNA_LIBEXECDIR
+#define TNA_LIBEXECDIR "/usr/local/libexec/tna"
+#endif
+
+/*
+ * `tna demo ARGS`: exec tna-demo, from beside this executable (the build
+ * tree), from ../libexec/tna beside it (installed, wherever the tree was
+ * put) or from TNA_LIBEXECDIR.
+ */
+static int cmd_demo(char **argv)
 {
-	char *end;
-	long v;
+	static const char *const rel[] = { "tna-demo",
+					   "../libexec/tna/tna-demo" };
+	char self[PATH_MAX], path[PATH_MAX + 32], *dir;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
-/* --rules N[,N...]: up to DEMO_MAX_RULESETS counts, no empty ones. */
-static int parse_rules(const char *arg, struct demo_opts *o)
-{
-	char buf[128], *p = buf, *tok;
-
-	if (strlen(arg) >= sizeof(buf))
-		return -1;
-	strcpy(buf, arg);
-	o->nr_rules = 0;
-	while ((tok = strsep(&p, ","))) {
-		if (o->nr_rules == DEMO_MAX_RULESETS || !*tok ||
-		    parse_count(tok, 0, 100000, &o->rules[o->nr_rules]))
-			return -1;
-		o->nr_rules++;
+	if (n > 0) {
+		self[n] = 0;
+		dir = dirname(self);
+		for (int i = 0; i < 2; i++) {
+			snprintf(path, sizeof(path), "%s/%s", dir, rel[i]);
+			if (!access(path, X_OK))
+				execv(path, argv);
+		}
 	}
-	return 0;
+	snprintf(path, sizeof(path), "%s/tna-demo", TNA_LIBEXECDIR);
+	execv(path, argv);
+	fprintf(stderr,
+		"tna: demo: tna-demo is neither beside tna nor in %s (%s); build it with make\n",
+		TNA_LIBEXECDIR, strerror(errno));
+	return 1;
 }
 
 static int cmd_status(int json)
@@ -182,9 +134,6 @@ static int cmd_status(int json)
 int main(int argc, char **argv)
 {
 	struct run_opts ro = { .mode = MODE_AUTO };
-	struct demo_opts dopt = { .seconds = 3,
-				  .rounds = 1,
-				  .br_netfilter = -1 };
 	const char *cmd;
 	int opt;
 
@@ -200,8 +149,11 @@ int main(int argc, char **argv)
 		printf("tna %s\n", TNA_VERSION);
 		return 0;
 	}
-	if (strcmp(cmd, "run") && strcmp(cmd, "status") &&
-	    strcmp(cmd, "plan") && strcmp(cmd, "demo"))
+	if (!strcmp(cmd, "demo")) {
+		argv[1] = "tna-demo";
+		return cmd_demo(argv + 1);
+	}
+	if (strcmp(cmd, "run") && strcmp(cmd, "status") && strcmp(cmd, "plan"))
 		return usage("unknown command");
 
 	optind = 2;
@@ -238,75 +190,17 @@ int main(int argc, char **argv)
 					"--mode takes auto, native or generic");
 			break;
 		case OPT_JSON:
-			ro.json = dopt.json = 1;
-			break;
-		case OPT_SECONDS:
-			if (parse_count(optarg, 1, 600, &dopt.seconds))
-				return usage("--seconds takes 1..600");
-			break;
-		case OPT_ROUNDS:
-			if (parse_count(optarg, 1, 100, &dopt.rounds))
-				return usage("--rounds takes 1..100");
-			break;
-		case OPT_FLOOR:
-			dopt.floor = 1;
-			break;
-		case OPT_TOPOLOGY:
-			if (strcmp(optarg, "router") &&
-			    strcmp(optarg, "bridge") &&
-			    strcmp(optarg, "bridge-router"))
-				return usage(
-					"--topology takes router, bridge or bridge-router");
-			dopt.bridge = !strcmp(optarg, "bridge");
-			dopt.br_router = !strcmp(optarg, "bridge-router");
-			break;
-		case OPT_IPTABLES:
-			dopt.iptables = 1;
-			break;
-		case OPT_BARE:
-			dopt.bare = 1;
-			break;
-		case OPT_PAIRED:
-			dopt.paired = 1;
-			break;
-		case OPT_RULES:
-			if (parse_rules(optarg, &dopt))
-				return usage(
-					"--rules takes N or N,N,... (0 to 100000 each, at most 8)");
-			break;
-		case OPT_STATEFUL:
-			dopt.stateful = 1;
-			break;
-		case OPT_BRNF:
-			if (strcmp(optarg, "on") && strcmp(optarg, "off"))
-				return usage("--br-netfilter takes on or off");
-			dopt.br_netfilter = !strcmp(optarg, "on");
+			ro.json = 1;
 			break;
 		}
 	}
 	if (optind != argc)
 		return usage("unexpected argument");
-	if (dopt.br_netfilter >= 0 && !dopt.bridge && !dopt.br_router)
-		return usage("--br-netfilter needs a bridge topology");
-	if ((dopt.nr_rules || dopt.stateful || dopt.iptables) &&
-	    (dopt.bridge || dopt.br_router))
-		return usage(
-			"--rules, --stateful and --iptables need the router topology");
-	if (dopt.stateful && !dopt.nr_rules)
-		dopt.nr_rules = 1; /* rules[0] = 0 */
-	if (dopt.iptables && !dopt.nr_rules)
-		return usage("--iptables needs --rules N");
-	if (dopt.paired && dopt.nr_rules > 1)
-		return usage("--paired takes one rule count");
-	if (dopt.paired && (dopt.floor || dopt.bare))
-		return usage("--paired compares Linux and tna only");
 	log_route_libbpf();
 
 	if (!strcmp(cmd, "run"))
 		return daemon_run(&ro);
 	if (!strcmp(cmd, "plan"))
 		return plan_once(&ro);
-	if (!strcmp(cmd, "status"))
-		return cmd_status(ro.json);
-	return demo_run(&dopt, argv[0]);
+	return cmd_status(ro.json);
 }

@@ -5,6 +5,7 @@
 B=${B:-build}
 TNA=${TNA:-$B/tna-asan} # the daemon under test: the ASan/UBSan build
 CLI=$B/tna
+DEMO=$B/tna-demo
 PKTIO=$B/tna-pktio
 P=ti$$r$RANDOM # namespace prefix, unique per run
 T=$(mktemp -d /tmp/tna-test.XXXXXX)

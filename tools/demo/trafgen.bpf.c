@@ -25,4 +25,12 @@ int trafgen_xdp(struct xdp_md *ctx)
 	return XDP_TX;
 }
 
+/* The harmless run that probes for live frames: nothing is sent. */
+SEC("xdp")
+int probe_xdp(struct xdp_md *ctx)
+{
+	(void)ctx;
+	return XDP_DROP;
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* This file contains `tna demo`: a router or bridge in namespaces, real traffic, Linux alone vs tna. */
+/* This file contains tna-demo: a router or bridge in namespaces, real traffic, Linux alone vs tna. */
 #ifndef TNA_DEMO_H
 #define TNA_DEMO_H
+
+#include "traffic.h"
 
 #define DEMO_MAX_RULESETS 8
 
@@ -21,8 +23,11 @@ struct demo_opts {
 	int nr_rules;
 	int stateful; /* router: ct state established accept first */
 	int iptables; /* router: the rules through iptables-restore, not nft */
+	int engine; /* enum engine (traffic.h); ENGINE_AUTO: probed */
+	int inflight; /* loop engine: frames in flight */
+	const char *tna; /* the tna executable, NULL: found */
 };
 
-int demo_run(const struct demo_opts *o, const char *argv0);
+int demo_run(const struct demo_opts *o);
 
 #endif /* TNA_DEMO_H */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * `tna demo`: gen ns --veth-- dut ns (a router, or with --topology bridge
+ * tna-demo: gen ns --veth-- dut ns (a router, or with --topology bridge
  * a Linux bridge, or with bridge-router a bridge port whose bridge routes
  * out of the other veth) --veth-- sink ns, configured with plain `ip`. Phases,
  * interleaved per round:
@@ -18,6 +18,10 @@
  * switch every 50 ms while traffic flows: each pair of windows compares
  * Linux and tna on the same live topology within 100 ms.
  * The whole run is serialized on CPU 0 (generator, veth NAPI, router).
+ * Traffic comes from one of three engines (traffic.h): by default a closed
+ * loop, where frames seeded once go round gen0 -> DUT -> sink0, whose XDP
+ * program counts each and redirects it back into gen0 (the floor phase's
+ * program on r0 does the same without the DUT).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,11 +33,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <libgen.h>
+#include <limits.h>
 #include <arpa/inet.h>
 #include <sys/wait.h>
 #include "ctl.h"
 #include "demo.h"
-#include "traffic.h"
 
 enum phase { PH_LINUX, PH_TNA, PH_FLOOR, PH_BARE, PH_FIB, PH_MAX };
 static const char *const phase_name[] = { "linux", "tna", "floor", "bare",
@@ -62,7 +67,9 @@ static int phase_on(const struct demo_opts *o, int ph)
 struct demo {
 	char ns[3][48]; /* gen, dut, sink */
 	const struct demo_opts *o;
-	const char *argv0;
+	int engine; /* the engine in use (never ENGINE_AUTO) */
+	double spread[PH_MAX]; /* largest 1 s window spread of each phase */
+	char tna[PATH_MAX]; /* the tna executable */
 	pid_t daemon;
 	struct sink_handle sink;
 	unsigned char frame[FRAME_LEN];
@@ -263,7 +270,11 @@ static int setup(struct demo *d)
 		frame_udp4(d->frame, rmac, gmac, inet_addr("10.10.1.1"),
 			   inet_addr("10.10.2.1"));
 	}
-	return 0;
+	ret = sink_loop_target(&d->sink, g, "gen0", d->frame);
+	if (ret)
+		fprintf(stderr, "tna demo: sink loop target: %s\n",
+			strerror(-ret));
+	return ret ? -1 : 0;
 }
 
 /* Bridge: the sink sends one broadcast so Linux (re)learns where it is. */
@@ -383,7 +394,12 @@ static int daemon_start(struct demo *d)
 
 		if (netns_enter(d->ns[1], &saved))
 			_exit(1);
-		execl("/proc/self/exe", d->argv0, "run", (char *)NULL);
+		if (strchr(d->tna, '/'))
+			execl(d->tna, "tna", "run", (char *)NULL);
+		else
+			execlp(d->tna, "tna", "run", (char *)NULL);
+		fprintf(stderr, "tna demo: cannot run %s: %s\n", d->tna,
+			strerror(errno));
 		_exit(1);
 	}
 	while (now_sec() < deadline && !stop) {
@@ -466,12 +482,63 @@ static int all_arrived(uint64_t received, uint64_t sent)
 	return received + received / 10000 + 64 >= sent;
 }
 
+/* One engine run through the DUT, counted at a sink. */
+struct run {
+	double mpps; /* in the timed window */
+	uint64_t counted; /* frames counted at the sink, the whole run */
+	uint64_t sent; /* frames sent (loop: seeded) */
+	uint64_t missing; /* of those, never counted: lost on the way */
+	struct sampler smp; /* 1 s windows of the timed window */
+};
+
+/* The engine sends for `seconds`; `at` (the sink, or r0 for floor) counts. */
+static int traffic(struct demo *d, double seconds, struct sink_handle *at,
+		   struct run *r)
+{
+	uint64_t before = sink_count(at), looped = 0;
+	double elapsed = 0;
+	int saved, ret;
+
+	memset(r, 0, sizeof(*r));
+	if (d->engine == ENGINE_LOOP) {
+		r->sent = d->o->inflight;
+		ret = loop_run(d->ns[0], "gen0", at, d->frame, d->o->inflight,
+			       seconds, &stop, &r->smp, &looped, &elapsed,
+			       &r->missing, &r->counted);
+		r->mpps = elapsed > 0 ? looped / elapsed / 1e6 : 0;
+	} else {
+		sampler_start(&r->smp, at);
+		ret = netns_enter(d->ns[0], &saved);
+		if (!ret)
+			ret = d->engine == ENGINE_LIVE ?
+				      trafgen_run("gen0", d->frame, seconds,
+						  &stop, &r->smp, &r->sent,
+						  &elapsed) :
+				      pktsock_run("gen0", d->frame, seconds,
+						  &stop, &r->smp, &r->sent,
+						  &elapsed);
+		netns_leave(saved);
+		r->counted = sink_count(at) - before;
+		r->mpps = elapsed > 0 ? r->counted / elapsed / 1e6 : 0;
+		r->missing = all_arrived(r->counted, r->sent) ?
+				     0 :
+				     r->sent - r->counted;
+	}
+	if (ret || elapsed <= 0) {
+		fprintf(stderr, "tna demo: %s engine: %s\n",
+			engine_name(d->engine),
+			ret ? strerror(-ret) : "no traffic time");
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * 1 if frames were lost between two lost_now() readings or did not arrive,
  * naming the counter that saw it; else 0.
  */
-static int any_lost(const uint64_t l0[NR_LOSSY], const uint64_t l1[NR_LOSSY],
-		    uint64_t received, uint64_t sent)
+static int any_lost(const struct demo *d, const uint64_t l0[NR_LOSSY],
+		    const uint64_t l1[NR_LOSSY], const struct run *r)
 {
 	int ret = 0;
 
@@ -484,53 +551,35 @@ static int any_lost(const uint64_t l0[NR_LOSSY], const uint64_t l1[NR_LOSSY],
 			lossy[i].ifname);
 		ret = 1;
 	}
-	if (!all_arrived(received, sent)) {
+	if (r->missing) {
 		fprintf(stderr,
-			"tna demo: %llu of %llu frames sent did not arrive: not a measurement of the DUT\n",
-			(unsigned long long)(sent - received),
-			(unsigned long long)sent);
+			d->engine == ENGINE_LOOP ?
+				"tna demo: %llu of %llu frames in the loop did not come back: not a measurement of the DUT\n" :
+				"tna demo: %llu of %llu frames sent did not arrive: not a measurement of the DUT\n",
+			(unsigned long long)r->missing,
+			(unsigned long long)r->sent);
 		ret = 1;
 	}
 	return ret;
 }
 
-/* Send for `seconds` and count what arrives at the sink (or r0, for floor). */
-static int send_count(struct demo *d, double seconds, struct sink_handle *at,
-		      double *mpps, uint64_t *received, uint64_t *sent)
-{
-	uint64_t before = sink_count(at);
-	double elapsed = 0;
-	int saved, ret = netns_enter(d->ns[0], &saved);
-
-	if (!ret)
-		ret = trafgen_run("gen0", d->frame, seconds, &stop, sent,
-				  &elapsed);
-	netns_leave(saved);
-	if (ret || elapsed <= 0) {
-		fprintf(stderr, "tna demo: generator: %s\n", strerror(-ret));
-		return -1;
-	}
-	*received = sink_count(at) - before;
-	*mpps = *received / elapsed / 1e6;
-	return 0;
-}
-
 /*
- * send_count() for a measurement. Generator, DUT and sink share one CPU,
- * so every frame sent is processed before the generator goes on: all of
- * them arrive. A frame lost on the way (a full ring, a veth without NAPI,
- * a port not forwarding yet) would make the rate measure that instead of
- * the DUT: 1, naming the counter when one saw it (-1: an error).
+ * traffic() for a measurement. Generator, DUT and sink share one CPU, so
+ * every frame is processed before the next is sent (live, pktsock) or
+ * all of the loop's frames go round (loop): all of them arrive. A frame
+ * lost on the way (a full ring, a veth without NAPI, a port not
+ * forwarding yet) would make the rate measure that instead of the DUT:
+ * 1, naming the counter when one saw it (-1: an error).
  */
 static int measure(struct demo *d, double seconds, struct sink_handle *at,
-		   double *mpps, uint64_t *received)
+		   struct run *r)
 {
-	uint64_t sent, l0[NR_LOSSY], l1[NR_LOSSY];
-	int ret = lost_now(d, l0)					    ?:
-			  send_count(d, seconds, at, mpps, received, &sent) ?:
-			  lost_now(d, l1);
+	uint64_t l0[NR_LOSSY], l1[NR_LOSSY];
+	int ret = lost_now(d, l0)		     ?:
+			  traffic(d, seconds, at, r) ?:
+						       lost_now(d, l1);
 
-	return ret ? -1 : any_lost(l0, l1, *received, sent);
+	return ret ? -1 : any_lost(d, l0, l1, r);
 }
 
 /*
@@ -540,14 +589,12 @@ static int measure(struct demo *d, double seconds, struct sink_handle *at,
  */
 static int warm_up(struct demo *d)
 {
-	double mpps;
-	uint64_t n, sent;
+	struct run r;
 
 	for (int i = 0; i < 50 && !stop; i++) {
-		if (announce_sink(d) ||
-		    send_count(d, 0.1, &d->sink, &mpps, &n, &sent))
+		if (announce_sink(d) || traffic(d, 0.1, &d->sink, &r))
 			return -1;
-		if (n && all_arrived(n, sent))
+		if (r.counted && !r.missing)
 			return 0;
 	}
 	fprintf(stderr,
@@ -555,16 +602,24 @@ static int warm_up(struct demo *d)
 	return -1;
 }
 
+/* A run's spread between its 1 s windows (max/min - 1), -1: fewer than 2. */
+static double window_spread(const struct run *r)
+{
+	return r->smp.n >= 2 && r->smp.min > 0 ? r->smp.max / r->smp.min - 1 :
+						 -1;
+}
+
 static int run_phase(struct demo *d, enum phase ph, double seconds,
-		     double *mpps, double *share)
+		     double *mpps, double *share, double *spread)
 {
 	struct sink_handle floor_sink = { NULL, -1 };
 	struct redirect_handle bare = { NULL, -1 };
 	long long fp0 = 0, fp1;
-	uint64_t received;
+	struct run r;
 	int saved, ret = 0;
 
 	*share = -1;
+	*spread = -1;
 	if (ph == PH_TNA) {
 		if (daemon_start(d))
 			return -1;
@@ -573,8 +628,16 @@ static int run_phase(struct demo *d, enum phase ph, double seconds,
 		if (!ret)
 			ret = sink_attach("r0", &floor_sink);
 		netns_leave(saved);
-		if (ret)
+		if (!ret)
+			ret = sink_loop_target(&floor_sink, d->ns[0], "gen0",
+					       d->frame);
+		if (ret) {
+			fprintf(stderr, "tna demo: floor sink: %s\n",
+				strerror(-ret));
+			if (floor_sink.skel)
+				sink_detach(&floor_sink);
 			return -1;
+		}
 	} else if (ph == PH_BARE || ph == PH_FIB) {
 		ret = netns_enter(d->ns[1], &saved);
 		if (!ret)
@@ -593,11 +656,13 @@ static int run_phase(struct demo *d, enum phase ph, double seconds,
 		ret = announce_sink(d) ?:
 					 measure(d, seconds,
 					 ph == PH_FLOOR ? &floor_sink : &d->sink,
-						 mpps, &received);
+						 &r);
+		*mpps = r.mpps;
+		*spread = window_spread(&r);
 		if (ph == PH_TNA) {
 			fp1 = fast_path_packets(d);
-			if (fp0 >= 0 && fp1 >= 0 && received)
-				*share = (double)(fp1 - fp0) / received;
+			if (fp0 >= 0 && fp1 >= 0 && r.counted)
+				*share = (double)(fp1 - fp0) / r.counted;
 		}
 		if (ret <= 0)
 			break;
@@ -706,8 +771,10 @@ static void report(const struct demo *d, int s, double rs[][PH_MAX][100],
 			cx = 1e3 / mx - 1e3 / mf;
 	}
 	if (o->json) {
-		printf("{\"topology\":\"%s\",\"rounds\":%d,\"seconds\":%d",
-		       topo_name(o), n, o->seconds);
+		printf("{\"topology\":\"%s\",\"engine\":\"%s\",\"rounds\":%d,\"seconds\":%d",
+		       topo_name(o), engine_name(d->engine), n, o->seconds);
+		if (d->engine == ENGINE_LOOP)
+			printf(",\"inflight\":%d", o->inflight);
 		if (o->nr_rules)
 			printf(",\"ruleset\":\"%s\",\"rules\":%d,\"stateful\":%s",
 			       o->iptables ? "iptables" : "nft", o->rules[s],
@@ -724,6 +791,9 @@ static void report(const struct demo *d, int s, double rs[][PH_MAX][100],
 			printf(",\"%s_mpps\":{\"min\":%.4f,\"median\":%.4f,\"max\":%.4f}",
 			       phase_name[ph], minimum(r[ph], n),
 			       median(r[ph], n), maximum(r[ph], n));
+			if (d->spread[ph] >= 0)
+				printf(",\"%s_window_spread\":%.4f",
+				       phase_name[ph], d->spread[ph]);
 		}
 		printf(",\"fast_path_share\":%.4f,\"ratio\":%.3f",
 		       median(share, n), mt / ml);
@@ -770,6 +840,14 @@ static void report(const struct demo *d, int s, double rs[][PH_MAX][100],
 	if (vs)
 		printf("tna at %d rules vs %d, same rounds: cost %.2fx, rate %.2fx (medians of per-round ratios)\n",
 		       o->rules[s], o->rules[0], vc, vr);
+	if (s == 0 && d->spread[PH_LINUX] >= 0) {
+		printf("1 s windows within a phase, largest spread (max/min - 1):");
+		for (int ph = 0; ph < PH_MAX; ph++)
+			if (phase_on(o, ph) && d->spread[ph] >= 0)
+				printf(" %s %.1f%%", phase_name[ph],
+				       100 * d->spread[ph]);
+		printf("\n");
+	}
 }
 
 /* --paired: windows of one tna phase, alternately bypassed (Linux) and not. */
@@ -851,10 +929,10 @@ static int run_paired(struct demo *d, double seconds, double *ratio,
 {
 	static struct toggler t;
 	double rl[MAX_WINDOWS], rt[MAX_WINDOWS], rr[MAX_WINDOWS];
-	uint64_t sent = 0, fast_windows = 0, total, l0[NR_LOSSY], l1[NR_LOSSY];
+	uint64_t fast_windows = 0, l0[NR_LOSSY], l1[NR_LOSSY];
 	long long fp0, fp1;
-	double elapsed;
-	int saved, ret, nl = 0, nt = 0, np = 0;
+	struct run run;
+	int ret, nl = 0, nt = 0, np = 0;
 	pthread_t th;
 
 	memset(&t, 0, sizeof(t));
@@ -862,24 +940,18 @@ static int run_paired(struct demo *d, double seconds, double *ratio,
 	if (announce_sink(d) || lost_now(d, l0))
 		return -1;
 	fp0 = fast_path_packets(d);
-	total = sink_count(&d->sink);
 	if (pthread_create(&th, NULL, toggle, &t))
 		return -1;
-	ret = netns_enter(d->ns[0], &saved);
-	if (!ret)
-		ret = trafgen_run("gen0", d->frame, seconds, &stop, &sent,
-				  &elapsed);
-	netns_leave(saved);
+	ret = traffic(d, seconds, &d->sink, &run);
 	t.done = 1;
 	pthread_join(th, NULL);
 	fp1 = fast_path_packets(d);
-	total = sink_count(&d->sink) - total;
 	if (ret || t.failed || t.nr < 4 || lost_now(d, l1)) {
 		fprintf(stderr, "tna demo: paired round failed\n");
 		return -1;
 	}
 	/* Every frame of the round arrives, as in measure(). */
-	if (any_lost(l0, l1, total, sent))
+	if (any_lost(d, l0, l1, &run))
 		return 1;
 	for (int i = 0; i < t.nr; i++)
 		if (!t.bypassed[i])
@@ -946,10 +1018,11 @@ static int demo_paired(struct demo *d)
 	if (stop)
 		return -1;
 	if (o->json) {
-		printf("{\"topology\":\"%s\",\"mode\":\"paired\",\"rounds\":%d,\"seconds\":%d,\"window_ms\":%d,\"linux_mpps\":%.4f,\"tna_mpps\":%.4f,\"ratio\":{\"min\":%.3f,\"median\":%.3f,\"max\":%.3f},\"fast_path_share\":%.4f}\n",
-		       topo_name(o), n, o->seconds, PAIR_WINDOW_US / 1000,
-		       median(lin, n), median(tna, n), minimum(ratio, n),
-		       median(ratio, n), maximum(ratio, n), median(share, n));
+		printf("{\"topology\":\"%s\",\"engine\":\"%s\",\"mode\":\"paired\",\"rounds\":%d,\"seconds\":%d,\"window_ms\":%d,\"linux_mpps\":%.4f,\"tna_mpps\":%.4f,\"ratio\":{\"min\":%.3f,\"median\":%.3f,\"max\":%.3f},\"fast_path_share\":%.4f}\n",
+		       topo_name(o), engine_name(d->engine), n, o->seconds,
+		       PAIR_WINDOW_US / 1000, median(lin, n), median(tna, n),
+		       minimum(ratio, n), median(ratio, n), maximum(ratio, n),
+		       median(share, n));
 		return 0;
 	}
 	printf("\npaired (bypass flipped every %d ms in one live tna run): Linux %.3f Mpps, tna %.3f Mpps;\n"
@@ -974,12 +1047,14 @@ static int load_rules(struct demo *d, int s)
 static int round_phase(struct demo *d, int i, int ph, int s,
 		       double r[PH_MAX][100], double share[100])
 {
-	double sh;
+	double sh, sp;
 
-	if (run_phase(d, ph, d->o->seconds, &r[ph][i], &sh))
+	if (run_phase(d, ph, d->o->seconds, &r[ph][i], &sh, &sp))
 		return -1;
 	if (ph == PH_TNA)
 		share[i] = sh;
+	if (sp > d->spread[ph])
+		d->spread[ph] = sp;
 	if (!d->o->json) {
 		printf("round %d: %-6s %7.3f Mpps%s", i + 1, phase_name[ph],
 		       r[ph][i], ph == PH_TNA ? " (tna run active)" : "");
@@ -992,12 +1067,74 @@ static int round_phase(struct demo *d, int i, int ph, int s,
 	return 0;
 }
 
-int demo_run(const struct demo_opts *o, const char *argv0)
+/*
+ * The tna executable: --tna, else beside this program (the build tree),
+ * else ../sbin/tna (installed: libexec/tna/tna-demo), else tna on PATH.
+ */
+static void find_tna(struct demo *d)
+{
+	char self[PATH_MAX], *dir;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	snprintf(d->tna, sizeof(d->tna), "%s", d->o->tna ? d->o->tna : "tna");
+	if (d->o->tna || n <= 0)
+		return;
+	self[n] = 0;
+	dir = dirname(self);
+	snprintf(d->tna, sizeof(d->tna), "%s/tna", dir);
+	if (!access(d->tna, X_OK))
+		return;
+	snprintf(d->tna, sizeof(d->tna), "%s/../../sbin/tna", dir);
+	if (!access(d->tna, X_OK))
+		return;
+	snprintf(d->tna, sizeof(d->tna), "tna");
+}
+
+/*
+ * The engine of this run: --engine, or by preference the first this
+ * kernel allows. The loop needs only what tna itself needs (XDP redirect
+ * into a veth through a devmap) and a packet socket; live frames are a
+ * test facility a kernel may refuse (lockdown). One line says which.
+ */
+static int choose_engine(struct demo *d, char *note, size_t len)
+{
+	static const int preference[] = { ENGINE_LOOP, ENGINE_LIVE };
+	int live = live_probe();
+
+	d->engine = d->o->engine;
+	if (d->engine == ENGINE_LIVE && live) {
+		fprintf(stderr,
+			"tna demo: the live engine needs BPF_PROG_RUN with live frames (BPF_F_TEST_XDP_LIVE_FRAMES), which this kernel refuses (%s); --engine loop does without it\n",
+			strerror(-live));
+		return -1;
+	}
+	for (size_t i = 0; d->engine == ENGINE_AUTO &&
+			   i < sizeof(preference) / sizeof(preference[0]);
+	     i++)
+		if (preference[i] != ENGINE_LIVE || !live)
+			d->engine = preference[i];
+	if (d->engine == ENGINE_LOOP)
+		snprintf(
+			note, len,
+			"traffic engine: loop (%d frames seeded once, recirculated by the sink)",
+			d->o->inflight);
+	else
+		snprintf(note, len, "traffic engine: %s",
+			 engine_name(d->engine));
+	snprintf(note + strlen(note), len - strlen(note),
+		 "; live frames %s%s%s",
+		 live ? "refused by this kernel (" : "allowed",
+		 live ? strerror(-live) : "", live ? ")" : "");
+	return 0;
+}
+
+int demo_run(const struct demo_opts *o)
 {
 	static double r[DEMO_MAX_RULESETS][PH_MAX][100],
 		share[DEMO_MAX_RULESETS][100];
 	int sets = o->nr_rules > 1 ? o->nr_rules : 1;
-	struct demo d = { .o = o, .argv0 = argv0, .sink = { NULL, -1 } };
+	struct demo d = { .o = o, .sink = { NULL, -1 } };
+	char note[256];
 	struct sigaction sa = { .sa_handler = on_signal };
 	cpu_set_t cpus;
 	int ret = 1;
@@ -1016,22 +1153,27 @@ int demo_run(const struct demo_opts *o, const char *argv0)
 	CPU_ZERO(&cpus);
 	CPU_SET(0, &cpus);
 	sched_setaffinity(0, sizeof(cpus), &cpus);
+	for (int ph = 0; ph < PH_MAX; ph++)
+		d.spread[ph] = -1;
+	find_tna(&d);
+	if (choose_engine(&d, note, sizeof(note)))
+		return 1;
 
 	if (setup(&d))
 		goto out;
 	if (!o->json)
 		printf("tna demo: %s --veth-- %s (%s) --veth-- %s\n"
+		       "%s\n"
 		       "64-byte UDP frames 10.10.1.1 -> %s, %d s per phase, %d round(s), all on CPU 0\n",
 		       d.ns[0], d.ns[1],
 		       o->br_router   ? "bridge port, routed" :
 		       !o->bridge     ? "router" :
 		       d.br_netfilter ? "bridge, br_netfilter on" :
 					"bridge, br_netfilter off",
-		       d.ns[2], o->bridge ? "10.10.1.2" : "10.10.2.1",
+		       d.ns[2], note, o->bridge ? "10.10.1.2" : "10.10.2.1",
 		       o->seconds, o->rounds);
 	{
-		double warm;
-		uint64_t n, sent;
+		struct run warm;
 
 		/* Let Linux resolve the sink's neighbour (or learn both stations) first. */
 		if (warm_up(&d))
@@ -1040,10 +1182,8 @@ int demo_run(const struct demo_opts *o, const char *argv0)
 			goto out;
 		/* Conntrack: a reply, then traffic 2 s later: assured. */
 		if (o->stateful &&
-		    (send_count(&d, 0.2, &d.sink, &warm, &n, &sent) ||
-		     answer_flow(&d) ||
-		     (usleep(2200000),
-		      send_count(&d, 0.3, &d.sink, &warm, &n, &sent))))
+		    (traffic(&d, 0.2, &d.sink, &warm) || answer_flow(&d) ||
+		     (usleep(2200000), traffic(&d, 0.3, &d.sink, &warm))))
 			goto out;
 	}
 	if (o->paired) {

@@ -23,6 +23,7 @@
 #include "sink.skel.h"
 #include "trafgen.skel.h"
 #include "redirect.skel.h"
+#include "sink.h"
 #include "traffic.h"
 
 double now_sec(void)
@@ -297,18 +298,18 @@ void redirect_detach(struct redirect_handle *r)
 	r->link_fd = -1;
 }
 
-uint64_t sink_count(const struct sink_handle *s)
+uint64_t sink_counter(const struct sink_handle *s, int row)
 {
 	int ncpus = libbpf_num_possible_cpus();
 	uint64_t *v, sum = 0;
-	__u32 zero = 0;
+	__u32 key = row;
 
 	if (ncpus <= 0 || !s->skel)
 		return 0;
 	v = calloc(ncpus, sizeof(*v));
 	if (!v)
 		return 0;
-	if (!bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.sink_count), &zero,
+	if (!bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.sink_count), &key,
 				 v))
 		for (int i = 0; i < ncpus; i++)
 			sum += v[i];
@@ -316,8 +317,237 @@ uint64_t sink_count(const struct sink_handle *s)
 	return sum;
 }
 
+uint64_t sink_count(const struct sink_handle *s)
+{
+	return sink_counter(s, SINK_LOOPED) + sink_counter(s, SINK_DROPPED);
+}
+
+int sink_loop_target(struct sink_handle *s, const char *to_ns,
+		     const char *to_ifname, const unsigned char *frame)
+{
+	__u32 zero = 0, ifindex;
+	int saved, ret = netns_enter(to_ns, &saved);
+
+	/* A devmap resolves the ifindex in the writer's namespace. */
+	if (!ret) {
+		ifindex = if_nametoindex(to_ifname);
+		ret = !ifindex ? -ENODEV :
+		      bpf_map_update_elem(bpf_map__fd(s->skel->maps.loop_to),
+					  &zero, &ifindex, BPF_ANY) ?
+				 -errno :
+				 0;
+	}
+	netns_leave(saved);
+	if (!ret)
+		memcpy(s->skel->bss->template, frame, FRAME_LEN);
+	return ret;
+}
+
+int engine_parse(const char *s)
+{
+	static const char *const names[] = { "auto", "loop", "live",
+					     "pktsock" };
+
+	for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
+const char *engine_name(int e)
+{
+	return e == ENGINE_LOOP	   ? "loop" :
+	       e == ENGINE_LIVE	   ? "live" :
+	       e == ENGINE_PKTSOCK ? "pktsock" :
+				     "auto";
+}
+
+int live_probe(void)
+{
+	unsigned char data[FRAME_LEN] = { 0 };
+	struct xdp_md ctx = { .data_end = FRAME_LEN, .ingress_ifindex = 1 };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data,
+		    .data_size_in = FRAME_LEN, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx),
+		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .repeat = 1);
+	struct trafgen *skel = trafgen__open_and_load();
+	int ret = 0;
+
+	if (!skel)
+		return -errno;
+	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.probe_xdp),
+				   &opts))
+		ret = -errno;
+	trafgen__destroy(skel);
+	return ret;
+}
+
+/*
+ * A counter row (-1: sink_count()) and the time it was read at: this CPU
+ * also runs the traffic, so a read preempted between the clock and the
+ * count would misplace frames between windows; such reads are retried.
+ */
+static uint64_t timed_count(const struct sink_handle *at, int row, double *t)
+{
+	uint64_t c = 0;
+
+	for (int i = 0; i < 20; i++) {
+		double t0 = now_sec(), t1;
+
+		c = row < 0 ? sink_count(at) : sink_counter(at, row);
+		t1 = now_sec();
+		*t = (t0 + t1) / 2;
+		if (t1 - t0 < 200e-6)
+			break;
+	}
+	return c;
+}
+
+void sampler_start(struct sampler *s, const struct sink_handle *at)
+{
+	memset(s, 0, sizeof(*s));
+	s->at = at;
+	s->win = 1.0;
+	s->c_last = timed_count(at, -1, &s->t_last);
+}
+
+void sampler_poll(struct sampler *s)
+{
+	double t, mpps;
+	uint64_t c;
+
+	if (!s || now_sec() - s->t_last < s->win)
+		return;
+	c = timed_count(s->at, -1, &t);
+	mpps = (c - s->c_last) / (t - s->t_last) / 1e6;
+	if (!s->n || mpps < s->min)
+		s->min = mpps;
+	if (!s->n || mpps > s->max)
+		s->max = mpps;
+	s->n++;
+	s->t_last = t;
+	s->c_last = c;
+}
+
+/* Sleep until t (CLOCK_MONOTONIC seconds), or about 10 ms. */
+static void sleep_until(double t)
+{
+	double now = now_sec();
+
+	if (t > now)
+		usleep((useconds_t)((t - now > 0.01 ? 0.01 : t - now) * 1e6));
+}
+
+int loop_run(const char *seed_ns, const char *seed_if, struct sink_handle *at,
+	     const unsigned char *frame, int inflight, double seconds,
+	     volatile int *stop, struct sampler *smp, uint64_t *looped,
+	     double *elapsed, uint64_t *missing, uint64_t *counted)
+{
+	uint64_t c0 = sink_count(at), d0 = sink_counter(at, SINK_DROPPED);
+	uint64_t l0, l1, d, last = 0;
+	struct timespec ts;
+	double t0, t1, settle, quiet;
+	int saved, ret, sent = 0;
+
+	*looped = *missing = *counted = 0;
+	*elapsed = 0;
+	/* The program's own deadline: the loop ends with the run, however
+	 * the run ends (a stopped or killed process, a leaked link). */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	at->skel->bss->deadline_ns =
+		(ts.tv_sec + (__u64)(seconds + LOOP_GRACE_S)) * 1000000000ULL +
+		ts.tv_nsec;
+	at->skel->bss->loop_on = 1;
+	ret = netns_enter(seed_ns, &saved);
+	for (; !ret && sent < inflight; sent++)
+		ret = raw_send(seed_if, frame, FRAME_LEN);
+	netns_leave(saved);
+	/* The timed window starts once the seeds are round. */
+	t0 = now_sec();
+	while (!ret && now_sec() < t0 + 0.01)
+		sleep_until(t0 + 0.01);
+	l0 = timed_count(at, SINK_LOOPED, &t0);
+	if (smp)
+		sampler_start(smp, at);
+	while (!ret && !*stop && now_sec() < t0 + seconds) {
+		sleep_until(t0 + seconds);
+		sampler_poll(smp);
+	}
+	l1 = timed_count(at, SINK_LOOPED, &t1);
+	/* Drain: every frame still in flight is counted once more, dropped. */
+	at->skel->bss->loop_on = 0;
+	settle = now_sec() + 2;
+	quiet = now_sec();
+	while ((d = sink_counter(at, SINK_DROPPED) - d0) < (uint64_t)sent &&
+	       now_sec() < settle) {
+		if (d != last) {
+			last = d;
+			quiet = now_sec();
+		} else if (now_sec() - quiet > 0.1) {
+			break; /* nothing came back for 100 ms: lost */
+		}
+		usleep(1000);
+	}
+	*looped = l1 - l0;
+	*elapsed = t1 - t0;
+	*missing = d < (uint64_t)sent ? sent - d : 0;
+	*counted = sink_count(at) - c0;
+	return ret;
+}
+
+int pktsock_run(const char *ifname, const unsigned char *frame, double seconds,
+		volatile int *stop, struct sampler *smp, uint64_t *sent,
+		double *elapsed)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
+				   .sll_protocol = htons(ETH_P_ALL),
+				   .sll_halen = 6 };
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0), one = 1,
+	    ret = 0;
+	struct mmsghdr msgs[64];
+	struct iovec iov = { .iov_base = (void *)frame, .iov_len = FRAME_LEN };
+	double t0 = now_sec(), end = t0 + seconds;
+
+	*sent = 0;
+	if (fd < 0)
+		return -errno;
+	sll.sll_ifindex = if_nametoindex(ifname);
+	memcpy(sll.sll_addr, frame, 6);
+	if (!sll.sll_ifindex ||
+	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) ||
+	    setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one,
+		       sizeof(one))) {
+		ret = -errno ?: -ENODEV;
+		close(fd);
+		return ret;
+	}
+	memset(msgs, 0, sizeof(msgs));
+	for (int i = 0; i < 64; i++) {
+		msgs[i].msg_hdr.msg_iov = &iov;
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	while (!*stop && now_sec() < end) {
+		for (int k = 0; k < 64; k++) {
+			int n = sendmmsg(fd, msgs, 64, 0);
+
+			if (n < 0) {
+				ret = -errno;
+				break;
+			}
+			*sent += n;
+		}
+		if (ret)
+			break;
+		sampler_poll(smp);
+	}
+	*elapsed = now_sec() - t0;
+	close(fd);
+	return ret;
+}
+
 int trafgen_run(const char *ifname, const unsigned char *frame, double seconds,
-		volatile int *stop, uint64_t *sent, double *elapsed)
+		volatile int *stop, struct sampler *smp, uint64_t *sent,
+		double *elapsed)
 {
 	struct xdp_md ctx = { .data_end = FRAME_LEN,
 			      .ingress_ifindex = if_nametoindex(ifname) };
@@ -354,6 +584,7 @@ int trafgen_run(const char *ifname, const unsigned char *frame, double seconds,
 			break;
 		}
 		*sent += repeat;
+		sampler_poll(smp);
 		dt = now_sec() - t;
 		if (dt > 0) {
 			double want = repeat / dt * 0.25;
