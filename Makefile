@@ -91,7 +91,7 @@ $(B)/test_fastpath: tests/unit/test_fastpath.c tests/unit/pkt.h tests/unit/fixtu
 $(B)/test_fuzz: tests/unit/test_fuzz.c tests/unit/pkt.h tests/unit/fixture.h tests/unit/features.h $(SKELS)
 	$(call msg,CC,$@)$(CC) $(CFLAGS) $< -o $@ $(LIBS)
 
-$(B)/test_verify: tests/unit/test_verify.c tests/unit/features.h $(SKELS)
+$(B)/test_verify: tests/unit/test_verify.c tests/unit/features.h $(SKELS) $(TOOL_SKELS)
 	$(call msg,CC,$@)$(CC) $(CFLAGS) $< -o $@ $(LIBS)
 
 $(B)/tna-latency: bench/latency.c tests/unit/pkt.h

@@ -14,6 +14,7 @@
 #include "tna.skel.h"
 #include "sink.skel.h"
 #include "trafgen.skel.h"
+#include "redirect.skel.h"
 
 static int prog_insns(int fd, unsigned int *verified)
 {
@@ -100,12 +101,14 @@ int main(void)
 	{
 		struct sink *s = sink__open_and_load();
 		struct trafgen *t = trafgen__open_and_load();
+		struct redirect *r = redirect__open_and_load();
 
-		printf("%s verifier: sink and traffic generator\n",
-		       s && t ? "PASS" : "FAIL");
-		failed += !(s && t);
+		printf("%s verifier: the demo's sink, live-frames generator and reference forwarders\n",
+		       s && t && r ? "PASS" : "FAIL");
+		failed += !(s && t && r);
 		sink__destroy(s);
 		trafgen__destroy(t);
+		redirect__destroy(r);
 	}
 	return failed ? 1 : 0;
 }
