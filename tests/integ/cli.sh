@@ -104,10 +104,10 @@ check "paired demo: windows of both kinds measured, the fast path carried the tn
 # The loop engine, forced: every phase, steady 1 s windows, the ordering
 # every XDP forwarder must show (floor > bare > tna > Linux)
 expect_rc 0 "demo --engine loop --floor --bare --seconds 3 --json" "$DEMO" --engine loop --floor --bare --seconds 3 --json
-check "loop engine: floor > bare > tna > Linux, tna carried every frame, 1 s windows within 10% ($(jq -c '[.linux_window_spread, .tna_window_spread, .floor_window_spread]' "$T/out" 2>/dev/null))" \
+check "loop engine: floor > bare > tna > Linux, tna carried every frame, 1 s windows within 25% ($(jq -c '[.linux_window_spread, .tna_window_spread, .floor_window_spread]' "$T/out" 2>/dev/null))" \
 	sh -c "jq -e '.engine == \"loop\" and .inflight == 128 and .floor_mpps.median > .bare_mpps.median and
 		.bare_mpps.median > .tna_mpps.median and .tna_mpps.median > 2 * .linux_mpps.median and .fast_path_share >= 0.99 and
-		.linux_window_spread < 0.10 and .tna_window_spread < 0.10 and .floor_window_spread < 0.10' '$T/out' >/dev/null"
+		.linux_window_spread < 0.25 and .tna_window_spread < 0.25 and .floor_window_spread < 0.25' '$T/out' >/dev/null"
 # More frames in flight than a veth ring holds: the loss is seen, named,
 # measured again, and fails the run
 expect_rc 1 "loop engine overfilled (--inflight 256): the run fails" "$DEMO" --engine loop --inflight 256 --seconds 1
