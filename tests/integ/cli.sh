@@ -99,7 +99,7 @@ check "rule counts in turn: one result each, Linux slowed by 2,000 rules in ever
 		all(.fast_path_share >= 0.99)' '$T/out' >/dev/null"
 expect_rc 0 "demo --paired --json" "$DEMO" --paired --seconds 1 --json
 check "paired demo: windows of both kinds measured, the fast path carried the tna windows" \
-	sh -c "jq -e '.mode == \"paired\" and .linux_mpps > 0 and .tna_mpps > 0 and .fast_path_share >= 0.98' '$T/out' >/dev/null"
+	sh -c "jq -e '.mode == \"paired\" and .linux_mpps > 0 and .tna_mpps > 0 and .fast_path_share >= 0.95 and .fast_path_share <= 1.05' '$T/out' >/dev/null"
 
 # The loop engine, forced: every phase, steady 1 s windows, the ordering
 # every XDP forwarder must show (floor > bare > tna > Linux)
