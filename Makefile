@@ -88,11 +88,11 @@ $(B)/test_fw-asan: tests/unit/test_fw.c $(ASAN_OBJS)
 $(B)/test_fastpath: tests/unit/test_fastpath.c tests/unit/pkt.h tests/unit/fixture.h $(SKELS) $(CTL_OBJS)
 	$(call msg,CC,$@)$(CC) $(CFLAGS) $< $(CTL_OBJS) -o $@ $(LIBS)
 
-$(B)/test_fuzz: tests/unit/test_fuzz.c tests/unit/pkt.h tests/unit/fixture.h tests/unit/features.h $(SKELS)
-	$(call msg,CC,$@)$(CC) $(CFLAGS) $< -o $@ $(LIBS)
+$(B)/test_fuzz: tests/unit/test_fuzz.c tests/unit/pkt.h tests/unit/fixture.h $(SKELS) $(CTL_OBJS)
+	$(call msg,CC,$@)$(CC) $(CFLAGS) $< $(CTL_OBJS) -o $@ $(LIBS)
 
-$(B)/test_verify: tests/unit/test_verify.c tests/unit/features.h $(SKELS) $(TOOL_SKELS)
-	$(call msg,CC,$@)$(CC) $(CFLAGS) $< -o $@ $(LIBS)
+$(B)/test_verify: tests/unit/test_verify.c $(SKELS) $(TOOL_SKELS) $(CTL_OBJS)
+	$(call msg,CC,$@)$(CC) $(CFLAGS) $< $(CTL_OBJS) -o $@ $(LIBS)
 
 $(B)/tna-latency: bench/latency.c tests/unit/pkt.h
 	$(call msg,CC,$@)$(CC) $(CFLAGS) $< -o $@ $(LIBS)

@@ -23,33 +23,53 @@
 /* One forwarded packet in this many notes its next hop (a power of two). */
 #define TNA_NH_SAMPLE 64
 
-/* Modules a per-interface program may contain (struct tna_cfg.features). */
-#define TNA_F_ROUTE4 (1ULL << 0) /* IPv4 routing through bpf_fib_lookup */
-#define TNA_F_ROUTE6 (1ULL << 1) /* IPv6 routing through bpf_fib_lookup */
-#define TNA_F_RPF4_LOOSE (1ULL << 2) /* rp_filter=2 on the ingress */
-#define TNA_F_RPF4_STRICT (1ULL << 3) /* rp_filter=1 on the ingress */
-#define TNA_F_BRIDGE (1ULL << 4) /* ingress is a bridge port: FDB lookup */
-#define TNA_F_BR_IP4 (1ULL << 5) /* bridge IPv4 frames between ports */
-#define TNA_F_BR_IP6 (1ULL << 6) /* bridge IPv6 frames between ports */
-#define TNA_F_BR_NF4 (1ULL << 7) /* br_netfilter validates bridged IPv4 */
-#define TNA_F_ROUTE_TO_BR (1ULL << 8) /* routed egress may be a bridge */
-#define TNA_F_BR_NF6 (1ULL << 9) /* br_netfilter validates bridged IPv6 */
+/*
+ * Modules a per-interface program may contain (struct tna_cfg.features):
+ * one list, X(name, shown as), so bit numbers, names and the count cannot
+ * drift apart.
+ */
+#define TNA_FEATURES(X)                   \
+	X(ROUTE4, "route4")               \
+	X(ROUTE6, "route6")               \
+	X(RPF4_LOOSE, "rpf4-loose")       \
+	X(RPF4_STRICT, "rpf4-strict")     \
+	X(BRIDGE, "bridge")               \
+	X(BR_IP4, "bridge-ip4")           \
+	X(BR_IP6, "bridge-ip6")           \
+	X(BR_NF4, "br-netfilter4")        \
+	X(ROUTE_TO_BR, "route-to-bridge") \
+	X(BR_NF6, "br-netfilter6")        \
+	X(CSUM, "l4-csum")
+
+#define TNA_FEATURE_BIT(n, name) TNA_FB_##n,
+enum tna_feature_bit { TNA_FEATURES(TNA_FEATURE_BIT) TNA_NR_FEATURES };
+
+#define TNA_F_ROUTE4 (1ULL << TNA_FB_ROUTE4) /* IPv4 routing, bpf_fib_lookup */
+#define TNA_F_ROUTE6 (1ULL << TNA_FB_ROUTE6) /* IPv6 routing, bpf_fib_lookup */
+#define TNA_F_RPF4_LOOSE (1ULL << TNA_FB_RPF4_LOOSE) /* rp_filter=2 */
+#define TNA_F_RPF4_STRICT (1ULL << TNA_FB_RPF4_STRICT) /* rp_filter=1 */
+/* ingress is a bridge port: FDB lookup */
+#define TNA_F_BRIDGE (1ULL << TNA_FB_BRIDGE)
+#define TNA_F_BR_IP4 (1ULL << TNA_FB_BR_IP4) /* bridge IPv4 between ports */
+#define TNA_F_BR_IP6 (1ULL << TNA_FB_BR_IP6) /* bridge IPv6 between ports */
+/* br_netfilter validates bridged IPv4 / IPv6 */
+#define TNA_F_BR_NF4 (1ULL << TNA_FB_BR_NF4)
+#define TNA_F_BR_NF6 (1ULL << TNA_FB_BR_NF6)
+/* routed egress may be a bridge */
+#define TNA_F_ROUTE_TO_BR (1ULL << TNA_FB_ROUTE_TO_BR)
 /* The ingress's peer is a local stack (veth): TCP/UDP checksums may be left
  * to offload, which a redirect loses; carry only complete, right ones. */
-#define TNA_F_CSUM (1ULL << 10)
-#define TNA_F_ALL                                                             \
-	(TNA_F_ROUTE4 | TNA_F_ROUTE6 | TNA_F_RPF4_LOOSE | TNA_F_RPF4_STRICT | \
-	 TNA_F_BRIDGE | TNA_F_BR_IP4 | TNA_F_BR_IP6 | TNA_F_BR_NF4 |          \
-	 TNA_F_ROUTE_TO_BR | TNA_F_BR_NF6 | TNA_F_CSUM)
+#define TNA_F_CSUM (1ULL << TNA_FB_CSUM)
+
+#define TNA_FEATURE_MASK(n, name) | (1ULL << TNA_FB_##n)
+#define TNA_F_ALL (0 TNA_FEATURES(TNA_FEATURE_MASK))
 
 /* Module names, indexed by bit number, for plan and status output. */
-#define TNA_FEATURE_NAMES                                                  \
-	{                                                                  \
-		"route4", "route6", "rpf4-loose", "rpf4-strict", "bridge", \
-			"bridge-ip4", "bridge-ip6", "br-netfilter4",       \
-			"route-to-bridge", "br-netfilter6", "l4-csum"      \
+#define TNA_FEATURE_NAME(n, name) name,
+#define TNA_FEATURE_NAMES                      \
+	{                                      \
+		TNA_FEATURES(TNA_FEATURE_NAME) \
 	}
-#define TNA_NR_FEATURES 11
 
 /*
  * Per-interface read-only config, set between open and load. The verifier

@@ -18,6 +18,67 @@
 #include "log.h"
 #include "tna.skel.h"
 
+/* Counters of programs already detached: totals survive detach/attach. */
+struct counter_history {
+	int ifindex;
+	struct tna_counter c[TNA_STAT_MAX];
+};
+
+/* An installed FDB entry and the hit count seen at the last refresh. */
+struct fdb_slot {
+	struct tna_fdb_key key;
+	struct tna_fdb_val val;
+	int dynamic;
+	uint64_t hits;
+};
+
+struct port_slot {
+	int ifindex;
+	struct tna_port port;
+};
+
+struct apply_error {
+	int ifindex;
+	char msg[MODEL_NOTE_LEN];
+};
+
+struct applier {
+	int map_tx, map_stats, map_local4, map_local6, map_runtime;
+	int map_fdb, map_fdb_hits, map_ports, map_nh_seen, map_rcache4;
+	int map_fw_flows, map_fw_upcall, map_port_tab, map_tx_idx;
+	int map_local_bits, map_fdb_cache, map_fdb_moves, map_csum_scratch;
+	struct tna_local_bits local_bits[2]; /* local_bits content: v4, v6 */
+	uint32_t fw_genid; /* nf_tables generation of the cached verdicts */
+	uint64_t fw_names;
+	int fw_hold; /* a ruleset change is being read */
+	struct loaded ifs[TNA_MAX_IFACES];
+	int nr;
+	uint8_t slot_used[TNA_MAX_IFACES];
+	enum xdp_mode_pref mode;
+	int *tx; /* devmap content */
+	int nr_tx;
+	struct tna_addr_key *local; /* local_addrs content */
+	int nr_local;
+	struct tna_runtime rt; /* runtime map content */
+	struct fdb_slot *fdb; /* fdb map content, sorted by key */
+	int nr_fdb;
+	uint8_t *hit_used; /* fdb_hits indexes in use */
+	uint32_t next_hit;
+	unsigned long fdb_full; /* entries that did not fit, last sync */
+	struct port_slot ports[TNA_MAX_IFACES]; /* ports map content */
+	int nr_ports;
+	/* port_tab and tx_idx content, by port index (0 unused) */
+	struct tna_port_ent idx_ent[TNA_MAX_IFACES];
+	uint8_t idx_tx[TNA_MAX_IFACES];
+	uint32_t idx_next; /* where the search for a free index starts */
+	uint32_t *plan_idx; /* port index of each interface of the last plan */
+	struct counter_history hist[TNA_MAX_IFACES];
+	int nr_hist;
+	struct apply_error errors[TNA_MAX_IFACES];
+	int nr_errors;
+	int ncpus;
+};
+
 /*
  * The maps every program of the namespace shares: the applier's descriptor,
  * the object's name. Every map of the object is listed: its state means
@@ -69,6 +130,8 @@ static void shared_close(struct applier *a)
 	}
 }
 
+static void applier_release(struct applier *a);
+
 /* -EINVAL if the object has a map (not its config) shared[] does not name. */
 static int check_scopes(const struct bpf_object *obj)
 {
@@ -92,7 +155,7 @@ static int check_scopes(const struct bpf_object *obj)
 	return 0;
 }
 
-int applier_init(struct applier *a, enum xdp_mode_pref mode)
+static int applier_init(struct applier *a, enum xdp_mode_pref mode)
 {
 	struct tna *skel;
 	int ret = 0;
@@ -129,7 +192,7 @@ int applier_init(struct applier *a, enum xdp_mode_pref mode)
 	if (!ret && !a->hit_used)
 		ret = -ENOMEM;
 	if (ret)
-		applier_free(a);
+		applier_release(a);
 	tna__destroy(skel);
 	return ret;
 }
@@ -187,21 +250,14 @@ static uint32_t port_idx_of(const struct applier *a, int ifindex)
 	return 0;
 }
 
-struct tna *applier_load_object(struct applier *a, const struct plan_iface *pi,
-				uint32_t slot, uint32_t port_idx)
+struct tna *applier_load_object(struct applier *a, const struct tna_cfg *cfg)
 {
 	struct tna *skel = tna__open();
 	int err = 0;
 
 	if (!skel)
 		return NULL;
-	skel->rodata->tna_cfg.features = pi->features;
-	skel->rodata->tna_cfg.ifindex = pi->ifindex;
-	skel->rodata->tna_cfg.slot = slot;
-	skel->rodata->tna_cfg.bridge = pi->bridge;
-	skel->rodata->tna_cfg.l3_ifindex = pi->l3_ifindex;
-	skel->rodata->tna_cfg.port_idx = port_idx;
-	memcpy((void *)skel->rodata->tna_cfg.mac, pi->mac, 6);
+	memcpy((void *)&skel->rodata->tna_cfg, cfg, sizeof(*cfg));
 	for (int i = 0; i < NR_SHARED; i++) {
 		struct bpf_map *m =
 			bpf_object__find_map_by_name(skel->obj, shared[i].name);
@@ -218,10 +274,25 @@ struct tna *applier_load_object(struct applier *a, const struct plan_iface *pi,
 	return skel;
 }
 
-static struct tna *load_object(struct applier *a, const struct plan_iface *pi,
-			       uint32_t slot)
+/*
+ * The read-only config of pi's program in stats slot `slot`, built in
+ * this one place: loading, and deciding whether a loaded program still
+ * fits (memcmp), both use it.
+ */
+static struct tna_cfg cfg_of(const struct applier *a,
+			     const struct plan_iface *pi, uint32_t slot)
 {
-	return applier_load_object(a, pi, slot, port_idx_of(a, pi->ifindex));
+	struct tna_cfg c;
+
+	memset(&c, 0, sizeof(c)); /* padding too: compared with memcmp */
+	c.features = pi->features;
+	c.ifindex = pi->ifindex;
+	c.slot = slot;
+	c.bridge = pi->bridge;
+	c.l3_ifindex = pi->l3_ifindex;
+	c.port_idx = port_idx_of(a, pi->ifindex);
+	memcpy(c.mac, pi->mac, 6);
+	return c;
 }
 
 static uint32_t prog_id(int prog_fd)
@@ -297,9 +368,9 @@ static void unload(struct applier *a, struct loaded *l, const char *why)
 	tna__destroy(l->skel);
 	h = history(a, l->ifindex, 1);
 	if (h)
-		slot_counters(a, l->slot, h->c);
-	zero_slot(a, l->slot);
-	a->slot_used[l->slot] = 0;
+		slot_counters(a, l->cfg.slot, h->c);
+	zero_slot(a, l->cfg.slot);
+	a->slot_used[l->cfg.slot] = 0;
 	pr_info("%s: fast path detached: %s\n", l->name, why);
 	*l = a->ifs[--a->nr];
 }
@@ -324,10 +395,10 @@ static int iface_start(struct applier *a, const struct plan_iface *pi)
 	memset(l, 0, sizeof(*l));
 	l->ifindex = pi->ifindex;
 	l->link_fd = -1;
-	l->slot = slot;
+	l->cfg = cfg_of(a, pi, slot);
 	snprintf(l->name, sizeof(l->name), "%s", pi->name);
 	zero_slot(a, slot);
-	l->skel = load_object(a, pi, slot);
+	l->skel = applier_load_object(a, &l->cfg);
 	if (!l->skel)
 		return -errno;
 	err = attach(a, l);
@@ -335,16 +406,11 @@ static int iface_start(struct applier *a, const struct plan_iface *pi)
 		tna__destroy(l->skel);
 		return err;
 	}
-	l->features = pi->features;
-	l->bridge = pi->bridge;
-	l->l3_ifindex = pi->l3_ifindex;
-	l->port_idx = port_idx_of(a, pi->ifindex);
-	memcpy(l->mac, pi->mac, 6);
 	a->slot_used[slot] = 1;
 	a->nr++;
 	pr_info("%s: fast path attached (%s, prog %u, modules %s)\n", l->name,
 		l->generic ? "generic" : "native", l->prog_id,
-		plan_modules(l->features, mods, sizeof(mods)));
+		plan_modules(l->cfg.features, mods, sizeof(mods)));
 	return 0;
 }
 
@@ -352,7 +418,8 @@ static int iface_start(struct applier *a, const struct plan_iface *pi)
 static int iface_swap(struct applier *a, struct loaded *l,
 		      const struct plan_iface *pi)
 {
-	struct tna *skel = load_object(a, pi, l->slot);
+	struct tna_cfg cfg = cfg_of(a, pi, l->cfg.slot);
+	struct tna *skel = applier_load_object(a, &cfg);
 	char was[128], now[128];
 	int prog_fd;
 
@@ -367,17 +434,13 @@ static int iface_swap(struct applier *a, struct loaded *l,
 	}
 	tna__destroy(l->skel);
 	l->skel = skel;
-	plan_modules(l->features, was, sizeof(was));
-	l->features = pi->features;
-	l->bridge = pi->bridge;
-	l->l3_ifindex = pi->l3_ifindex;
-	l->port_idx = port_idx_of(a, pi->ifindex);
+	plan_modules(l->cfg.features, was, sizeof(was));
+	l->cfg = cfg;
 	l->prog_id = prog_id(prog_fd);
-	memcpy(l->mac, pi->mac, 6);
 	l->swaps++;
 	pr_info("%s: fast path respecialized (prog %u): modules %s -> %s\n",
 		l->name, l->prog_id, was,
-		plan_modules(l->features, now, sizeof(now)));
+		plan_modules(l->cfg.features, now, sizeof(now)));
 	return 0;
 }
 
@@ -682,7 +745,32 @@ static int fdb_add(struct applier *a, const struct plan_fdb *e,
  * Merge the plan's sorted FDB with the installed one: map writes only for
  * what changed. Returns how many entries it wrote or deleted.
  */
-static int sync_fdb(struct applier *a, const struct plan *p)
+static int change_cmp(const void *x, const void *y)
+{
+	const struct fdb_change *a = x, *b = y;
+
+	if (a->bridge != b->bridge)
+		return a->bridge < b->bridge ? -1 : 1;
+	return memcmp(a->mac, b->mac, 6);
+}
+
+/*
+ * An event named k since the last apply (changes sorted by change_cmp;
+ * nr < 0: every entry counts as named).
+ */
+static int named(const struct fdb_change *changes, int nr,
+		 const struct tna_fdb_key *k)
+{
+	struct fdb_change c = { .bridge = k->bridge };
+
+	if (nr <= 0)
+		return nr < 0;
+	memcpy(c.mac, k->mac, 6);
+	return bsearch(&c, changes, nr, sizeof(c), change_cmp) != NULL;
+}
+
+static int sync_fdb(struct applier *a, const struct plan *p,
+		    const struct fdb_change *changes, int nr_changes)
 {
 	struct fdb_slot *next = calloc(p->nr_fdb + 1, sizeof(*next));
 	int i = 0, j = 0, nr = 0, writes = 0;
@@ -720,7 +808,7 @@ static int sync_fdb(struct applier *a, const struct plan *p)
 		pidx = fdb_port_idx(a, p, &e->val);
 		if (o->val.port != e->val.port ||
 		    o->val.flags != e->val.flags || o->val.port_idx != pidx ||
-		    e->touched) {
+		    named(changes, nr_changes, &e->key)) {
 			next[nr].val.port = e->val.port;
 			next[nr].val.flags = e->val.flags;
 			next[nr].val.port_idx = pidx;
@@ -753,7 +841,7 @@ static uint64_t hits_of(const struct applier *a, __u32 idx)
 	return sum;
 }
 
-int applier_fdb_active(struct applier *a, int br, struct fdb_slot *out, int max)
+int applier_fdb_active(struct applier *a, int br, struct plan_fdb *out, int max)
 {
 	int n = 0;
 
@@ -767,7 +855,9 @@ int applier_fdb_active(struct applier *a, int br, struct fdb_slot *out, int max)
 		if (h == f->hits)
 			continue;
 		f->hits = h;
-		out[n++] = *f;
+		out[n++] = (struct plan_fdb){ .key = f->key,
+					      .val = f->val,
+					      .dynamic = f->dynamic };
 	}
 	return n;
 }
@@ -807,9 +897,9 @@ static int sync_runtime(struct applier *a)
 static int loads_due_one(const struct applier *a, const struct loaded *l,
 			 const struct plan_iface *pi)
 {
-	return l->features != pi->features || memcmp(l->mac, pi->mac, 6) ||
-	       l->bridge != pi->bridge || l->l3_ifindex != pi->l3_ifindex ||
-	       l->port_idx != port_idx_of(a, pi->ifindex);
+	struct tna_cfg want = cfg_of(a, pi, l->cfg.slot);
+
+	return memcmp(&want, &l->cfg, sizeof(want)) != 0;
 }
 
 /*
@@ -828,18 +918,9 @@ static int loads_due(const struct applier *a, const struct plan *p)
 	return 0;
 }
 
-int applier_apply(struct applier *a, const struct plan *p)
+/* The runtime switches and generations the plan implies (runtime map). */
+static void apply_runtime(struct applier *a, const struct plan *p)
 {
-	int failed = 0;
-
-	/*
-	 * Events that arrive while programs load are read only afterwards:
-	 * until then every fast path hands its packets to Linux (the
-	 * caller resumes them once it has caught up, applier_resume()).
-	 */
-	if (loads_due(a, p))
-		a->rt.bypass |= TNA_BYPASS_BUSY;
-
 	a->rt.route_mtu4 = p->route_mtu4;
 	a->rt.route_mtu6 = p->route_mtu6;
 	if (a->rt.family_off != p->family_off)
@@ -872,6 +953,14 @@ int applier_apply(struct applier *a, const struct plan *p)
 	a->rt.rc_mtu4 = p->rc_mtu4;
 	if (sync_runtime(a))
 		pr_warn("runtime map: %s\n", strerror(errno));
+}
+
+/* The maps' content (devices, addresses, ports, FDB). */
+static void apply_maps(struct applier *a, const struct plan *p,
+		       const struct fdb_change *changes, int nr_changes)
+{
+	struct fdb_change *sorted = NULL;
+	int ret;
 
 	/* Egresses first: a program may redirect only into a listed device. */
 	sync_devmap(a, p);
@@ -879,11 +968,29 @@ int applier_apply(struct applier *a, const struct plan *p)
 	sync_ports(a, p);
 	sync_port_idx(a, p);
 	/* After the writes: copies taken before them are retired. */
-	if (sync_fdb(a, p)) {
+	if (nr_changes > 0) {
+		sorted = malloc(nr_changes * sizeof(*sorted));
+		if (sorted) {
+			memcpy(sorted, changes, nr_changes * sizeof(*sorted));
+			qsort(sorted, nr_changes, sizeof(*sorted), change_cmp);
+		} else {
+			nr_changes = -1; /* every entry named: written again */
+		}
+	}
+	ret = sync_fdb(a, p, sorted, nr_changes);
+	free(sorted);
+	if (ret) {
 		a->rt.fdb_gen++;
 		if (sync_runtime(a))
 			pr_warn("runtime map: %s\n", strerror(errno));
 	}
+}
+
+/* Programs: unload what the plan drops, load or swap what it changed. */
+static int apply_programs(struct applier *a, const struct plan *p)
+{
+	int failed = 0;
+
 	for (int i = a->nr - 1; i >= 0; i--) {
 		const struct plan_iface *pi = plan_find(p, a->ifs[i].ifindex);
 
@@ -927,7 +1034,22 @@ int applier_apply(struct applier *a, const struct plan *p)
 	return failed ? -EIO : 0;
 }
 
-void applier_free(struct applier *a)
+int applier_apply(struct applier *a, const struct plan *p,
+		  const struct fdb_change *changes, int nr_changes)
+{
+	/*
+	 * Events that arrive while programs load are read only afterwards:
+	 * until then every fast path hands its packets to Linux (the
+	 * caller resumes them once it has caught up, applier_resume()).
+	 */
+	if (loads_due(a, p))
+		a->rt.bypass |= TNA_BYPASS_BUSY;
+	apply_runtime(a, p);
+	apply_maps(a, p, changes, nr_changes);
+	return apply_programs(a, p);
+}
+
+static void applier_release(struct applier *a)
 {
 	while (a->nr)
 		unload(a, &a->ifs[a->nr - 1], "daemon stopping");
@@ -943,6 +1065,67 @@ void applier_free(struct applier *a)
 	a->fdb = NULL;
 	a->hit_used = NULL;
 	a->nr_fdb = a->nr_ports = 0;
+}
+
+struct applier *applier_new(enum xdp_mode_pref mode)
+{
+	struct applier *a = calloc(1, sizeof(*a));
+	int err;
+
+	if (!a)
+		return NULL;
+	err = applier_init(a, mode);
+	if (err) {
+		free(a);
+		errno = -err;
+		return NULL;
+	}
+	return a;
+}
+
+void applier_free(struct applier *a)
+{
+	if (!a)
+		return;
+	applier_release(a);
+	free(a);
+}
+
+unsigned long applier_fdb_not_mirrored(const struct applier *a)
+{
+	return a->fdb_full;
+}
+
+int applier_ncpus(const struct applier *a)
+{
+	return a->ncpus;
+}
+
+int applier_fw_upcall_fd(const struct applier *a)
+{
+	return a->map_fw_upcall;
+}
+
+uint32_t applier_fw_gen(const struct applier *a)
+{
+	return a->rt.fw_gen;
+}
+
+int applier_fw_held(const struct applier *a)
+{
+	return a->fw_hold;
+}
+
+int applier_flow_get(const struct applier *a, const struct tna_fw_key *k,
+		     struct tna_fw_val *v)
+{
+	return bpf_map_lookup_elem(a->map_fw_flows, k, v) ? -errno : 0;
+}
+
+int applier_flow_put(struct applier *a, const struct tna_fw_key *k,
+		     const struct tna_fw_val *v)
+{
+	return bpf_map_update_elem(a->map_fw_flows, k, v, BPF_ANY) ? -errno : 0;
 }
 
 const struct loaded *applier_find(const struct applier *a, int ifindex)
@@ -972,7 +1155,7 @@ int applier_counters(const struct applier *a, int ifindex,
 	memset(out, 0, TNA_STAT_MAX * sizeof(*out));
 	if (!l && !h)
 		return -ENOENT;
-	if (l && slot_counters(a, l->slot, out))
+	if (l && slot_counters(a, l->cfg.slot, out))
 		return -ENOMEM;
 	for (int s = 0; h && s < TNA_STAT_MAX; s++) {
 		out[s].packets += h->c[s].packets;

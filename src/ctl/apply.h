@@ -21,90 +21,30 @@ struct loaded {
 	char name[IF_NAMESIZE];
 	struct tna *skel;
 	int link_fd;
-	uint64_t features;
-	unsigned char mac[6];
-	uint32_t slot;
-	int bridge, l3_ifindex; /* specialization besides features and MAC */
-	uint32_t port_idx; /* its index as a bridge port (tna_cfg.port_idx) */
+	struct tna_cfg cfg; /* what the program was specialized for */
 	uint32_t prog_id;
 	int generic; /* attached in generic (skb) mode */
 	unsigned int swaps; /* programs replaced in place */
 };
 
-/* Counters of programs already detached: totals survive detach/attach. */
-struct counter_history {
-	int ifindex;
-	struct tna_counter c[TNA_STAT_MAX];
-};
+struct applier; /* opaque: apply.c */
 
-/* An installed FDB entry and the hit count seen at the last refresh. */
-struct fdb_slot {
-	struct tna_fdb_key key;
-	struct tna_fdb_val val;
-	int dynamic;
-	uint64_t hits;
-};
-
-struct port_slot {
-	int ifindex;
-	struct tna_port port;
-};
-
-struct apply_error {
-	int ifindex;
-	char msg[MODEL_NOTE_LEN];
-};
-
-struct applier {
-	int map_tx, map_stats, map_local4, map_local6, map_runtime;
-	int map_fdb, map_fdb_hits, map_ports, map_nh_seen, map_rcache4;
-	int map_fw_flows, map_fw_upcall, map_port_tab, map_tx_idx;
-	int map_local_bits, map_fdb_cache, map_fdb_moves, map_csum_scratch;
-	struct tna_local_bits local_bits[2]; /* local_bits content: v4, v6 */
-	uint32_t fw_genid; /* nf_tables generation of the cached verdicts */
-	uint64_t fw_names;
-	int fw_hold; /* a ruleset change is being read */
-	struct loaded ifs[TNA_MAX_IFACES];
-	int nr;
-	uint8_t slot_used[TNA_MAX_IFACES];
-	enum xdp_mode_pref mode;
-	int *tx; /* devmap content */
-	int nr_tx;
-	struct tna_addr_key *local; /* local_addrs content */
-	int nr_local;
-	struct tna_runtime rt; /* runtime map content */
-	struct fdb_slot *fdb; /* fdb map content, sorted by key */
-	int nr_fdb;
-	uint8_t *hit_used; /* fdb_hits indexes in use */
-	uint32_t next_hit;
-	unsigned long fdb_full; /* entries that did not fit, last sync */
-	struct port_slot ports[TNA_MAX_IFACES]; /* ports map content */
-	int nr_ports;
-	/* port_tab and tx_idx content, by port index (0 unused) */
-	struct tna_port_ent idx_ent[TNA_MAX_IFACES];
-	uint8_t idx_tx[TNA_MAX_IFACES];
-	uint32_t idx_next; /* where the search for a free index starts */
-	uint32_t *plan_idx; /* port index of each interface of the last plan */
-	struct counter_history hist[TNA_MAX_IFACES];
-	int nr_hist;
-	struct apply_error errors[TNA_MAX_IFACES];
-	int nr_errors;
-	int ncpus;
-};
-
-int applier_init(struct applier *a, enum xdp_mode_pref mode)
-	__attribute__((warn_unused_result));
-/* Detach and unload everything. */
+/* NULL and errno on failure. */
+struct applier *applier_new(enum xdp_mode_pref mode);
+/* Detach and unload everything; frees a. */
 void applier_free(struct applier *a);
-int applier_apply(struct applier *a, const struct plan *p);
 /*
- * The object specialized for pi (slot, bridge port index), loaded on the
- * namespace's shared maps and not attached; NULL and errno on failure.
- * applier_apply() loads through it; the fast-path tests load with it what
- * the daemon would.
+ * changes: FDB entries named by events since the last call (any order;
+ * nr_changes < 0: count every entry as named), see struct fdb_change.
  */
-struct tna *applier_load_object(struct applier *a, const struct plan_iface *pi,
-				uint32_t slot, uint32_t port_idx);
+int applier_apply(struct applier *a, const struct plan *p,
+		  const struct fdb_change *changes, int nr_changes);
+/*
+ * The object specialized for cfg, loaded on the namespace's shared maps
+ * and not attached; NULL and errno on failure. applier_apply() loads
+ * through it; the fast-path tests load with it what the daemon would.
+ */
+struct tna *applier_load_object(struct applier *a, const struct tna_cfg *cfg);
 const struct loaded *applier_find(const struct applier *a, int ifindex);
 const char *applier_error(const struct applier *a, int ifindex);
 int applier_prog_ids(const struct applier *a, uint32_t *ids, int max);
@@ -131,8 +71,27 @@ int applier_fw_hold(struct applier *a);
  * Learned FDB entries of bridge br whose source the fast path carried
  * since the last call: at most max are written to out.
  */
-int applier_fdb_active(struct applier *a, int br, struct fdb_slot *out,
+int applier_fdb_active(struct applier *a, int br, struct plan_fdb *out,
 		       int max);
+/* FDB entries that did not fit in the fdb map at the last sync. */
+unsigned long applier_fdb_not_mirrored(const struct applier *a);
+
+/*
+ * The firewall verdict cache, as the flows module (flows.c) uses it: the
+ * upcall ring, the number of per-CPU copies of an entry, the generation
+ * and hold state a new verdict must respect, and one entry's copies.
+ */
+int applier_ncpus(const struct applier *a);
+int applier_fw_upcall_fd(const struct applier *a);
+/* The generation a verdict written now carries; 0 while a change is read. */
+uint32_t applier_fw_gen(const struct applier *a);
+/* A ruleset change is being read: no verdict may be written. */
+int applier_fw_held(const struct applier *a);
+/* Every CPU's copy of k's entry into v (applier_ncpus() of them). */
+int applier_flow_get(const struct applier *a, const struct tna_fw_key *k,
+		     struct tna_fw_val *v);
+int applier_flow_put(struct applier *a, const struct tna_fw_key *k,
+		     const struct tna_fw_val *v);
 /*
  * Next hops a sampled forwarded packet went to at or after since_ns
  * (CLOCK_MONOTONIC_COARSE): at most max are written to out.

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "mirror.h"
 #include "status.h"
+#include "nft.h"
 
 #define OWN_IDS 1024
 
@@ -29,7 +30,7 @@ struct daemon {
 	const struct run_opts *o;
 	struct model m;
 	struct mirror mi;
-	struct applier a;
+	struct applier *a;
 	struct flows fl;
 	struct plan plan;
 	/* Every program id this process attached: link events can arrive late. */
@@ -42,9 +43,11 @@ struct daemon {
 		uint64_t at_ms;
 	} refreshed[TNA_MAX_IFACES];
 	unsigned long fdb_refreshes;
-	struct fdb_slot *active; /* scratch: TNA_MAX_FDB entries */
+	struct plan_fdb *active; /* scratch: TNA_MAX_FDB entries */
 	uint64_t nh_scanned_ns; /* CLOCK_MONOTONIC_COARSE of the last scan */
 	unsigned long neigh_revalidations;
+	int lfd, sfd, tfd; /* control socket, signalfd, 250 ms timer */
+	int stop;
 };
 
 static uint64_t now_ms(void)
@@ -90,7 +93,7 @@ static void neigh_keepalive(struct daemon *d)
 	now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	if (now < d->nh_scanned_ns + 1000000000ULL)
 		return;
-	n = applier_nh_used(&d->a, d->nh_scanned_ns, used, 256);
+	n = applier_nh_used(d->a, d->nh_scanned_ns, used, 256);
 	d->nh_scanned_ns = now;
 	for (int i = 0; i < n; i++) {
 		const struct neigh *ne = find_neigh(&d->m, &used[i]);
@@ -119,7 +122,7 @@ static void neigh_keepalive(struct daemon *d)
 static void fdb_refresh(struct daemon *d)
 {
 	uint64_t now = now_ms();
-	struct fdb_slot *act = d->active;
+	struct plan_fdb *act = d->active;
 
 	for (int b = 0; b < d->plan.nr_bridges && b < TNA_MAX_IFACES; b++) {
 		const struct plan_bridge *br = &d->plan.bridges[b];
@@ -137,7 +140,7 @@ static void fdb_refresh(struct daemon *d)
 			continue;
 		d->refreshed[b].ifindex = br->ifindex;
 		d->refreshed[b].at_ms = now;
-		n = applier_fdb_active(&d->a, br->ifindex, act, TNA_MAX_FDB);
+		n = applier_fdb_active(d->a, br->ifindex, act, TNA_MAX_FDB);
 		for (int i = 0; i < n; i++) {
 			int err = mirror_fdb_use(&d->mi, act[i].val.port,
 						 act[i].key.mac);
@@ -157,7 +160,7 @@ static void fdb_refresh(struct daemon *d)
 static void remember_own(struct daemon *d)
 {
 	uint32_t ids[TNA_MAX_IFACES];
-	int n = applier_prog_ids(&d->a, ids, TNA_MAX_IFACES);
+	int n = applier_prog_ids(d->a, ids, TNA_MAX_IFACES);
 
 	for (int i = 0; i < n; i++) {
 		int seen = 0;
@@ -180,9 +183,10 @@ static void plan_opts_from(const struct run_opts *o, struct plan_opts *po)
 
 static int replan(struct daemon *d)
 {
+	const struct fdb_change *changes;
 	struct plan_opts po;
 	struct plan next;
-	int ret;
+	int ret, nr_changes;
 
 	plan_opts_from(d->o, &po);
 	po.own_prog_ids = d->own;
@@ -191,8 +195,9 @@ static int replan(struct daemon *d)
 	ret = plan_build(&d->m, &po, &next);
 	if (ret)
 		return ret;
-	ret = applier_apply(&d->a, &next);
-	model_fdb_untouch(&d->m);
+	changes = mirror_fdb_changes(&d->mi, &nr_changes);
+	ret = applier_apply(d->a, &next, changes, nr_changes);
+	mirror_fdb_changes_clear(&d->mi);
 	remember_own(d);
 	plan_free(&d->plan);
 	d->plan = next;
@@ -212,7 +217,7 @@ static int rule_lines(struct daemon *d, struct rule_line **out)
 	if (!d->plan.fw && !d->fl.nr_rules)
 		return 0;
 	flows_harvest(&d->fl);
-	if (fw_load(&rs))
+	if (fw_load(&rs, NULL))
 		return 0;
 	for (int c = 0; c < rs.nr_chains; c++)
 		for (int r = 0; r < rs.chains[c].n; r++)
@@ -276,20 +281,20 @@ static void serve(struct daemon *d, int lfd)
 		return;
 	}
 	if (!strcmp(req, "status") || !strcmp(req, "status json")) {
-		status_render(out, &d->plan, &d->a, &x, req[6] != 0);
+		status_render(out, &d->plan, d->a, &x, req[6] != 0);
 	} else if (!strncmp(req, "attached ", 9)) {
 		int ok = 0;
 
 		for (int i = 0; i < d->plan.nr; i++)
 			if (!strcmp(d->plan.ifaces[i].name, req + 9))
-				ok = applier_find(&d->a,
+				ok = applier_find(d->a,
 						  d->plan.ifaces[i].ifindex) !=
 				     NULL;
 		fprintf(out, "%d\n", ok);
 	} else if (!strcmp(req, "bypass on") || !strcmp(req, "bypass off")) {
 		d->bypass = !strcmp(req, "bypass on");
 		fprintf(out, "%s\n",
-			applier_set_bypass(&d->a, d->bypass) ? "error" : "ok");
+			applier_set_bypass(d->a, d->bypass) ? "error" : "ok");
 	} else {
 		fprintf(out, "error: unknown request\n");
 	}
@@ -323,32 +328,38 @@ static int setup_timer(void)
 	return fd;
 }
 
-static void nft_change(void *ctx)
+/*
+ * Events were lost (or SIGHUP): until the re-dump is applied, the maps may
+ * be stale. Cached routes retire now; none is cached while busy.
+ */
+static void resync_begin(struct daemon *d)
 {
-	struct daemon *d = ctx;
-
-	if (applier_fw_hold(&d->a))
-		pr_warn("runtime map: %s\n", strerror(errno));
-}
-
-static void route_change(void *ctx)
-{
-	struct daemon *d = ctx;
-
-	if (applier_route_event(&d->a))
+	if (applier_busy(d->a) || applier_route_event(d->a))
 		pr_warn("runtime map: %s\n", strerror(errno));
 }
 
 /*
- * Events were lost: until the re-dump is applied, the maps may be stale.
- * Cached routes retire now; none is cached while busy.
+ * Events on one netlink socket: the model takes them, the fast path is
+ * told what cannot wait for the next plan, then the mirror reads what
+ * they left stale.
  */
-static void resync_begin(void *ctx)
+static void on_events(struct daemon *d, int fd)
 {
-	struct daemon *d = ctx;
+	unsigned int ev = mirror_read(&d->mi, fd);
+	int err = 0;
 
-	if (applier_busy(&d->a) || applier_route_event(&d->a))
+	if (ev & MIRROR_EV_RESYNC)
+		resync_begin(d);
+	if (ev & MIRROR_EV_ROUTE)
+		err = applier_route_event(d->a);
+	/* The new ruleset is read next: no verdict cached before it holds. */
+	if (ev & MIRROR_EV_NFT)
+		err = err ?: applier_fw_hold(d->a);
+	if (err)
 		pr_warn("runtime map: %s\n", strerror(errno));
+	err = mirror_refresh(&d->mi);
+	if (err)
+		pr_warn("reading the configuration: %s\n", strerror(-err));
 }
 
 /*
@@ -360,7 +371,7 @@ static void resync_begin(void *ctx)
  */
 static void settle(struct daemon *d)
 {
-	for (int round = 0; round < 64 && applier_is_busy(&d->a); round++) {
+	for (int round = 0; round < 64 && applier_is_busy(d->a); round++) {
 		int fds[4], n = mirror_fds(&d->mi, fds, 4), ready = 0;
 		struct pollfd p[4];
 
@@ -375,144 +386,163 @@ static void settle(struct daemon *d)
 		}
 		for (int i = 0; i < n; i++)
 			if (p[i].revents) {
-				mirror_event(&d->mi, p[i].fd);
+				on_events(d, p[i].fd);
 				ready = 1;
 			}
 		if (d->m.dirty)
 			replan(d);
-		else if (!ready && applier_resume(&d->a))
+		else if (!ready && applier_resume(d->a))
 			pr_warn("runtime map: %s\n", strerror(errno));
 	}
 }
 
 enum { FD_SIG, FD_TIMER, FD_CTL, FD_FLOWS, FD_NL };
 
+/* Everything the loop needs, in order; 0, or 1 with the reason printed. */
+static int daemon_open(struct daemon *d)
+{
+	d->active = calloc(TNA_MAX_FDB, sizeof(*d->active));
+	if (!d->active)
+		return 1;
+	d->lfd = ctl_listen();
+	if (d->lfd == -EADDRINUSE) {
+		fprintf(stderr,
+			"tna: already running in this network namespace\n");
+		return 1;
+	}
+	if (d->lfd < 0) {
+		fprintf(stderr, "tna: control socket: %s\n", strerror(-d->lfd));
+		return 1;
+	}
+	d->sfd = setup_signals();
+	d->tfd = setup_timer();
+	if (d->sfd < 0 || d->tfd < 0) {
+		fprintf(stderr, "tna: signals/timer: %s\n", strerror(errno));
+		return 1;
+	}
+	if (mirror_open(&d->mi, &d->m, 1) || mirror_sync(&d->mi)) {
+		fprintf(stderr, "tna: cannot read the network configuration\n");
+		return 1;
+	}
+	d->a = applier_new(d->o->mode);
+	if (!d->a) {
+		fprintf(stderr, "tna: cannot create BPF maps: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	if (flows_open(&d->fl, d->a, &d->m)) {
+		fprintf(stderr, "tna: firewall flow verdicts: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+/* Detaches everything (the applier's links) and frees what was opened. */
+static void daemon_close(struct daemon *d)
+{
+	flows_close(&d->fl);
+	applier_free(d->a);
+	mirror_close(&d->mi);
+	if (d->sfd >= 0)
+		close(d->sfd);
+	if (d->tfd >= 0)
+		close(d->tfd);
+	if (d->lfd >= 0)
+		close(d->lfd);
+	plan_free(&d->plan);
+	model_free(&d->m);
+	free(d->active);
+}
+
+static void on_signal(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	if (read(d->sfd, &si, sizeof(si)) != sizeof(si))
+		return;
+	if (si.ssi_signo != SIGHUP) {
+		d->stop = 1;
+		return;
+	}
+	pr_info("SIGHUP: full resync\n");
+	resync_begin(d);
+	if (mirror_sync(&d->mi))
+		pr_warn("resync failed\n");
+}
+
+/*
+ * One round of the loop: signals, the timer's polls, netlink events, a
+ * new plan if the model changed, verdict upcalls, the timer's
+ * keepalives, control requests. -1 when poll() failed.
+ */
+static int daemon_step(struct daemon *d)
+{
+	struct pollfd pfd[FD_NL + 4];
+	int fds[4], n = mirror_fds(&d->mi, fds, 4), tick = 0, nfds;
+
+	pfd[FD_SIG] = (struct pollfd){ .fd = d->sfd, .events = POLLIN };
+	pfd[FD_TIMER] = (struct pollfd){ .fd = d->tfd, .events = POLLIN };
+	pfd[FD_CTL] = (struct pollfd){ .fd = d->lfd, .events = POLLIN };
+	pfd[FD_FLOWS] =
+		(struct pollfd){ .fd = flows_fd(&d->fl), .events = POLLIN };
+	for (int i = 0; i < n; i++)
+		pfd[FD_NL + i] =
+			(struct pollfd){ .fd = fds[i], .events = POLLIN };
+	nfds = FD_NL + n;
+	if (poll(pfd, nfds, -1) < 0)
+		return errno == EINTR ? 0 : -1;
+	if (pfd[FD_SIG].revents)
+		on_signal(d);
+	if (pfd[FD_TIMER].revents) {
+		uint64_t ticks;
+
+		if (read(d->tfd, &ticks, sizeof(ticks)) < 0)
+			pr_debug("timer read: %s\n", strerror(errno));
+		mirror_poll(&d->mi);
+		tick = 1;
+	}
+	for (int i = FD_NL; i < nfds; i++)
+		if (pfd[i].revents)
+			on_events(d, pfd[i].fd);
+	if (d->m.dirty && !d->stop)
+		replan(d);
+	if (!d->stop)
+		settle(d);
+	/* After the plan: verdicts come from the newest ruleset. */
+	if (pfd[FD_FLOWS].revents)
+		flows_poll(&d->fl);
+	/* After the events: a station that moved is not refreshed back. */
+	if (tick && !d->stop) {
+		flows_harvest(&d->fl);
+		fdb_refresh(d);
+		neigh_keepalive(d);
+	}
+	if (pfd[FD_CTL].revents)
+		serve(d, d->lfd);
+	return 0;
+}
+
 int daemon_run(const struct run_opts *o)
 {
 	struct daemon *d = calloc(1, sizeof(*d));
-	struct pollfd pfd[FD_NL + 4];
-	int lfd = -1, sfd = -1, tfd = -1, nfds, ret = 1, stop = 0;
+	int ret = 1;
 
 	if (!d)
 		return 1;
 	d->o = o;
-	d->active = calloc(TNA_MAX_FDB, sizeof(*d->active));
-	if (!d->active)
-		goto out_free;
+	d->lfd = d->sfd = d->tfd = -1;
 	model_init(&d->m);
-	lfd = ctl_listen();
-	if (lfd == -EADDRINUSE) {
-		fprintf(stderr,
-			"tna: already running in this network namespace\n");
-		goto out_free;
+	if (!daemon_open(d)) {
+		replan(d);
+		settle(d);
+		pr_info("running\n");
+		while (!d->stop && !daemon_step(d))
+			;
+		pr_info("stopping: detaching everything\n");
+		ret = 0;
 	}
-	if (lfd < 0) {
-		fprintf(stderr, "tna: control socket: %s\n", strerror(-lfd));
-		goto out_free;
-	}
-	sfd = setup_signals();
-	tfd = setup_timer();
-	if (sfd < 0 || tfd < 0) {
-		fprintf(stderr, "tna: signals/timer: %s\n", strerror(errno));
-		goto out_close;
-	}
-	if (mirror_open(&d->mi, &d->m, 1) || mirror_sync(&d->mi)) {
-		fprintf(stderr, "tna: cannot read the network configuration\n");
-		goto out_close;
-	}
-	if (applier_init(&d->a, o->mode)) {
-		fprintf(stderr, "tna: cannot create BPF maps: %s\n",
-			strerror(errno));
-		goto out_mirror;
-	}
-	if (flows_open(&d->fl, &d->a, &d->m)) {
-		fprintf(stderr, "tna: firewall flow verdicts: %s\n",
-			strerror(errno));
-		goto out_applier;
-	}
-	d->mi.on_nft_change = nft_change;
-	d->mi.on_resync = resync_begin;
-	d->mi.on_route_change = route_change;
-	d->mi.cb_ctx = d;
-	replan(d);
-	settle(d);
-	pr_info("running\n");
-
-	pfd[FD_SIG] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-	pfd[FD_TIMER] = (struct pollfd){ .fd = tfd, .events = POLLIN };
-	pfd[FD_CTL] = (struct pollfd){ .fd = lfd, .events = POLLIN };
-	pfd[FD_FLOWS] =
-		(struct pollfd){ .fd = flows_fd(&d->fl), .events = POLLIN };
-	while (!stop) {
-		int fds[4], n = mirror_fds(&d->mi, fds, 4), tick = 0;
-
-		for (int i = 0; i < n; i++)
-			pfd[FD_NL + i] = (struct pollfd){ .fd = fds[i],
-							  .events = POLLIN };
-		nfds = FD_NL + n;
-		if (poll(pfd, nfds, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (pfd[FD_SIG].revents) {
-			struct signalfd_siginfo si;
-
-			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				if (si.ssi_signo == SIGHUP) {
-					pr_info("SIGHUP: full resync\n");
-					resync_begin(d);
-					if (mirror_sync(&d->mi))
-						pr_warn("resync failed\n");
-				} else {
-					stop = 1;
-				}
-			}
-		}
-		if (pfd[FD_TIMER].revents) {
-			uint64_t ticks;
-
-			if (read(tfd, &ticks, sizeof(ticks)) < 0)
-				pr_debug("timer read: %s\n", strerror(errno));
-			mirror_poll(&d->mi);
-			tick = 1;
-		}
-		for (int i = FD_NL; i < nfds; i++)
-			if (pfd[i].revents)
-				mirror_event(&d->mi, pfd[i].fd);
-		if (d->m.dirty && !stop)
-			replan(d);
-		if (!stop)
-			settle(d);
-		/* After the plan: verdicts come from the newest ruleset. */
-		if (pfd[FD_FLOWS].revents)
-			flows_poll(&d->fl);
-		/* After the events: a station that moved is not refreshed back. */
-		if (tick && !stop) {
-			flows_harvest(&d->fl);
-			fdb_refresh(d);
-			neigh_keepalive(d);
-		}
-		if (pfd[FD_CTL].revents)
-			serve(d, lfd);
-	}
-	pr_info("stopping: detaching everything\n");
-	ret = 0;
-	flows_close(&d->fl);
-out_applier:
-	applier_free(&d->a);
-out_mirror:
-	mirror_close(&d->mi);
-out_close:
-	if (sfd >= 0)
-		close(sfd);
-	if (tfd >= 0)
-		close(tfd);
-	close(lfd);
-out_free:
-	plan_free(&d->plan);
-	model_free(&d->m);
-	free(d->active);
+	daemon_close(d);
 	free(d);
 	return ret;
 }

@@ -25,6 +25,7 @@
 #include <linux/netfilter/nf_conntrack_tcp.h>
 #include "flows.h"
 #include "log.h"
+#include "nl.h"
 
 static int flow_cb(void *ctx, void *data, size_t size);
 
@@ -127,10 +128,10 @@ static int flow_read(struct flows *f, const struct tna_fw_key *k,
 {
 	struct tna_fw_val *v = f->percpu;
 
-	if (bpf_map_lookup_elem(f->a->map_fw_flows, k, v))
+	if (applier_flow_get(f->a, k, v))
 		return -1;
 	*sum = v[0];
-	for (int c = 1; c < f->a->ncpus; c++) {
+	for (int c = 1; c < applier_ncpus(f->a); c++) {
 		sum->packets += v[c].packets;
 		sum->bytes += v[c].bytes;
 	}
@@ -215,12 +216,12 @@ int flows_open(struct flows *f, struct applier *a, const struct model *m)
 	f->a = a;
 	f->m = m;
 	f->flows = calloc(FLOWS_SLOTS, sizeof(*f->flows));
-	f->percpu = calloc(a->ncpus, sizeof(*f->percpu));
+	f->percpu = calloc(applier_ncpus(a), sizeof(*f->percpu));
 	if (!f->flows || !f->percpu) {
 		flows_close(f);
 		return -ENOMEM;
 	}
-	f->rb = ring_buffer__new(a->map_fw_upcall, flow_cb, f, NULL);
+	f->rb = ring_buffer__new(applier_fw_upcall_fd(a), flow_cb, f, NULL);
 	if (!f->rb)
 		return -errno;
 	f->ct = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
@@ -230,7 +231,6 @@ int flows_open(struct flows *f, struct applier *a, const struct model *m)
 		flows_close(f);
 		return err;
 	}
-	f->portid = mnl_socket_get_portid(f->ct);
 	f->seq = time(NULL);
 	return 0;
 }
@@ -298,11 +298,9 @@ static int ct_liberal(struct flows *f, const struct tna_fw_key *k)
 				      IP_CT_TCP_FLAG_BE_LIBERAL };
 	struct nlattr *pi, *tcp;
 	struct nfgenmsg *nfg;
-	int ret;
 
 	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = ++f->seq;
 	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
 	nfg->nfgen_family = k->family;
 	nfg->version = NFNETLINK_V0;
@@ -313,13 +311,7 @@ static int ct_liberal(struct flows *f, const struct tna_fw_key *k)
 	mnl_attr_put(nlh, CTA_PROTOINFO_TCP_FLAGS_REPLY, sizeof(fl), &fl);
 	mnl_attr_nest_end(nlh, tcp);
 	mnl_attr_nest_end(nlh, pi);
-	if (mnl_socket_sendto(f->ct, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	ret = mnl_socket_recvfrom(f->ct, buf, sizeof(buf));
-	if (ret < 0)
-		return -errno;
-	ret = mnl_cb_run(buf, ret, f->seq, f->portid, NULL, NULL);
-	return ret < 0 ? -errno : 0;
+	return nl_request(f->ct, &f->seq, nlh, NULL, NULL, NULL);
 }
 
 static const char *ifname(const struct model *m, uint32_t ifindex)
@@ -400,14 +392,14 @@ static enum fw_result bridged(const struct model *m, const struct tna_fw_key *k,
 /* The verdict for one flow, as Linux's forward hook would give it. */
 static void decide(struct flows *f, const struct tna_fw_key *k)
 {
-	struct tna_fw_val v = { .gen = f->a->rt.fw_gen,
+	struct tna_fw_val v = { .gen = applier_fw_gen(f->a),
 				.verdict = TNA_FW_LINUX };
 	struct fw_trace t = { 0 };
 	enum fw_result r;
 	int ret;
 
 	f->upcalls++;
-	if (f->a->fw_hold)
+	if (applier_fw_held(f->a))
 		return; /* a ruleset change is being read: the flow asks again */
 	if (k->path == TNA_FW_BRIDGED) {
 		r = bridged(f->m, k, &t);
@@ -442,11 +434,12 @@ static void decide(struct flows *f, const struct tna_fw_key *k)
 		}
 	}
 	remember(f, k, &t, v.verdict == TNA_FW_ACCEPT);
-	for (int c = 0; c < f->a->ncpus; c++)
+	for (int c = 0; c < applier_ncpus(f->a); c++)
 		f->percpu[c] =
 			v; /* every CPU's copy: verdict, counters from 0 */
-	if (bpf_map_update_elem(f->a->map_fw_flows, k, f->percpu, BPF_ANY))
-		pr_warn("fw_flows: %s\n", strerror(errno));
+	ret = applier_flow_put(f->a, k, f->percpu);
+	if (ret)
+		pr_warn("fw_flows: %s\n", strerror(-ret));
 }
 
 static int flow_cb(void *ctx, void *data, size_t size)

@@ -34,7 +34,7 @@ struct flow_ctr {
 struct flows {
 	struct ring_buffer *rb;
 	struct mnl_socket *ct; /* ctnetlink */
-	unsigned int portid, seq;
+	unsigned int seq;
 	struct applier *a;
 	const struct model *m;
 	/* Totals since start, for tna status. */

@@ -116,6 +116,23 @@ struct fw_ruleset {
 	int tracked[2];
 };
 
+/*
+ * The base chains Linux runs that matter before any rule is modelled, as
+ * the nf_tables reader (nft.c) saw them in its chain dump: per family
+ * (FW_IP4, FW_IP6, FW_BRIDGE), the chains on the forwarding path
+ * (ip/ip6/inet prerouting, forward, postrouting; every bridge-family hook)
+ * and the first one ("family table chain hook H"); the devices netdev
+ * chains (and inet ingress chains) are bound to. read: the chain dump
+ * completed (else nothing here is known).
+ */
+struct fw_hooks {
+	int read;
+	int nr[3];
+	char first[3][FW_REASON_LEN];
+	char (*devs)[16];
+	int nr_devs;
+};
+
 #define FW_IP4 0
 #define FW_IP6 1
 #define FW_BRIDGE 2
@@ -161,10 +178,6 @@ struct fw_trace {
  */
 enum fw_result fw_eval(const struct fw_ruleset *rs, const struct fw_pkt *pkt,
 		       struct fw_trace *t);
-
-/* Reads the ruleset over nfnetlink (nft.c); 0 or -errno. */
-int fw_load(struct fw_ruleset *rs);
-void fw_free(struct fw_ruleset *rs);
 
 /* "ip", "ip6", "inet", "bridge" for an NFPROTO_* table family. */
 const char *fw_family_name(int family);

@@ -24,28 +24,46 @@ struct mirror {
 	uint32_t netdev_mgmt;
 	unsigned int seq;
 	int rules_stale, chains_stale, xfrm_stale, captures_stale;
-	/* Called at the first nf_tables event of a batch, before any dump. */
-	void (*on_nft_change)(void *ctx);
-	/* Called before a full re-dump after lost events. */
-	void (*on_resync)(void *ctx);
-	/* Called once per batch of rtnetlink events but bridge FDB ones. */
-	void (*on_route_change)(void *ctx);
+	int resync_due; /* events were lost: dump everything again */
 	int route_changed;
-	void *cb_ctx;
-	int nft_changing;
+	unsigned int read_events; /* MIRROR_EV_* of the current read */
 	unsigned long resyncs; /* full re-dumps after lost events */
+	/* FDB entries events named since mirror_fdb_changes_clear() */
+	struct fdb_change *fdb_changes;
+	int nr_fdb_changes, cap_fdb_changes;
+	int fdb_changes_lost; /* out of memory: count every entry as named */
 };
 
 /* events: also subscribe to change notifications. */
 int mirror_open(struct mirror *mi, struct model *m, int events)
 	__attribute__((warn_unused_result));
 void mirror_close(struct mirror *mi);
+/*
+ * The FDB entries events named since the last clear: *nr of them, or -1
+ * when they could not all be kept (then every entry counts as named).
+ */
+const struct fdb_change *mirror_fdb_changes(const struct mirror *mi, int *nr);
+void mirror_fdb_changes_clear(struct mirror *mi);
 /* Forget everything and dump it all again. */
 int mirror_sync(struct mirror *mi) __attribute__((warn_unused_result));
 /* Event sockets to poll; returns how many were written. */
 int mirror_fds(const struct mirror *mi, int *fds, int max);
-/* Read and apply pending events on fd; re-dumps on ENOBUFS. */
-int mirror_event(struct mirror *mi, int fd);
+/* What a read of events saw (mirror_read()). */
+enum {
+	MIRROR_EV_ROUTE = 1, /* rtnetlink changes but bridge FDB ones */
+	MIRROR_EV_NFT = 2, /* an nf_tables change: its ruleset is read next */
+	MIRROR_EV_RESYNC = 4, /* events were lost: everything is read again */
+};
+/*
+ * One change travels one way: mirror_read() applies the events queued on
+ * fd to the model and says what they were (MIRROR_EV_*); the caller reacts
+ * (holds the cached verdicts, retires cached routes) before
+ * mirror_refresh() reads what the events left stale: the nf_tables
+ * ruleset, policy rules, IPsec policies, captures, or everything after a
+ * loss.
+ */
+unsigned int mirror_read(struct mirror *mi, int fd);
+int mirror_refresh(struct mirror *mi);
 /*
  * Tell the bridge a station behind port is active (`bridge fdb replace MAC
  * dev PORT master use`): refreshes the entry like a received frame would.

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model.h"
+#include "nft.h"
 
 #define GROW(arr, nr, cap)                                                \
 	do {                                                              \
@@ -138,7 +139,8 @@ static unsigned int fdb_hash(int bridge, const unsigned char *mac)
 	return h;
 }
 
-static int fdb_slot(const struct model *m, int bridge, const unsigned char *mac)
+static int fdb_hslot(const struct model *m, int bridge,
+		     const unsigned char *mac)
 {
 	unsigned int mask = m->nr_fdb_slots - 1;
 
@@ -160,7 +162,7 @@ static void fdb_reindex(struct model *m, int nr_slots)
 		abort();
 	m->nr_fdb_slots = nr_slots;
 	for (int i = 0; i < m->nr_fdb; i++)
-		m->fdb_slots[fdb_slot(m, m->fdb[i].bridge, m->fdb[i].mac)] =
+		m->fdb_slots[fdb_hslot(m, m->fdb[i].bridge, m->fdb[i].mac)] =
 			i + 1;
 }
 
@@ -193,19 +195,18 @@ void model_fdb_set(struct model *m, const struct fdb *f, int del)
 
 	if (m->nr_fdb_slots < 2 * (m->nr_fdb + 1))
 		fdb_reindex(m, m->nr_fdb_slots ? 2 * m->nr_fdb_slots : 64);
-	s = fdb_slot(m, f->bridge, f->mac);
+	s = fdb_hslot(m, f->bridge, f->mac);
 	i = m->fdb_slots[s] - 1;
 	if (i >= 0) {
 		/* A move arrives as a new entry; a delete names the old port. */
 		if (!del) {
 			m->fdb[i] = *f;
-			m->fdb[i].touched = 1;
 		} else if (m->fdb[i].port == f->port) {
 			fdb_unslot(m, s);
 			if (i != --m->nr_fdb) {
 				m->fdb[i] = m->fdb[m->nr_fdb];
-				m->fdb_slots[fdb_slot(m, m->fdb[i].bridge,
-						      m->fdb[i].mac)] = i + 1;
+				m->fdb_slots[fdb_hslot(m, m->fdb[i].bridge,
+						       m->fdb[i].mac)] = i + 1;
 			}
 		}
 		return;
@@ -214,14 +215,7 @@ void model_fdb_set(struct model *m, const struct fdb *f, int del)
 		return;
 	GROW(m->fdb, m->nr_fdb, m->cap_fdb);
 	m->fdb[m->nr_fdb] = *f;
-	m->fdb[m->nr_fdb].touched = 1;
 	m->fdb_slots[s] = ++m->nr_fdb;
-}
-
-void model_fdb_untouch(struct model *m)
-{
-	for (int i = 0; i < m->nr_fdb; i++)
-		m->fdb[i].touched = 0;
 }
 
 void model_rule_add(struct model *m, const struct rule *r)

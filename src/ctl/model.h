@@ -83,7 +83,6 @@ struct fdb {
 	unsigned char mac[6];
 	uint16_t state; /* NUD_PERMANENT local, NUD_NOARP static, else learned */
 	uint8_t flags; /* NTF_* */
-	uint8_t touched; /* an event named it since the last plan was applied */
 };
 
 struct rule {
@@ -153,7 +152,17 @@ void model_link_del(struct model *m, int ifindex);
 void model_route_set(struct model *m, const struct route *r, int del);
 void model_neigh_set(struct model *m, const struct neigh *n, int del);
 void model_fdb_set(struct model *m, const struct fdb *f, int del);
-void model_fdb_untouch(struct model *m);
+
+/*
+ * An FDB entry an event named (mirror.c collects them until the next plan
+ * is applied): the applier writes it again even if unchanged, which
+ * clears the fast path's TNA_FDB_MOVED once Linux has decided where the
+ * station is.
+ */
+struct fdb_change {
+	int bridge;
+	unsigned char mac[6];
+};
 void model_rule_add(struct model *m, const struct rule *r);
 void model_rules_clear(struct model *m, int family);
 

@@ -26,15 +26,17 @@
 #include <libnftnl/gen.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
-#include "fw.h"
+#include "nft.h"
+#include "nl.h"
 #include "fw_xt.h"
 
 #define NREG_BYTES (20 * 4)
 
 struct nft {
 	struct mnl_socket *nl;
-	unsigned int portid, seq;
+	unsigned int seq;
 	struct fw_ruleset *rs;
+	struct fw_hooks *hooks; /* NULL: not wanted */
 	int err;
 	char why[FW_REASON_LEN]; /* first compile error of the rule at hand */
 };
@@ -78,28 +80,11 @@ static int find_set(const struct fw_ruleset *rs, int family, const char *table,
 /* One request, its answers through cb; -EINTR when a dump was interrupted. */
 static int talk(struct nft *n, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE * 4];
-	int ret, left;
+	int intr = 0, ret = nl_request(n->nl, &n->seq, nlh, cb, data, &intr);
 
-	nlh->nlmsg_seq = ++n->seq;
-	if (mnl_socket_sendto(n->nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		ret = mnl_socket_recvfrom(n->nl, buf, sizeof(buf));
-		if (ret < 0)
-			return -errno;
-		left = ret;
-		for (struct nlmsghdr *h = (void *)buf; mnl_nlmsg_ok(h, left);
-		     h = mnl_nlmsg_next(h, &left))
-			if (h->nlmsg_flags & NLM_F_DUMP_INTR)
-				n->err = -EINTR;
-		ret = mnl_cb_run(buf, ret, n->seq, n->portid, cb, data);
-		if (ret <= 0)
-			break;
-	}
-	if (ret < 0)
-		return -errno;
-	return n->err;
+	if (intr)
+		n->err = -EINTR;
+	return ret ?: n->err;
 }
 
 static int gen_cb(const struct nlmsghdr *nlh, void *data)
@@ -123,6 +108,62 @@ static int get_gen(struct nft *n, uint32_t *id)
 
 /* --- chains ------------------------------------------------------------ */
 
+static int hook_dev(struct fw_hooks *h, const char *name)
+{
+	char(*d)[16];
+
+	if (!name)
+		return 0;
+	d = realloc(h->devs, (h->nr_devs + 1) * sizeof(*h->devs));
+	if (!d)
+		return -ENOMEM;
+	h->devs = d;
+	snprintf(h->devs[h->nr_devs++], sizeof(*h->devs), "%s", name);
+	return 0;
+}
+
+/* A base chain of any family, for struct fw_hooks. */
+static int chain_hooks(struct fw_hooks *h, struct nftnl_chain *c)
+{
+	int family = nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY), hook, f;
+	const char *const *devs;
+	int ret = 0;
+
+	if (!nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM))
+		return 0; /* a regular chain: reached only by jumps */
+	hook = nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM);
+	if (family == NFPROTO_NETDEV ||
+	    (family == NFPROTO_INET && hook == NF_INET_INGRESS)) {
+		if (nftnl_chain_is_set(c, NFTNL_CHAIN_DEV))
+			ret = hook_dev(h,
+				       nftnl_chain_get_str(c, NFTNL_CHAIN_DEV));
+		devs = nftnl_chain_is_set(c, NFTNL_CHAIN_DEVICES) ?
+			       nftnl_chain_get(c, NFTNL_CHAIN_DEVICES) :
+			       NULL;
+		for (int i = 0; devs && devs[i] && !ret; i++)
+			ret = hook_dev(h, devs[i]);
+		return ret;
+	}
+	if (family != NFPROTO_BRIDGE && hook != NF_INET_PRE_ROUTING &&
+	    hook != NF_INET_FORWARD && hook != NF_INET_POST_ROUTING)
+		return 0;
+	for (f = 0; f < 3; f++) {
+		int sees = f == FW_BRIDGE ? family == NFPROTO_BRIDGE :
+			   f == FW_IP6	  ? family == NFPROTO_IPV6 ||
+						 family == NFPROTO_INET :
+					 family == NFPROTO_IPV4 ||
+						 family == NFPROTO_INET;
+
+		if (sees && h->nr[f]++ == 0)
+			snprintf(h->first[f], sizeof(h->first[f]),
+				 "%s %s %s hook %s", fw_family_name(family),
+				 nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE),
+				 nftnl_chain_get_str(c, NFTNL_CHAIN_NAME),
+				 nft_hook_name(family, hook));
+	}
+	return 0;
+}
+
 static int chain_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct nft *n = data;
@@ -132,8 +173,13 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (!c)
 		return MNL_CB_ERROR;
-	if (nftnl_chain_nlmsg_parse(nlh, c) < 0 ||
-	    !ours(nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY)))
+	if (nftnl_chain_nlmsg_parse(nlh, c) < 0)
+		goto out;
+	if (n->hooks && chain_hooks(n->hooks, c)) {
+		nftnl_chain_free(c);
+		return MNL_CB_ERROR;
+	}
+	if (!ours(nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY)))
 		goto out;
 	rs->chains = grow(rs->chains, rs->nr_chains, sizeof(*rs->chains));
 	if (!rs->chains) {
@@ -777,12 +823,15 @@ static int dump(struct nft *n, uint16_t type, mnl_cb_t cb)
 	return talk(n, nlh, cb, n);
 }
 
-static const char *hook_name(int hook)
+const char *nft_hook_name(int family, int hook)
 {
-	static const char *const names[] = { "prerouting", "input", "forward",
-					     "output", "postrouting" };
+	static const char *const inet[] = { "prerouting",  "input",
+					    "forward",	   "output",
+					    "postrouting", "ingress" };
 
-	return hook >= 0 && hook < 5 ? names[hook] : "ingress";
+	if (family == NFPROTO_NETDEV)
+		return hook == NF_NETDEV_INGRESS ? "ingress" : "egress";
+	return hook >= 0 && hook < 6 ? inet[hook] : "?";
 }
 
 /* Chains reachable from c by jumps, gotos and verdict maps: why one is bad. */
@@ -865,7 +914,8 @@ static void classify(struct fw_ruleset *rs)
 						"%s %s %s hook %s: only the forward hook is modelled",
 						fw_family_name(ch->family),
 						ch->table, ch->name,
-						hook_name(ch->hook));
+						nft_hook_name(ch->family,
+							      ch->hook));
 				continue;
 			}
 			if (!seen) {
@@ -917,8 +967,14 @@ static int load_once(struct nft *n)
 	int ret;
 
 	ret = get_gen(n, &g0);
+	if (n->hooks) {
+		fw_hooks_free(n->hooks);
+		memset(n->hooks, 0, sizeof(*n->hooks));
+	}
 	if (!ret)
 		ret = dump(n, NFT_MSG_GETCHAIN, chain_cb);
+	if (!ret && n->hooks)
+		n->hooks->read = 1;
 	if (!ret)
 		ret = dump(n, NFT_MSG_GETSET, set_cb);
 	for (int i = 0; !ret && i < n->rs->nr_sets; i++)
@@ -933,9 +989,16 @@ static int load_once(struct nft *n)
 	return ret;
 }
 
-int fw_load(struct fw_ruleset *rs)
+void fw_hooks_free(struct fw_hooks *h)
 {
-	struct nft n = { .rs = rs };
+	free(h->devs);
+	h->devs = NULL;
+	h->nr_devs = 0;
+}
+
+int fw_load(struct fw_ruleset *rs, struct fw_hooks *hooks)
+{
+	struct nft n = { .rs = rs, .hooks = hooks };
 	int ret = -EINTR;
 
 	memset(rs, 0, sizeof(*rs));
@@ -946,7 +1009,6 @@ int fw_load(struct fw_ruleset *rs)
 		ret = -errno;
 		goto out;
 	}
-	n.portid = mnl_socket_get_portid(n.nl);
 	n.seq = time(NULL);
 	for (int tries = 0; ret == -EINTR && tries < 10; tries++) {
 		fw_free(rs);

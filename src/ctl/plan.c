@@ -433,7 +433,6 @@ static int plan_fdb(const struct model *m, struct plan *p)
 			continue;
 		e->key.bridge = f->bridge;
 		memcpy(e->key.mac, f->mac, 6);
-		e->touched = f->touched;
 		if (f->state & NUD_PERMANENT) {
 			e->val.flags = TNA_FDB_LOCAL;
 		} else {
@@ -586,6 +585,70 @@ static int iface_cmp(const void *a, const void *b)
 	       ((const struct plan_iface *)b)->ifindex;
 }
 
+/*
+ * Runtime switches: routing of a family off for any whole-family reason;
+ * its rules in the fast path whenever they can be (bridged traffic may
+ * need them through br_netfilter while routing is off for another
+ * reason); the ruleset's generation and conntrack timeouts.
+ */
+static void plan_runtime(const struct model *m, struct plan *p)
+{
+	char why[MODEL_NOTE_LEN];
+
+	for (int f = 0; f < 3; f++) {
+		static const uint32_t fw_bit[] = { TNA_RT_FW4, TNA_RT_FW6,
+						   TNA_RT_FW_BR };
+		int nr = f == FW_BRIDGE ? m->nr_nft_bridge :
+			 f == FW_IP6	? m->nr_nft_fwd6 :
+					  m->nr_nft_fwd4;
+		char rwhy[MODEL_NOTE_LEN] = "";
+
+		if (f < 2 && family_blocked(m, f, rwhy, sizeof(rwhy)))
+			p->family_off |= f ? TNA_RT_ROUTE6_OFF :
+					     TNA_RT_ROUTE4_OFF;
+		if (fw_blocked(m, f, why, sizeof(why))) {
+			NOTE(p->fw_note[f], "to Linux: %.230s", why);
+			if (f == FW_BRIDGE)
+				p->family_off |= TNA_RT_BRIDGE_OFF;
+			continue;
+		}
+		if (nr)
+			p->fw |= fw_bit[f];
+		if (rwhy[0])
+			NOTE(p->fw_note[f], "to Linux: %.230s", rwhy);
+		else if (nr)
+			NOTE(p->fw_note[f],
+			     "in the fast path (%d forward base chains)",
+			     m->fw.nr_fwd[f]);
+		else
+			NOTE(p->fw_note[f], "no forward-path rules");
+	}
+	p->fw_genid = m->fw.genid;
+	p->ct_tcp_ms = m->ct_tcp_est_s * 1000U;
+	p->ct_udp_ms = m->ct_udp_stream_s * 1000U;
+}
+
+/*
+ * Rules match interface names, and which rules a bridged flow passes
+ * depends on its bridge and br_netfilter: any change of those is a new
+ * ruleset for the cached verdicts (a hash of them).
+ */
+static void plan_fw_names(const struct model *m, struct plan *p)
+{
+	for (int i = 0; i < m->nr_links; i++) {
+		const struct link *l = &m->links[i];
+
+		for (const char *c = l->name; *c; c++)
+			p->fw_names = p->fw_names * 31 + (uint8_t)*c +
+				      (uint64_t)l->ifindex;
+		p->fw_names = p->fw_names * 31 + (uint64_t)l->master;
+		if (is_bridge(l))
+			p->fw_names = p->fw_names * 31 +
+				      (uint64_t)model_brnf(m, l, 0) * 2 +
+				      (uint64_t)model_brnf(m, l, 1);
+	}
+}
+
 int plan_build(const struct model *m, const struct plan_opts *o, struct plan *p)
 {
 	static const struct plan_opts none;
@@ -612,67 +675,8 @@ int plan_build(const struct model *m, const struct plan_opts *o, struct plan *p)
 			br_egress = 1;
 	}
 	qsort(p->ifaces, p->nr, sizeof(*p->ifaces), iface_cmp);
-
-	{
-		char why[MODEL_NOTE_LEN];
-
-		/*
-		 * Runtime switches: routing of a family off for any
-		 * whole-family reason; its rules in the fast path whenever
-		 * they can be (bridged traffic may need them through
-		 * br_netfilter while routing is off for another reason).
-		 */
-		for (int f = 0; f < 3; f++) {
-			static const uint32_t fw_bit[] = { TNA_RT_FW4,
-							   TNA_RT_FW6,
-							   TNA_RT_FW_BR };
-			int nr = f == FW_BRIDGE ? m->nr_nft_bridge :
-				 f == FW_IP6	? m->nr_nft_fwd6 :
-						  m->nr_nft_fwd4;
-			char rwhy[MODEL_NOTE_LEN] = "";
-
-			if (f < 2 && family_blocked(m, f, rwhy, sizeof(rwhy)))
-				p->family_off |= f ? TNA_RT_ROUTE6_OFF :
-						     TNA_RT_ROUTE4_OFF;
-			if (fw_blocked(m, f, why, sizeof(why))) {
-				NOTE(p->fw_note[f], "to Linux: %.230s", why);
-				if (f == FW_BRIDGE)
-					p->family_off |= TNA_RT_BRIDGE_OFF;
-				continue;
-			}
-			if (nr)
-				p->fw |= fw_bit[f];
-			if (rwhy[0])
-				NOTE(p->fw_note[f], "to Linux: %.230s", rwhy);
-			else if (nr)
-				NOTE(p->fw_note[f],
-				     "in the fast path (%d forward base chains)",
-				     m->fw.nr_fwd[f]);
-			else
-				NOTE(p->fw_note[f], "no forward-path rules");
-		}
-		p->fw_genid = m->fw.genid;
-		p->ct_tcp_ms = m->ct_tcp_est_s * 1000U;
-		p->ct_udp_ms = m->ct_udp_stream_s * 1000U;
-		/*
-		 * Rules match interface names, and which rules a bridged
-		 * flow passes depends on its bridge and br_netfilter: any
-		 * change is a new ruleset.
-		 */
-		for (int i = 0; i < m->nr_links; i++) {
-			const struct link *l = &m->links[i];
-
-			for (const char *c = l->name; *c; c++)
-				p->fw_names = p->fw_names * 31 + (uint8_t)*c +
-					      (uint64_t)l->ifindex;
-			p->fw_names = p->fw_names * 31 + (uint64_t)l->master;
-			if (is_bridge(l))
-				p->fw_names =
-					p->fw_names * 31 +
-					(uint64_t)model_brnf(m, l, 0) * 2 +
-					(uint64_t)model_brnf(m, l, 1);
-		}
-	}
+	plan_runtime(m, p);
+	plan_fw_names(m, p);
 
 	/* Routing may end in a bridge port once any bridge is modelled. */
 	for (int i = 0; i < p->nr && br_egress; i++)
@@ -693,6 +697,13 @@ int plan_build(const struct model *m, const struct plan_opts *o, struct plan *p)
 	for (int i = 0; i < p->nr; i++) {
 		struct plan_iface *pi = &p->ifaces[i];
 
+		if (pi->accelerate && !plan_features_possible(pi->features)) {
+			pi->accelerate = 0;
+			NOTE(pi->reason,
+			     "internal: modules 0x%llx do not fit together",
+			     (unsigned long long)pi->features);
+			pi->features = 0;
+		}
 		if (!pi->accelerate || nr_egress - pi->egress > 0)
 			continue;
 		pi->accelerate = 0;
@@ -757,4 +768,25 @@ const char *plan_modules(uint64_t features, char *buf, size_t len)
 			off += snprintf(buf + off, len - off, "%s%s",
 					off ? "," : "", names[i]);
 	return buf;
+}
+
+int plan_features_possible(uint64_t f)
+{
+	uint64_t route = TNA_F_ROUTE4 | TNA_F_ROUTE6;
+	uint64_t br = TNA_F_BR_IP4 | TNA_F_BR_IP6 | TNA_F_BR_NF4 | TNA_F_BR_NF6;
+
+	if ((f & br) && !(f & TNA_F_BRIDGE))
+		return 0;
+	if ((f & (TNA_F_RPF4_LOOSE | TNA_F_RPF4_STRICT)) && !(f & TNA_F_ROUTE4))
+		return 0;
+	if ((f & TNA_F_RPF4_LOOSE) && (f & TNA_F_RPF4_STRICT))
+		return 0;
+	if ((f & TNA_F_ROUTE_TO_BR) && !(f & route))
+		return 0;
+	if ((f & TNA_F_CSUM) && !(f & (route | TNA_F_BRIDGE)))
+		return 0;
+	if (((f & TNA_F_BR_NF4) && !(f & TNA_F_BR_IP4)) ||
+	    ((f & TNA_F_BR_NF6) && !(f & TNA_F_BR_IP6)))
+		return 0;
+	return 1;
 }

@@ -42,9 +42,6 @@ struct plan_fdb {
 	struct tna_fdb_key key;
 	struct tna_fdb_val val;
 	int dynamic; /* learned: ages out unless refreshed */
-	/* named by an event: written even if unchanged (clears the fast
-	 * path's TNA_FDB_MOVED once Linux has decided where it is) */
-	int touched;
 };
 
 struct plan_bridge {
@@ -86,5 +83,12 @@ const struct plan_bridge *plan_bridge_find(const struct plan *p, int ifindex);
 int plan_fdb_cmp(const void *a, const void *b);
 /* Comma-separated module names of a feature set, into buf. */
 const char *plan_modules(uint64_t features, char *buf, size_t len);
+
+/*
+ * Whether the planner can produce feature set f: sub-modules only with
+ * their module, one rp_filter mode at most (the verifier matrix and the
+ * fuzzer walk exactly these).
+ */
+int plan_features_possible(uint64_t f);
 
 #endif /* TNA_PLAN_H */

@@ -219,7 +219,7 @@ static void render_json(FILE *out, const struct plan *p,
 		json_obj_close(&j);
 	}
 	if (a)
-		json_u64(&j, "fdb_not_mirrored", a->fdb_full);
+		json_u64(&j, "fdb_not_mirrored", applier_fdb_not_mirrored(a));
 	json_obj_open(&j, "firewall");
 	json_str(&j, "ipv4", p->fw_note[0]);
 	json_str(&j, "ipv6", p->fw_note[1]);
@@ -374,9 +374,9 @@ void status_render(FILE *out, const struct plan *p, const struct applier *a,
 	}
 	if (x && p->nr_bridges)
 		fprintf(out, "FDB refreshes sent: %lu\n", x->fdb_refreshes);
-	if (a && a->fdb_full)
+	if (a && applier_fdb_not_mirrored(a))
 		fprintf(out, "FDB map full: %lu entries left to Linux\n",
-			a->fdb_full);
+			applier_fdb_not_mirrored(a));
 	for (int i = 0; i < p->nr; i++)
 		render_iface_text(out, p, &p->ifaces[i], a);
 }

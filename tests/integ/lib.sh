@@ -11,7 +11,7 @@ P=ti$$r$RANDOM # namespace prefix, unique per run
 T=$(mktemp -d /tmp/tna-test.XXXXXX)
 FAILED=0
 TNA_PID=
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=23}
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 pass() { echo "PASS $*"; }

@@ -215,24 +215,36 @@ static inline int fixture_maps(struct tna *skel)
 	return add_bridge(skel);
 }
 
+/*
+ * The read-only config the controller would give the program of an
+ * ingress of the fixture (stats slot `slot`); -1 if it has no MAC.
+ */
+static inline int fixture_cfg(const char *ingress, uint64_t features,
+			      uint32_t slot, struct tna_cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->features = features;
+	c->ifindex = if_nametoindex(ingress);
+	c->slot = slot;
+	if (!strncmp(ingress, "bp", 2)) {
+		c->bridge = if_nametoindex("br0");
+		c->l3_ifindex = if_nametoindex("br0");
+		c->port_idx = port_idx(ingress);
+	}
+	return mac_of(ingress, c->mac);
+}
+
 /* Load the object for an ingress of the fixture with the maps filled. */
 static inline struct tna *fixture_load(const char *ingress, uint64_t features)
 {
 	struct tna *skel = tna__open();
-	uint8_t mac[6];
+	struct tna_cfg c;
 
-	if (!skel || mac_of(ingress, mac)) {
+	if (!skel || fixture_cfg(ingress, features, 0, &c)) {
 		tna__destroy(skel);
 		return NULL;
 	}
-	skel->rodata->tna_cfg.features = features;
-	skel->rodata->tna_cfg.ifindex = if_nametoindex(ingress);
-	memcpy((void *)skel->rodata->tna_cfg.mac, mac, 6);
-	if (!strncmp(ingress, "bp", 2)) {
-		skel->rodata->tna_cfg.bridge = if_nametoindex("br0");
-		skel->rodata->tna_cfg.l3_ifindex = if_nametoindex("br0");
-		skel->rodata->tna_cfg.port_idx = port_idx(ingress);
-	}
+	memcpy((void *)&skel->rodata->tna_cfg, &c, sizeof(c));
 	if (tna__load(skel) || fixture_maps(skel)) {
 		tna__destroy(skel);
 		return NULL;

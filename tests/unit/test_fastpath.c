@@ -1213,24 +1213,20 @@ static int move_across_programs(void)
 	static const char *const ports[] = { "bp0", "bp1", "bp5" };
 	struct pkt_spec spec = { .src = "10.20.0.5", .dst = "10.20.0.6" };
 	struct tna *skel[3] = { NULL };
-	struct applier *a = calloc(1, sizeof(*a));
+	struct applier *a = applier_new(MODE_AUTO);
 	int failed = 0, step = -1;
 
-	if (!a || applier_init(a, MODE_AUTO)) {
-		printf("FAIL move across programs: applier_init\n");
-		free(a);
+	if (!a) {
+		printf("FAIL move across programs: applier_new: %s\n",
+		       strerror(errno));
 		return 1;
 	}
 	for (int i = 0; i < 3 && !failed; i++) {
-		struct plan_iface pi = { .ifindex = if_nametoindex(ports[i]),
-					 .features = BR_IP,
-					 .bridge = if_nametoindex("br0"),
-					 .l3_ifindex = if_nametoindex("br0") };
+		struct tna_cfg c;
 
-		skel[i] = mac_of(ports[i], pi.mac) ?
+		skel[i] = fixture_cfg(ports[i], BR_IP, i, &c) ?
 				  NULL :
-				  applier_load_object(a, &pi, i,
-						      port_idx(ports[i]));
+				  applier_load_object(a, &c);
 		failed = !skel[i];
 	}
 	/* Through the first program's fds: the namespace's maps. */
@@ -1268,7 +1264,6 @@ static int move_across_programs(void)
 	for (int i = 0; i < 3; i++)
 		tna__destroy(skel[i]);
 	applier_free(a);
-	free(a);
 	return failed;
 }
 
@@ -1284,11 +1279,12 @@ static int nh_sampling(const char *name, const char *dst, const char *nh,
 	int ncpus = libbpf_num_possible_cpus(), ok = 0, len;
 	uint64_t seen[ncpus];
 
-	if (!skel || mac_of("in0", mac))
+	struct tna_cfg c;
+
+	if (!skel || fixture_cfg("in0", R46, 0, &c))
 		goto out;
-	skel->rodata->tna_cfg.features = R46;
-	skel->rodata->tna_cfg.ifindex = if_nametoindex("in0");
-	memcpy((void *)skel->rodata->tna_cfg.mac, mac, 6);
+	memcpy(mac, c.mac, 6);
+	memcpy((void *)&skel->rodata->tna_cfg, &c, sizeof(c));
 	if (tna__load(skel))
 		goto out;
 	add_tx(skel, "out0");

@@ -22,7 +22,7 @@
  */
 #include <sys/wait.h>
 #include "fixture.h"
-#include "features.h"
+#include "plan.h"
 
 static uint64_t rng;
 
@@ -299,7 +299,7 @@ int main(void)
 	if (workers > 64)
 		workers = 64;
 	for (uint64_t feat = 0; feat <= TNA_F_ALL; feat++)
-		combos += plannable(feat) && feat;
+		combos += plan_features_possible(feat) && feat;
 	per = total ? total / combos + 1 : 1000000;
 	fflush(NULL);
 	for (long w = 0; w < workers; w++) {
@@ -318,7 +318,8 @@ int main(void)
 			close(pfd[0]);
 			for (uint64_t feat = 1; feat <= TNA_F_ALL && !bad;
 			     feat++) {
-				if (!plannable(feat) || k++ % workers != w)
+				if (!plan_features_possible(feat) ||
+				    k++ % workers != w)
 					continue;
 				bad = fuzz_combination(feat, seed, per, &red);
 				n += per;

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
-#include "fw.h"
+#include "nft.h"
 
 static int failed;
 
@@ -240,7 +240,7 @@ static int run_case(const struct rcase *c)
 		printf("FAIL %s: setup failed: %s\n", c->name, c->setup);
 		return 1;
 	}
-	ret = fw_load(&rs);
+	ret = fw_load(&rs, NULL);
 	if (ret) {
 		printf("FAIL %s: fw_load: %s\n", c->name, strerror(-ret));
 		return 1;

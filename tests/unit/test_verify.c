@@ -10,7 +10,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "tna/abi.h"
-#include "features.h"
+#include "plan.h"
 #include "tna.skel.h"
 #include "sink.skel.h"
 #include "trafgen.skel.h"
@@ -55,7 +55,7 @@ int main(void)
 		double ms = 0;
 		int n = -1;
 
-		if (!plannable(f) && f != TNA_F_ALL)
+		if (!plan_features_possible(f) && f != TNA_F_ALL)
 			continue;
 
 		for (int i = 0; i < TNA_NR_FEATURES; i++)
@@ -64,12 +64,14 @@ int main(void)
 					 sizeof(mods) - strlen(mods), "%s%s",
 					 mods[0] ? "," : "", names[i]);
 		if (skel) {
-			skel->rodata->tna_cfg.features = f;
-			skel->rodata->tna_cfg.ifindex = 1;
 			/* a port without an index is compiled as never
 			 * forwarding: give it one, as the applier does */
-			if (f & TNA_F_BRIDGE)
-				skel->rodata->tna_cfg.port_idx = 1;
+			struct tna_cfg c = { .features = f,
+					     .ifindex = 1,
+					     .port_idx = f & TNA_F_BRIDGE ? 1 :
+									    0 };
+
+			memcpy((void *)&skel->rodata->tna_cfg, &c, sizeof(c));
 			ms = now_ms();
 			if (!tna__load(skel))
 				n = prog_insns(

@@ -10,5 +10,7 @@ const volatile struct tna_cfg tna_cfg = {};
 
 #define CFG(field) (tna_cfg.field)
 #define HAS(feature) ((CFG(features) & (feature)) != 0)
+/* Where Linux's IP layer sees this interface's packets: its bridge, or itself. */
+#define L3_IFINDEX (CFG(l3_ifindex) ?: CFG(ifindex))
 
 #endif /* TNA_BPF_CONFIG_H */

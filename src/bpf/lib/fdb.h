@@ -13,9 +13,6 @@
 /* fdb_out(): the destination is the bridge itself (local delivery). */
 #define TNA_L2_UP 1
 
-/* Where Linux's IP layer sees this interface's packets: its bridge, or itself. */
-#define L3_IFINDEX (CFG(l3_ifindex) ?: CFG(ifindex))
-
 /* The port with index idx, if it is still the port with that ifindex. */
 static __always_inline const struct tna_port *port_at(__u32 idx, __u32 ifindex)
 {

@@ -208,6 +208,12 @@ static __always_inline int fw_verdict(struct xdp_md *ctx, __u32 l4_off,
 	return 0;
 }
 
+/*
+ * The flow key of a routed packet, one function per family: each reads
+ * its own header at constant offsets (the verifier checks one layout, and
+ * a routed IPv4 packet never pays for IPv6's 16-byte copies); what they
+ * share is fw_verdict().
+ */
 static __always_inline int fw4(struct xdp_md *ctx, __u32 oif, __u32 len,
 			       const struct tna_runtime *rt)
 {

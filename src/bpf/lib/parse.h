@@ -5,6 +5,7 @@
 
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
+#include <linux/ip.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include "config.h"
@@ -75,6 +76,42 @@ static __always_inline int trim_to(struct xdp_md *ctx, __u32 want)
 		return -TNA_STAT_MALFORMED;
 	if (bpf_xdp_adjust_tail(ctx, (int)want - (int)have))
 		return -TNA_STAT_MALFORMED;
+	return 0;
+}
+
+static __always_inline int ip4_csum_ok(struct iphdr *iph)
+{
+	__u16 *w = (__u16 *)iph;
+	__u32 sum = 0;
+
+#pragma unroll
+	for (int i = 0; i < 10; i++)
+		sum += w[i];
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+/*
+ * The IPv4 header the router and br_netfilter both insist on: version 4,
+ * no options, a right checksum, a total length within the frame.
+ */
+static __always_inline int ip4_header(struct xdp_md *ctx, struct iphdr **iphp,
+				      __u32 *tot_len)
+{
+	struct iphdr *iph = PTR_AT(ctx, L3_OFF, sizeof(*iph));
+
+	if (!iph || iph->version != 4 || iph->ihl < 5)
+		return -TNA_STAT_MALFORMED;
+	if (iph->ihl != 5)
+		return -TNA_STAT_IP_OPTIONS;
+	if (!ip4_csum_ok(iph))
+		return -TNA_STAT_MALFORMED;
+	*tot_len = bpf_ntohs(iph->tot_len);
+	if (*tot_len < sizeof(*iph) ||
+	    L3_OFF + *tot_len > (__u32)(ctx->data_end - ctx->data))
+		return -TNA_STAT_MALFORMED;
+	*iphp = iph;
 	return 0;
 }
 
