@@ -196,10 +196,18 @@ $PLOT
 \`tna-demo --engine E --floor\` on the router, $ENG_ROUNDS round(s) of $ENG_SECS s each,
 in this run. The engine's own cost per frame is 1/floor rate; forwarding
 costs are floor-subtracted with each engine's own floor. The loop is the
-default: the cheapest per frame, the steadiest, and it needs nothing a
-kernel may refuse (the packet socket's frames also reach the DUT as
-socket buffers, a different receive path; AF_XDP transmit was not
-measured).
+default because it needs nothing a kernel may refuse (live frames are a
+test facility lockdown switches off); per frame it costs about what live
+frames cost (run to run the two trade places), and the floor subtraction
+removes either. The packet socket is an order of magnitude dearer and its
+frames reach the DUT as socket buffers, a different receive path. AF_XDP
+transmit was not measured.
+
+The loop has two steady rates on this machine: its floor runs at about
+19 Mpps or about 12-13 Mpps, and it can switch between them within a
+phase, which is what a large "1 s windows spread" above shows (a phase
+that stays in one state spreads by 1-4 %). Why is not known yet; the
+interleaved rounds and medians keep it from favouring Linux or tna.
 
 | engine | floor Mpps | engine ns/frame | Linux ns/pkt | tna ns/pkt | cost ratio | 1 s windows spread |
 |---|---|---|---|---|---|---|

@@ -790,11 +790,11 @@ static struct tna *instance(const char *ingress, uint64_t features)
 	return skel;
 }
 
-static uint64_t counter(struct tna *skel, int stat)
+static uint64_t slot_counter(struct tna *skel, uint32_t slot, int stat)
 {
 	int ncpus = libbpf_num_possible_cpus();
 	struct tna_counter v[ncpus];
-	__u32 key = stat;
+	__u32 key = slot * TNA_STAT_MAX + stat;
 	uint64_t sum = 0;
 
 	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.stats), &key, v))
@@ -802,6 +802,12 @@ static uint64_t counter(struct tna *skel, int stat)
 	for (int i = 0; i < ncpus; i++)
 		sum += v[i].packets;
 	return sum;
+}
+
+/* Packets counted for stat in stats slot 0 (the table's programs). */
+static uint64_t counter(struct tna *skel, int stat)
+{
+	return slot_counter(skel, 0, stat);
 }
 
 static uint64_t fdb_hits(struct tna *skel, __u32 idx)
@@ -1193,20 +1199,6 @@ static const struct move_step {
 	{ "bp1", NEIGH_BR, H1, XDP_PASS, STAT(L2_MOVED) }, /* on any port */
 };
 #define NR_MOVE_STEPS (int)(sizeof(move_steps) / sizeof(move_steps[0]))
-
-static uint64_t slot_counter(struct tna *skel, uint32_t slot, int stat)
-{
-	int ncpus = libbpf_num_possible_cpus();
-	struct tna_counter v[ncpus];
-	__u32 key = slot * TNA_STAT_MAX + stat;
-	uint64_t sum = 0;
-
-	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.stats), &key, v))
-		return 0;
-	for (int i = 0; i < ncpus; i++)
-		sum += v[i].packets;
-	return sum;
-}
 
 static int move_across_programs(void)
 {
