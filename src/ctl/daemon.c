@@ -261,6 +261,8 @@ static void serve(struct daemon *d, int lfd)
 				  .fw_accepted = d->fl.accepted,
 				  .fw_dropped = d->fl.dropped,
 				  .fw_undecided = d->fl.undecided,
+				  .whys = d->fl.whys,
+				  .nr_whys = d->fl.nr_whys,
 				  .ct_liberal = d->fl.ct_liberal,
 				  .ct_missing = d->fl.ct_missing };
 	char req[128];

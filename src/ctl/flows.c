@@ -330,7 +330,7 @@ static uint64_t now_coarse_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* The flow seen from the ip/ip6/inet forward hook: routed, or via br_netfilter. */
+/* The flow seen from the ip/ip6/inet hooks: routed, or via br_netfilter. */
 static void view_ip(const struct model *m, const struct tna_fw_key *k,
 		    struct fw_pkt *p)
 {
@@ -360,7 +360,7 @@ static void view_ip(const struct model *m, const struct tna_fw_key *k,
 /*
  * Linux's verdict for a bridged flow: the bridge family's forward chains
  * (ports as iif/oif), then with br_netfilter on for the family the IP
- * forward chains, which see the bridge as both iif and oif.
+ * hooks' chains, which see the bridge as iif and oif.
  */
 static enum fw_result bridged(const struct model *m, const struct tna_fw_key *k,
 			      struct fw_trace *t)
@@ -384,12 +384,41 @@ static enum fw_result bridged(const struct model *m, const struct tna_fw_key *k,
 	if (r != FW_ACCEPT || !model_brnf(m, br, p.v6))
 		return r;
 	view_ip(m, k, &p);
+	p.brnf = 1;
 	p.iif = p.oif = br->ifindex;
 	p.iifname = p.oifname = br->name;
 	return fw_eval(&m->fw, &p, t);
 }
 
-/* The verdict for one flow, as Linux's forward hook would give it. */
+/* Counts a flow left to Linux under its reason, most frequent first. */
+static void note_why(struct flows *f, const char *why)
+{
+	int i;
+
+	for (i = 0; i < f->nr_whys; i++)
+		if (!strcmp(f->whys[i].why, why))
+			break;
+	if (i == f->nr_whys) {
+		if (f->nr_whys == FLOW_MAX_WHYS)
+			i = FLOW_MAX_WHYS - 1, why = "";
+		else
+			snprintf(f->whys[f->nr_whys++].why, FW_REASON_LEN,
+				 "%s", why);
+	}
+	if (i == FLOW_MAX_WHYS - 1)
+		f->whys[i].why[0] = 0; /* the last slot counts the rest */
+	f->whys[i].flows++;
+	for (; i > 0 && f->whys[i].flows > f->whys[i - 1].flows &&
+	       f->whys[i].why[0];
+	     i--) {
+		struct fw_why t = f->whys[i];
+
+		f->whys[i] = f->whys[i - 1];
+		f->whys[i - 1] = t;
+	}
+}
+
+/* The verdict for one flow, as Linux's forwarding path would give it. */
 static void decide(struct flows *f, const struct tna_fw_key *k)
 {
 	struct tna_fw_val v = { .gen = applier_fw_gen(f->a),
@@ -418,6 +447,7 @@ static void decide(struct flows *f, const struct tna_fw_key *k)
 		f->dropped++;
 	} else {
 		f->undecided++;
+		note_why(f, t.why);
 		pr_debug("flow left to Linux: %s\n", t.why);
 	}
 	if (v.verdict == TNA_FW_ACCEPT && t.uses_ct &&

@@ -40,6 +40,9 @@ struct flows {
 	/* Totals since start, for tna status. */
 	unsigned long upcalls, accepted, dropped, undecided;
 	unsigned long ct_liberal, ct_missing;
+#define FLOW_MAX_WHYS 8
+	struct fw_why whys[FLOW_MAX_WHYS]; /* the last one: all the others */
+	int nr_whys;
 	struct rule_ctr *rules;
 	int nr_rules;
 	struct flow_ctr *flows; /* open addressing on the key, FLOWS_SLOTS */

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The forward hook's verdict for one flow, computed as nft_do_chain() does:
- * a register file, expressions in rule order, NFT_BREAK ends a rule, jumps
- * push a return point, a base chain ends in its policy, every base chain of
- * the hook (ip or ip6, and inet) must accept. Loads are served from an
- * image of the headers holding exactly the bytes the fast path's flow key
- * carries; reading any other byte (or an unknown meta key) ends the
+ * The forwarding path's verdict for one flow, computed as nft_do_chain()
+ * does: a register file, expressions in rule order, NFT_BREAK ends a rule,
+ * jumps push a return point, a base chain ends in its policy, every base
+ * chain of every hook on the path (prerouting, forward, postrouting; ip or
+ * ip6, and inet) must accept. Loads are served from an image of the headers
+ * holding exactly the bytes the fast path's flow key carries; reading any
+ * other byte, or reaching an expression that is not modelled, ends the
  * evaluation with FW_UNKNOWN, so the flow is left to Linux.
  */
 #include <string.h>
@@ -23,6 +24,8 @@
 
 /* Conntrack state bits (NF_CT_STATE_BIT): what a carried packet has. */
 #define CT_STATE_ESTABLISHED (1U << 1)
+/* Chains at or before this priority on prerouting run before conntrack. */
+#define PRI_CONNTRACK (-200)
 
 struct vm {
 	const struct fw_ruleset *rs;
@@ -33,6 +36,8 @@ struct vm {
 	uint8_t ll[LL_LEN], ll_known[LL_LEN];
 	uint8_t net[NET_LEN], net_known[NET_LEN];
 	uint8_t tp[TP_LEN], tp_known[TP_LEN];
+	int hook; /* NF_INET_PRE_ROUTING ... of the chain running */
+	int before_ct; /* it runs before conntrack has seen the packet */
 	int unknown;
 };
 
@@ -139,21 +144,42 @@ static void meta(struct vm *vm, const struct fw_expr *e)
 {
 	const struct fw_pkt *p = vm->pkt;
 	uint8_t *d = vm->reg + e->dreg;
+	uint32_t zero = 0;
 	uint8_t b;
 	uint16_t w;
+	/*
+	 * Prerouting runs before the route: no output device. Postrouting
+	 * sees the input device of a routed packet on some kernels and not
+	 * on others (ip_output()); br_netfilter passes none.
+	 */
+	int no_oif = vm->hook == NF_INET_PRE_ROUTING;
+	int no_iif = vm->hook == NF_INET_POST_ROUTING && p->brnf;
 
+	if (vm->hook == NF_INET_POST_ROUTING && !p->brnf &&
+	    (e->key == NFT_META_IIFNAME || e->key == NFT_META_IIF)) {
+		unknown(vm, "meta key %u on postrouting", e->key, 0);
+		return;
+	}
 	switch (e->key) {
 	case NFT_META_IIFNAME:
-		put_name(d, p->iifname);
+		put_name(d, no_iif ? "" : p->iifname);
 		return;
 	case NFT_META_OIFNAME:
-		put_name(d, p->oifname);
+		put_name(d, no_oif ? "" : p->oifname);
 		return;
 	case NFT_META_IIF:
-		memcpy(d, &p->iif, 4);
+		memcpy(d, no_iif ? &zero : &p->iif, 4);
 		return;
 	case NFT_META_OIF:
-		memcpy(d, &p->oif, 4);
+		memcpy(d, no_oif ? &zero : &p->oif, 4);
+		return;
+	case NFT_META_MARK:
+		/*
+		 * A packet enters with mark 0, and any expression that sets
+		 * one (meta mark set, MARK, CONNMARK) is not modelled: an
+		 * evaluation still running has never passed one.
+		 */
+		memcpy(d, &zero, 4);
 		return;
 	case NFT_META_L4PROTO:
 		store(d, &p->proto, 1);
@@ -260,6 +286,8 @@ static int xt_match(struct vm *vm, const struct fw_expr *e)
 	case FW_XT_CONNTRACK: {
 		const struct fw_xt_ct *c = (const void *)e->xt;
 
+		if (vm->before_ct)
+			return -1;
 		vm->t->uses_ct = 1;
 		return !!(c->state_mask & CT_STATE_ESTABLISHED) ^ c->invert;
 	}
@@ -363,12 +391,23 @@ static void expr(struct vm *vm, const struct fw_expr *e, int chain, int rule)
 	case FW_CT: {
 		uint32_t st = CT_STATE_ESTABLISHED;
 
+		if (vm->before_ct) {
+			unknown(vm, "ct state before conntrack (priority %d)",
+				PRI_CONNTRACK, 0);
+			return;
+		}
 		vm->t->uses_ct = 1;
 		memcpy(vm->reg + e->dreg, &st, 4);
 		return;
 	}
 	case FW_REJECT:
 		vm->verdict = FW_V_DROP;
+		return;
+	case FW_OPAQUE:
+		if (!vm->unknown)
+			snprintf(vm->t->why, sizeof(vm->t->why),
+				 "not modelled: %s", (const char *)e->data);
+		vm->unknown = 1;
 		return;
 	default:
 		ok = xt_match(vm, e);
@@ -446,32 +485,33 @@ static int do_chain(struct vm *vm, int base)
 	}
 }
 
-enum fw_result fw_eval(const struct fw_ruleset *rs, const struct fw_pkt *pkt,
-		       struct fw_trace *t)
+/* Whether base chain c runs for pkt on hook. */
+static int on_hook(const struct fw_chain *c, const struct fw_pkt *pkt,
+		   int hook)
 {
 	int fam = pkt->bridge_hook ? NFPROTO_BRIDGE :
 		  pkt->v6	   ? NFPROTO_IPV6 :
 				     NFPROTO_IPV4;
+
+	/* NF_BR_FORWARD is NF_INET_FORWARD; inet is not bridge */
+	return c->base && !c->nat && c->hook == hook &&
+	       (c->family == fam ||
+		(c->family == NFPROTO_INET && !pkt->bridge_hook));
+}
+
+/* One hook's base chains in priority order: FW_V_ACCEPT, FW_V_DROP, -1. */
+static int do_hook(struct vm *vm, int hook)
+{
+	const struct fw_ruleset *rs = vm->rs;
 	int order[64], n = 0, v;
-	struct vm vm;
 
-	memset(&vm, 0, sizeof(vm));
-	vm.rs = rs;
-	vm.pkt = pkt;
-	vm.t = t;
-	image(&vm);
 	for (int i = 0; i < rs->nr_chains; i++) {
-		const struct fw_chain *c = &rs->chains[i];
-
-		/* NF_BR_FORWARD is NF_INET_FORWARD; inet is not bridge */
-		if (!c->base || c->hook != NF_INET_FORWARD ||
-		    (c->family != fam &&
-		     (c->family != NFPROTO_INET || pkt->bridge_hook)))
+		if (!on_hook(&rs->chains[i], vm->pkt, hook))
 			continue;
 		if (n == (int)(sizeof(order) / sizeof(order[0]))) {
-			snprintf(t->why, sizeof(t->why),
-				 "more than 64 forward base chains");
-			return FW_UNKNOWN;
+			snprintf(vm->t->why, sizeof(vm->t->why),
+				 "more than 64 base chains on hook %d", hook);
+			return -1;
 		}
 		order[n++] = i;
 	}
@@ -484,8 +524,34 @@ enum fw_result fw_eval(const struct fw_ruleset *rs, const struct fw_pkt *pkt,
 			order[j] = order[j - 1];
 			order[j - 1] = t;
 		}
+	vm->hook = hook;
 	for (int i = 0; i < n; i++) {
-		v = do_chain(&vm, order[i]);
+		vm->before_ct = hook == NF_INET_PRE_ROUTING &&
+				rs->chains[order[i]].prio <= PRI_CONNTRACK;
+		v = do_chain(vm, order[i]);
+		if (v != FW_V_ACCEPT)
+			return v;
+	}
+	return FW_V_ACCEPT;
+}
+
+enum fw_result fw_eval(const struct fw_ruleset *rs, const struct fw_pkt *pkt,
+		       struct fw_trace *t)
+{
+	static const int ip_hooks[] = { NF_INET_PRE_ROUTING, NF_INET_FORWARD,
+					NF_INET_POST_ROUTING };
+	int nr = pkt->bridge_hook ? 1 : 3;
+	struct vm vm;
+
+	memset(&vm, 0, sizeof(vm));
+	vm.rs = rs;
+	vm.pkt = pkt;
+	vm.t = t;
+	image(&vm);
+	for (int h = 0; h < nr; h++) {
+		int v = do_hook(&vm, pkt->bridge_hook ? NF_INET_FORWARD :
+							ip_hooks[h]);
+
 		if (v < 0)
 			return FW_UNKNOWN;
 		if (v == FW_V_DROP)

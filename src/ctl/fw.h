@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * This file contains the firewall model: the nf_tables ruleset of the
- * forward hook as Linux holds it (chains, rules as expression lists, sets),
- * read with libnftnl (nft.c), and an evaluator that runs it on one flow the
- * way nft_do_chain() does, register by register. The fast path caches its
- * verdict per flow (struct tna_fw_key); any byte of the packet the flow key
- * does not carry makes the verdict "unknown", and that flow stays on Linux.
+ * forwarding path as Linux holds it (chains, rules as expression lists,
+ * sets), read with libnftnl (nft.c), and an evaluator that runs it on one
+ * flow the way nft_do_chain() does, register by register, hook by hook
+ * (prerouting, forward, postrouting). The fast path caches its verdict per
+ * flow (struct tna_fw_key); any byte of the packet the flow key does not
+ * carry, or any expression the evaluator cannot run, makes the verdict
+ * "unknown" when the flow's evaluation reaches it, and that flow stays on
+ * Linux. Flows whose evaluation never reaches it are not affected.
  */
 #ifndef TNA_CTL_FW_H
 #define TNA_CTL_FW_H
@@ -13,7 +16,7 @@
 #include <stdint.h>
 #include <stddef.h>
 
-#define FW_NAME_LEN 64
+#define FW_NAME_LEN 256 /* NFT_NAME_MAXLEN: kube-proxy's chains run to 240 */
 #define FW_REASON_LEN 192
 #define FW_MAX_KEY 64 /* bytes of a set key or data (all registers) */
 
@@ -33,6 +36,7 @@ enum fw_op {
 	FW_XT_MULTIPORT,
 	FW_XT_ICMP,
 	FW_XT_TCPUDP, /* xt tcp/udp: ports and TCP flags */
+	FW_OPAQUE, /* not modelled: data holds why; a flow reaching it: Linux */
 };
 
 /* Verdict codes as in the kernel (NF_DROP, NF_ACCEPT, NFT_*). */
@@ -72,6 +76,7 @@ struct fw_chain {
 	int family; /* NFPROTO_* of the table */
 	char table[FW_NAME_LEN], name[FW_NAME_LEN];
 	int base, hook, prio, policy; /* base chains */
+	int nat; /* type nat: runs only for a connection's first packet */
 	char bad[FW_REASON_LEN]; /* first rule that cannot be modelled */
 	struct fw_rule *r;
 	int n;
@@ -102,8 +107,10 @@ struct fw_ruleset {
 	/*
 	 * Per family (FW_IP4, FW_IP6, FW_BRIDGE): base chains that can see
 	 * forwarded packets, and why the family cannot be modelled ("" if it
-	 * can). For the bridge family every base chain counts; only the
-	 * forward hook is modelled.
+	 * can). For ip/ip6/inet, prerouting, forward and postrouting chains
+	 * are modelled (nat-type chains only see a connection's first packet,
+	 * which is Linux's). For the bridge family every base chain counts;
+	 * only the forward hook is modelled.
 	 */
 	int nr_fwd[3];
 	char unsupported[3][FW_REASON_LEN];
@@ -139,13 +146,15 @@ struct fw_hooks {
 
 /*
  * One flow as the fast path keys it, plus what Linux knows about it, seen
- * from one hook: the ip/ip6/inet forward hook (routed, or bridged through
- * br_netfilter: iif = oif = the bridge) or the bridge family's forward hook
- * (iif, oif: the ports).
+ * from one family's hooks: the ip/ip6/inet hooks (routed, or bridged
+ * through br_netfilter: iif = oif = the bridge) or the bridge family's
+ * forward hook (iif, oif: the ports). iif and oif are as the forward hook
+ * sees them; the evaluator hides oif on prerouting and iif on postrouting.
  */
 struct fw_pkt {
 	int v6;
 	int bridge_hook; /* evaluate the bridge family's forward chains */
+	int brnf; /* IP hooks called by br_netfilter: no iif on postrouting */
 	uint32_t iif, oif;
 	const char *iifname, *oifname;
 	uint8_t pkttype; /* PACKET_HOST, PACKET_OTHERHOST */
@@ -158,6 +167,12 @@ struct fw_pkt {
 };
 
 enum fw_result { FW_ACCEPT, FW_DROP, FW_UNKNOWN };
+
+/* A reason flows were left to Linux, and how many were (tna status). */
+struct fw_why {
+	char why[FW_REASON_LEN]; /* "": all the other reasons */
+	unsigned long flows;
+};
 
 #define FW_MAX_HITS 64
 struct fw_hit {
@@ -172,9 +187,12 @@ struct fw_trace {
 };
 
 /*
- * Verdict of Linux's forward hook for pkt, all base chains in priority
- * order. Hits are appended to t (clear it first), so the verdicts of two
- * hooks a bridged packet passes can share one trace.
+ * Linux's verdict for pkt: for the IP families the prerouting, forward and
+ * postrouting hooks in turn (each hook's base chains in priority order,
+ * nat-type chains left out: pkt is a packet of an established connection
+ * without NAT), for the bridge family its forward hook. Hits are appended
+ * to t (clear it first), so the verdicts of two families a bridged packet
+ * passes can share one trace.
  */
 enum fw_result fw_eval(const struct fw_ruleset *rs, const struct fw_pkt *pkt,
 		       struct fw_trace *t);

@@ -4,10 +4,12 @@
  * model (fw.h): chains, rules, sets and their elements of the ip, ip6 and
  * inet families, all from one generation (the generation id is read before
  * and after; a change in between, or an interrupted dump, reads again).
- * Every expression is either translated to what the evaluator runs or makes
- * the family it can reach "unsupported", with the reason.
+ * Every expression is translated to what the evaluator runs, or kept as
+ * FW_OPAQUE with the reason (a flow reaching it goes to Linux); only what
+ * cannot be read at all makes the families reaching it "unsupported".
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +202,9 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 		fc->prio = (int32_t)nftnl_chain_get_u32(c, NFTNL_CHAIN_PRIO);
 		if (nftnl_chain_is_set(c, NFTNL_CHAIN_POLICY))
 			fc->policy = nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY);
+		fc->nat = nftnl_chain_is_set(c, NFTNL_CHAIN_TYPE) &&
+			  !strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE),
+				  "nat");
 	}
 out:
 	nftnl_chain_free(c);
@@ -419,6 +424,24 @@ static int reg_off(uint32_t reg, uint32_t len, int *off)
 		-1;                                                        \
 	})
 
+/*
+ * An expression the evaluator cannot run is kept as FW_OPAQUE with the
+ * reason: only the flows whose evaluation reaches it go to Linux. FAIL is
+ * for what cannot be read at all (bad data, unknown chains or sets): the
+ * chain is then "bad" and every family reaching it goes to Linux.
+ */
+__attribute__((format(printf, 2, 3))) static int
+opaque(struct fw_expr *x, const char *fmt, ...)
+{
+	va_list ap;
+
+	x->op = FW_OPAQUE;
+	va_start(ap, fmt);
+	vsnprintf((char *)x->data, sizeof(x->data), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
 static int get_data(const struct nftnl_expr *e, uint16_t attr, uint8_t *dst,
 		    uint32_t *len)
 {
@@ -433,34 +456,102 @@ static int get_data(const struct nftnl_expr *e, uint16_t attr, uint8_t *dst,
 	return 0;
 }
 
-static int xt_decode(struct nft *n, const struct nftnl_expr *e,
+#define SREG(n, e, a, len, x)                                 \
+	(reg_off(nftnl_expr_get_u32(e, a), len, &(x)->sreg) ? \
+		 FAIL(n, "register out of range") :           \
+		 0)
+#define DREG(n, e, a, len, x)                                 \
+	(reg_off(nftnl_expr_get_u32(e, a), len, &(x)->dreg) ? \
+		 FAIL(n, "register out of range") :           \
+		 0)
+
+/* What one expression compiles to: 0, or -1 with n->why set. */
+typedef int compile_fn(struct nft *n, const struct fw_chain *ch,
+		       const struct nftnl_expr *e, struct fw_expr *x);
+
+/* --- xt matches and targets (iptables-nft's compat blobs) -------------- */
+
+static int xt_conntrack(const void *info, uint32_t rev, uint32_t len,
+			struct fw_expr *x)
+{
+	const struct xt_conntrack_mtinfo2 *c = info;
+	struct fw_xt_ct *o = (void *)x->xt;
+
+	if ((rev != 2 && rev != 3) || len < sizeof(*c))
+		return opaque(x, "xt conntrack rev %u", rev);
+	if (c->match_flags & ~(XT_CONNTRACK_STATE | XT_CONNTRACK_STATE_ALIAS))
+		return opaque(x, "xt conntrack beyond --ctstate (flags %#x)",
+			      c->match_flags);
+	x->op = FW_XT_CONNTRACK;
+	o->state_mask = c->state_mask;
+	o->invert = !!(c->invert_flags & XT_CONNTRACK_STATE);
+	return 0;
+}
+
+static int xt_multiport(const void *info, uint32_t rev, uint32_t len,
+			struct fw_expr *x)
+{
+	const struct xt_multiport_v1 *m = info;
+	struct fw_xt_multiport *o = (void *)x->xt;
+
+	if (rev != 1 || len < sizeof(*m) || m->count > XT_MULTI_PORTS)
+		return opaque(x, "xt multiport rev %u", rev);
+	x->op = FW_XT_MULTIPORT;
+	o->flags = m->flags;
+	o->count = m->count;
+	o->invert = m->invert;
+	memcpy(o->ports, m->ports, sizeof(o->ports));
+	memcpy(o->pflags, m->pflags, sizeof(o->pflags));
+	return 0;
+}
+
+static int xt_tcpudp(const char *name, const void *info, uint32_t len,
 		     struct fw_expr *x)
+{
+	struct fw_xt_tcpudp *o = (void *)x->xt;
+
+	if (!strcmp(name, "tcp")) {
+		const struct xt_tcp *t = info;
+
+		if (len < sizeof(*t))
+			return opaque(x, "xt tcp of %u bytes", len);
+		if (t->option || (t->invflags & XT_TCP_INV_OPTION))
+			return opaque(x, "xt tcp --tcp-option");
+		memcpy(o->spts, t->spts, sizeof(o->spts));
+		memcpy(o->dpts, t->dpts, sizeof(o->dpts));
+		o->flg_mask = t->flg_mask;
+		o->flg_cmp = t->flg_cmp;
+		o->invflags = t->invflags;
+		o->tcp = 1;
+	} else {
+		const struct xt_udp *u = info;
+
+		if (len < sizeof(*u))
+			return opaque(x, "xt udp of %u bytes", len);
+		memcpy(o->spts, u->spts, sizeof(o->spts));
+		memcpy(o->dpts, u->dpts, sizeof(o->dpts));
+		o->invflags = u->invflags;
+	}
+	x->op = FW_XT_TCPUDP;
+	return 0;
+}
+
+static int c_match(struct nft *n, const struct fw_chain *ch,
+		   const struct nftnl_expr *e, struct fw_expr *x)
 {
 	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_MT_NAME);
 	uint32_t rev = nftnl_expr_get_u32(e, NFTNL_EXPR_MT_REV), len = 0;
 	const void *info = nftnl_expr_get(e, NFTNL_EXPR_MT_INFO, &len);
 
+	(void)ch;
 	if (!name || !info)
 		return FAIL(n, "xt match without data");
 	if (!strcmp(name, "comment")) {
 		x->op = FW_XT_TRUE;
 		return 0;
 	}
-	if (!strcmp(name, "conntrack") && (rev == 2 || rev == 3) &&
-	    len >= sizeof(struct xt_conntrack_mtinfo2)) {
-		const struct xt_conntrack_mtinfo2 *c = info;
-		struct fw_xt_ct *o = (void *)x->xt;
-
-		if (c->match_flags &
-		    ~(XT_CONNTRACK_STATE | XT_CONNTRACK_STATE_ALIAS))
-			return FAIL(n,
-				    "xt conntrack beyond --ctstate (flags %#x)",
-				    c->match_flags);
-		x->op = FW_XT_CONNTRACK;
-		o->state_mask = c->state_mask;
-		o->invert = !!(c->invert_flags & XT_CONNTRACK_STATE);
-		return 0;
-	}
+	if (!strcmp(name, "conntrack"))
+		return xt_conntrack(info, rev, len, x);
 	if (!strcmp(name, "state") && len >= sizeof(struct xt_state_info)) {
 		struct fw_xt_ct *o = (void *)x->xt;
 
@@ -468,21 +559,8 @@ static int xt_decode(struct nft *n, const struct nftnl_expr *e,
 		o->state_mask = ((const struct xt_state_info *)info)->statemask;
 		return 0;
 	}
-	if (!strcmp(name, "multiport") && rev == 1 &&
-	    len >= sizeof(struct xt_multiport_v1)) {
-		const struct xt_multiport_v1 *m = info;
-		struct fw_xt_multiport *o = (void *)x->xt;
-
-		if (m->count > XT_MULTI_PORTS)
-			return FAIL(n, "xt multiport with %u ports", m->count);
-		x->op = FW_XT_MULTIPORT;
-		o->flags = m->flags;
-		o->count = m->count;
-		o->invert = m->invert;
-		memcpy(o->ports, m->ports, sizeof(o->ports));
-		memcpy(o->pflags, m->pflags, sizeof(o->pflags));
-		return 0;
-	}
+	if (!strcmp(name, "multiport"))
+		return xt_multiport(info, rev, len, x);
 	if ((!strcmp(name, "icmp") || !strcmp(name, "icmp6")) && len >= 4) {
 		const uint8_t *c = info; /* ipt_icmp, ip6t_icmp */
 		struct fw_xt_icmp *o = (void *)x->xt;
@@ -494,203 +572,211 @@ static int xt_decode(struct nft *n, const struct nftnl_expr *e,
 		o->invert = c[3] & 0x01;
 		return 0;
 	}
-	if (!strcmp(name, "tcp") && len >= sizeof(struct xt_tcp)) {
-		const struct xt_tcp *t = info;
-		struct fw_xt_tcpudp *o = (void *)x->xt;
-
-		if (t->option || (t->invflags & XT_TCP_INV_OPTION))
-			return FAIL(n, "xt tcp --tcp-option");
-		x->op = FW_XT_TCPUDP;
-		memcpy(o->spts, t->spts, sizeof(o->spts));
-		memcpy(o->dpts, t->dpts, sizeof(o->dpts));
-		o->flg_mask = t->flg_mask;
-		o->flg_cmp = t->flg_cmp;
-		o->invflags = t->invflags;
-		o->tcp = 1;
-		return 0;
-	}
-	if (!strcmp(name, "udp") && len >= sizeof(struct xt_udp)) {
-		const struct xt_udp *u = info;
-		struct fw_xt_tcpudp *o = (void *)x->xt;
-
-		x->op = FW_XT_TCPUDP;
-		memcpy(o->spts, u->spts, sizeof(o->spts));
-		memcpy(o->dpts, u->dpts, sizeof(o->dpts));
-		o->invflags = u->invflags;
-		return 0;
-	}
-	return FAIL(n, "xt match '%s' rev %u", name, rev);
+	if (!strcmp(name, "tcp") || !strcmp(name, "udp"))
+		return xt_tcpudp(name, info, len, x);
+	return opaque(x, "xt match '%.32s' rev %u", name, rev);
 }
 
-static const uint32_t meta_keys[] = { NFT_META_IIFNAME,	 NFT_META_OIFNAME,
-				      NFT_META_IIF,	 NFT_META_OIF,
-				      NFT_META_L4PROTO,	 NFT_META_NFPROTO,
-				      NFT_META_PROTOCOL, NFT_META_PKTTYPE };
-
-static int meta_known(uint32_t key)
+static int c_target(struct nft *n, const struct fw_chain *ch,
+		    const struct nftnl_expr *e, struct fw_expr *x)
 {
+	const char *s = nftnl_expr_get_str(e, NFTNL_EXPR_TG_NAME);
+
+	(void)n, (void)ch;
+	if (s && !strcmp(s, "REJECT")) {
+		x->op = FW_REJECT;
+		return 0;
+	}
+	return opaque(x, "xt target '%.40s'", s ? s : "?");
+}
+
+/* --- native expressions ------------------------------------------------ */
+
+static int c_payload(struct nft *n, const struct fw_chain *ch,
+		     const struct nftnl_expr *e, struct fw_expr *x)
+{
+	(void)ch;
+	if (nftnl_expr_is_set(e, NFTNL_EXPR_PAYLOAD_SREG))
+		return opaque(x, "payload write (packet mangling)");
+	x->op = FW_PAYLOAD;
+	x->base = nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_BASE);
+	x->offset = nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET);
+	x->len = nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_LEN);
+	if (x->base != NFT_PAYLOAD_LL_HEADER &&
+	    x->base != NFT_PAYLOAD_NETWORK_HEADER &&
+	    x->base != NFT_PAYLOAD_TRANSPORT_HEADER)
+		return opaque(x, "payload base %u (inner header)", x->base);
+	return DREG(n, e, NFTNL_EXPR_PAYLOAD_DREG, x->len, x);
+}
+
+static const uint32_t meta_keys[] = {
+	NFT_META_IIFNAME,  NFT_META_OIFNAME, NFT_META_IIF,     NFT_META_OIF,
+	NFT_META_L4PROTO,  NFT_META_NFPROTO, NFT_META_PROTOCOL, NFT_META_PKTTYPE,
+	NFT_META_MARK,
+};
+
+static int c_meta(struct nft *n, const struct fw_chain *ch,
+		  const struct nftnl_expr *e, struct fw_expr *x)
+{
+	(void)ch;
+	if (nftnl_expr_is_set(e, NFTNL_EXPR_META_SREG))
+		return opaque(x, "meta set (mark, priority ...)");
+	x->op = FW_META;
+	x->key = nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY);
 	for (size_t i = 0; i < sizeof(meta_keys) / sizeof(meta_keys[0]); i++)
-		if (meta_keys[i] == key)
-			return 1;
+		if (meta_keys[i] == x->key)
+			return DREG(n, e, NFTNL_EXPR_META_DREG, 16, x);
+	return opaque(x, "meta key %u", x->key);
+}
+
+static int c_cmp(struct nft *n, const struct fw_chain *ch,
+		 const struct nftnl_expr *e, struct fw_expr *x)
+{
+	(void)ch;
+	x->op = FW_CMP;
+	x->cmp_op = nftnl_expr_get_u32(e, NFTNL_EXPR_CMP_OP);
+	if (get_data(e, NFTNL_EXPR_CMP_DATA, x->data, &x->len))
+		return FAIL(n, "cmp data");
+	return SREG(n, e, NFTNL_EXPR_CMP_SREG, x->len, x);
+}
+
+static int c_bitwise(struct nft *n, const struct fw_chain *ch,
+		     const struct nftnl_expr *e, struct fw_expr *x)
+{
+	(void)ch;
+	if (nftnl_expr_is_set(e, NFTNL_EXPR_BITWISE_OP) &&
+	    nftnl_expr_get_u32(e, NFTNL_EXPR_BITWISE_OP) != NFT_BITWISE_BOOL)
+		return opaque(x, "bitwise shift");
+	x->op = FW_BITWISE;
+	x->len = nftnl_expr_get_u32(e, NFTNL_EXPR_BITWISE_LEN);
+	if (get_data(e, NFTNL_EXPR_BITWISE_MASK, x->mask, NULL) ||
+	    get_data(e, NFTNL_EXPR_BITWISE_XOR, x->data2, NULL) ||
+	    x->len > FW_MAX_KEY)
+		return FAIL(n, "bitwise data");
+	return SREG(n, e, NFTNL_EXPR_BITWISE_SREG, x->len, x) ?:
+		       DREG(n, e, NFTNL_EXPR_BITWISE_DREG, x->len, x);
+}
+
+static int c_range(struct nft *n, const struct fw_chain *ch,
+		   const struct nftnl_expr *e, struct fw_expr *x)
+{
+	(void)ch;
+	x->op = FW_RANGE;
+	x->cmp_op = nftnl_expr_get_u32(e, NFTNL_EXPR_RANGE_OP);
+	if (get_data(e, NFTNL_EXPR_RANGE_FROM_DATA, x->data, &x->len) ||
+	    get_data(e, NFTNL_EXPR_RANGE_TO_DATA, x->data2, NULL))
+		return FAIL(n, "range data");
+	return SREG(n, e, NFTNL_EXPR_RANGE_SREG, x->len, x);
+}
+
+static int c_lookup(struct nft *n, const struct fw_chain *ch,
+		    const struct nftnl_expr *e, struct fw_expr *x)
+{
+	const char *s = nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET);
+	const struct fw_set *fs;
+
+	x->op = FW_LOOKUP;
+	x->set = s ? find_set(n->rs, ch->family, ch->table, s) : -1;
+	if (x->set < 0)
+		return FAIL(n, "lookup in unknown set");
+	fs = &n->rs->sets[x->set];
+	if (fs->flags & (NFT_SET_TIMEOUT | NFT_SET_EVAL | NFT_SET_OBJECT))
+		return opaque(x, "set @%.24s changes by itself or holds objects",
+			      fs->name);
+	if (fs->key_len > FW_MAX_KEY || fs->data_len > FW_MAX_KEY)
+		return opaque(x, "set @%.32s key of %u bytes", fs->name,
+			      fs->key_len);
+	x->invert = nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_FLAGS) &&
+		    (nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_FLAGS) &
+		     NFT_LOOKUP_F_INV);
+	x->dreg = -1;
+	if (nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_DREG) &&
+	    DREG(n, e, NFTNL_EXPR_LOOKUP_DREG, fs->data_len, x))
+		return -1;
+	return SREG(n, e, NFTNL_EXPR_LOOKUP_SREG, fs->key_len, x);
+}
+
+static int c_immediate(struct nft *n, const struct fw_chain *ch,
+		       const struct nftnl_expr *e, struct fw_expr *x)
+{
+	const char *s;
+
+	x->op = FW_IMM;
+	if (DREG(n, e, NFTNL_EXPR_IMM_DREG, 0, x))
+		return -1;
+	if (x->dreg != 0) {
+		if (get_data(e, NFTNL_EXPR_IMM_DATA, x->data, &x->len))
+			return FAIL(n, "immediate data");
+		return DREG(n, e, NFTNL_EXPR_IMM_DREG, x->len, x);
+	}
+	x->verdict = (int)nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT);
+	if (x->verdict == FW_V_JUMP || x->verdict == FW_V_GOTO) {
+		s = nftnl_expr_get_str(e, NFTNL_EXPR_IMM_CHAIN);
+		x->chain = s ? find_chain(n->rs, ch->family, ch->table, s) : -1;
+		if (x->chain < 0)
+			return FAIL(n, "jump to unknown chain");
+	} else if (x->verdict != FW_V_ACCEPT && x->verdict != FW_V_DROP &&
+		   x->verdict != FW_V_CONTINUE && x->verdict != FW_V_RETURN) {
+		return opaque(x, "verdict %d (queue)", x->verdict);
+	}
 	return 0;
 }
 
-#define SREG(n, e, a, len, x)                                 \
-	(reg_off(nftnl_expr_get_u32(e, a), len, &(x)->sreg) ? \
-		 FAIL(n, "register out of range") :           \
-		 0)
-#define DREG(n, e, a, len, x)                                 \
-	(reg_off(nftnl_expr_get_u32(e, a), len, &(x)->dreg) ? \
-		 FAIL(n, "register out of range") :           \
-		 0)
+static int c_counter(struct nft *n, const struct fw_chain *ch,
+		     const struct nftnl_expr *e, struct fw_expr *x)
+{
+	(void)n, (void)ch, (void)e;
+	x->op = FW_COUNTER;
+	return 0;
+}
 
-/* One expression: 0, or -1 with n->why set. */
+static int c_reject(struct nft *n, const struct fw_chain *ch,
+		    const struct nftnl_expr *e, struct fw_expr *x)
+{
+	(void)n, (void)ch, (void)e;
+	x->op = FW_REJECT;
+	return 0;
+}
+
+static int c_ct(struct nft *n, const struct fw_chain *ch,
+		const struct nftnl_expr *e, struct fw_expr *x)
+{
+	if (nftnl_expr_is_set(e, NFTNL_EXPR_CT_SREG))
+		return opaque(x, "ct set (mark, helper, zone ...)");
+	if (ch->family == NFPROTO_BRIDGE)
+		return opaque(x, "ct in the bridge family");
+	x->key = nftnl_expr_get_u32(e, NFTNL_EXPR_CT_KEY);
+	if (x->key != NFT_CT_STATE || nftnl_expr_is_set(e, NFTNL_EXPR_CT_DIR))
+		return opaque(x, "ct key %u (only ct state is modelled)",
+			      x->key);
+	x->op = FW_CT;
+	return DREG(n, e, NFTNL_EXPR_CT_DREG, 4, x);
+}
+
+static const struct {
+	const char *name;
+	compile_fn *fn;
+} compilers[] = {
+	{ "payload", c_payload }, { "meta", c_meta },
+	{ "cmp", c_cmp },	  { "bitwise", c_bitwise },
+	{ "range", c_range },	  { "lookup", c_lookup },
+	{ "immediate", c_immediate }, { "counter", c_counter },
+	{ "ct", c_ct },		  { "reject", c_reject },
+	{ "match", c_match },	  { "target", c_target },
+};
+
+/* One expression: 0 (possibly FW_OPAQUE), or -1 with n->why set. */
 static int compile(struct nft *n, const struct fw_chain *ch,
 		   const struct nftnl_expr *e, struct fw_expr *x)
 {
 	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
-	const char *s;
 
 	memset(x, 0, sizeof(*x));
 	x->chain = x->set = -1;
-	if (!strcmp(name, "payload")) {
-		if (nftnl_expr_is_set(e, NFTNL_EXPR_PAYLOAD_SREG))
-			return FAIL(n, "payload write (packet mangling)");
-		x->op = FW_PAYLOAD;
-		x->base = nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_BASE);
-		x->offset = nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET);
-		x->len = nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_LEN);
-		if (x->base != NFT_PAYLOAD_LL_HEADER &&
-		    x->base != NFT_PAYLOAD_NETWORK_HEADER &&
-		    x->base != NFT_PAYLOAD_TRANSPORT_HEADER)
-			return FAIL(n, "payload base %u (inner header)",
-				    x->base);
-		return DREG(n, e, NFTNL_EXPR_PAYLOAD_DREG, x->len, x);
-	}
-	if (!strcmp(name, "meta")) {
-		if (nftnl_expr_is_set(e, NFTNL_EXPR_META_SREG))
-			return FAIL(n, "meta set (marks, priority)");
-		x->op = FW_META;
-		x->key = nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY);
-		if (!meta_known(x->key))
-			return FAIL(n, "meta key %u (mark, length, ...)",
-				    x->key);
-		return DREG(n, e, NFTNL_EXPR_META_DREG, 16, x);
-	}
-	if (!strcmp(name, "cmp")) {
-		x->op = FW_CMP;
-		x->cmp_op = nftnl_expr_get_u32(e, NFTNL_EXPR_CMP_OP);
-		if (get_data(e, NFTNL_EXPR_CMP_DATA, x->data, &x->len))
-			return FAIL(n, "cmp data");
-		return SREG(n, e, NFTNL_EXPR_CMP_SREG, x->len, x);
-	}
-	if (!strcmp(name, "bitwise")) {
-		if (nftnl_expr_is_set(e, NFTNL_EXPR_BITWISE_OP) &&
-		    nftnl_expr_get_u32(e, NFTNL_EXPR_BITWISE_OP) !=
-			    NFT_BITWISE_BOOL)
-			return FAIL(n, "bitwise shift");
-		x->op = FW_BITWISE;
-		x->len = nftnl_expr_get_u32(e, NFTNL_EXPR_BITWISE_LEN);
-		if (get_data(e, NFTNL_EXPR_BITWISE_MASK, x->mask, NULL) ||
-		    get_data(e, NFTNL_EXPR_BITWISE_XOR, x->data2, NULL) ||
-		    x->len > FW_MAX_KEY)
-			return FAIL(n, "bitwise data");
-		return SREG(n, e, NFTNL_EXPR_BITWISE_SREG, x->len, x) ?:
-			       DREG(n, e, NFTNL_EXPR_BITWISE_DREG, x->len, x);
-	}
-	if (!strcmp(name, "range")) {
-		x->op = FW_RANGE;
-		x->cmp_op = nftnl_expr_get_u32(e, NFTNL_EXPR_RANGE_OP);
-		if (get_data(e, NFTNL_EXPR_RANGE_FROM_DATA, x->data, &x->len) ||
-		    get_data(e, NFTNL_EXPR_RANGE_TO_DATA, x->data2, NULL))
-			return FAIL(n, "range data");
-		return SREG(n, e, NFTNL_EXPR_RANGE_SREG, x->len, x);
-	}
-	if (!strcmp(name, "lookup")) {
-		const struct fw_set *fs;
-
-		x->op = FW_LOOKUP;
-		s = nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET);
-		x->set = s ? find_set(n->rs, ch->family, ch->table, s) : -1;
-		if (x->set < 0)
-			return FAIL(n, "lookup in unknown set");
-		fs = &n->rs->sets[x->set];
-		if (fs->flags &
-		    (NFT_SET_TIMEOUT | NFT_SET_EVAL | NFT_SET_OBJECT))
-			return FAIL(n,
-				    "set @%s changes without a new generation "
-				    "(timeouts, dynamic) or holds objects",
-				    fs->name);
-		if (fs->key_len > FW_MAX_KEY || fs->data_len > FW_MAX_KEY)
-			return FAIL(n, "set @%s key of %u bytes", fs->name,
-				    fs->key_len);
-		x->invert = nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_FLAGS) &&
-			    (nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_FLAGS) &
-			     NFT_LOOKUP_F_INV);
-		x->dreg = -1;
-		if (nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_DREG) &&
-		    DREG(n, e, NFTNL_EXPR_LOOKUP_DREG, fs->data_len, x))
-			return -1;
-		return SREG(n, e, NFTNL_EXPR_LOOKUP_SREG, fs->key_len, x);
-	}
-	if (!strcmp(name, "immediate")) {
-		x->op = FW_IMM;
-		if (DREG(n, e, NFTNL_EXPR_IMM_DREG, 0, x))
-			return -1;
-		if (x->dreg != 0) {
-			if (get_data(e, NFTNL_EXPR_IMM_DATA, x->data, &x->len))
-				return FAIL(n, "immediate data");
-			return DREG(n, e, NFTNL_EXPR_IMM_DREG, x->len, x);
-		}
-		x->verdict = (int)nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT);
-		if (x->verdict == FW_V_JUMP || x->verdict == FW_V_GOTO) {
-			s = nftnl_expr_get_str(e, NFTNL_EXPR_IMM_CHAIN);
-			x->chain = s ? find_chain(n->rs, ch->family, ch->table,
-						  s) :
-				       -1;
-			if (x->chain < 0)
-				return FAIL(n, "jump to unknown chain");
-		} else if (x->verdict != FW_V_ACCEPT &&
-			   x->verdict != FW_V_DROP &&
-			   x->verdict != FW_V_CONTINUE &&
-			   x->verdict != FW_V_RETURN) {
-			return FAIL(n, "verdict %d (queue)", x->verdict);
-		}
-		return 0;
-	}
-	if (!strcmp(name, "counter")) {
-		x->op = FW_COUNTER;
-		return 0;
-	}
-	if (!strcmp(name, "ct")) {
-		if (nftnl_expr_is_set(e, NFTNL_EXPR_CT_SREG))
-			return FAIL(n, "ct set (mark, helper, zone ...)");
-		if (ch->family == NFPROTO_BRIDGE)
-			return FAIL(n, "ct in the bridge family "
-				       "(nf_conntrack_bridge): not modelled");
-		x->op = FW_CT;
-		x->key = nftnl_expr_get_u32(e, NFTNL_EXPR_CT_KEY);
-		if (x->key != NFT_CT_STATE ||
-		    nftnl_expr_is_set(e, NFTNL_EXPR_CT_DIR))
-			return FAIL(n, "ct key %u (only ct state is modelled)",
-				    x->key);
-		return DREG(n, e, NFTNL_EXPR_CT_DREG, 4, x);
-	}
-	if (!strcmp(name, "reject")) {
-		x->op = FW_REJECT;
-		return 0;
-	}
-	if (!strcmp(name, "match"))
-		return xt_decode(n, e, x);
-	if (!strcmp(name, "target")) {
-		s = nftnl_expr_get_str(e, NFTNL_EXPR_TG_NAME);
-		if (s && !strcmp(s, "REJECT")) {
-			x->op = FW_REJECT;
-			return 0;
-		}
-		return FAIL(n, "xt target '%s'", s ? s : "?");
-	}
-	return FAIL(n, "expression '%s'", name);
+	for (size_t i = 0; i < sizeof(compilers) / sizeof(compilers[0]); i++)
+		if (!strcmp(name, compilers[i].name))
+			return compilers[i].fn(n, ch, e, x);
+	return opaque(x, "expression '%.40s'", name);
 }
 
 struct rule_ctx {
@@ -880,12 +966,14 @@ static int sees(const struct fw_chain *ch, int f)
 }
 
 /*
- * Which families the forward path can be modelled for, and why not. For
- * ip/ip6/inet, prerouting and postrouting chains are on the path but not
- * modelled; input and output are not on it. Every bridge-family hook but
- * forward is on some path the fast path takes (prerouting and input for
- * frames routed from a port, output and postrouting for frames routed to
- * one): only the forward hook is modelled.
+ * Which families the forwarding path can be modelled for, and why not. For
+ * ip/ip6/inet, the prerouting, forward and postrouting chains are on the
+ * path and modelled; a nat-type chain only sees a connection's first
+ * packet (Linux's), so what it holds does not matter; input and output are
+ * not on the path. Every bridge-family hook but forward is on some path the
+ * fast path takes (prerouting and input for frames routed from a port,
+ * output and postrouting for frames routed to one): only the forward hook
+ * is modelled.
  */
 static void classify(struct fw_ruleset *rs)
 {
@@ -907,17 +995,19 @@ static void classify(struct fw_ruleset *rs)
 			    ch->hook != NF_INET_POST_ROUTING)
 				continue; /* input, output: not on the path */
 			rs->nr_fwd[f]++;
-			if (ch->hook != NF_INET_FORWARD) {
+			if (f == FW_BRIDGE && ch->hook != NF_INET_FORWARD) {
 				if (!why[0])
 					snprintf(
 						why, FW_REASON_LEN,
-						"%s %s %s hook %s: only the forward hook is modelled",
+						"%s %.60s %.60s hook %s: only the forward hook is modelled",
 						fw_family_name(ch->family),
 						ch->table, ch->name,
 						nft_hook_name(ch->family,
 							      ch->hook));
 				continue;
 			}
+			if (ch->nat && f != FW_BRIDGE)
+				continue;
 			if (!seen) {
 				snprintf(why, FW_REASON_LEN, "out of memory");
 				continue;

@@ -618,7 +618,7 @@ static void plan_runtime(const struct model *m, struct plan *p)
 			NOTE(p->fw_note[f], "to Linux: %.230s", rwhy);
 		else if (nr)
 			NOTE(p->fw_note[f],
-			     "in the fast path (%d forward base chains)",
+			     "in the fast path (%d base chains on the path)",
 			     m->fw.nr_fwd[f]);
 		else
 			NOTE(p->fw_note[f], "no forward-path rules");

@@ -229,6 +229,15 @@ static void render_json(FILE *out, const struct plan *p,
 		json_u64(&j, "flows_accepted", x->fw_accepted);
 		json_u64(&j, "flows_dropped", x->fw_dropped);
 		json_u64(&j, "flows_undecidable", x->fw_undecided);
+		json_arr_open(&j, "undecidable_reasons");
+		for (int i = 0; i < x->nr_whys; i++) {
+			json_obj_open(&j, NULL);
+			json_str(&j, "reason",
+				 x->whys[i].why[0] ? x->whys[i].why : "other");
+			json_u64(&j, "flows", x->whys[i].flows);
+			json_obj_close(&j);
+		}
+		json_arr_close(&j);
 		json_u64(&j, "conntrack_window_tracking_off", x->ct_liberal);
 		json_u64(&j, "conntrack_not_yet_there", x->ct_missing);
 		/* Linux counts what it sees, the fast path what it carries. */
@@ -353,6 +362,10 @@ void status_render(FILE *out, const struct plan *p, const struct applier *a,
 			"firewall flows: %lu evaluated, %lu accepted, %lu dropped, %lu left to Linux\n",
 			x->fw_upcalls, x->fw_accepted, x->fw_dropped,
 			x->fw_undecided);
+	for (int i = 0; x && i < x->nr_whys; i++)
+		fprintf(out, "  left to Linux: %lu flows: %s\n",
+			x->whys[i].flows,
+			x->whys[i].why[0] ? x->whys[i].why : "other reasons");
 	for (int i = 0; x && i < x->nr_rules; i++)
 		fprintf(out,
 			"  rule %s: %llu packets %llu bytes (Linux %llu, fast path %llu)\n",

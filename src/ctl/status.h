@@ -18,6 +18,9 @@ struct status_extra {
 	/* Firewall flow verdicts (flows.c) */
 	unsigned long fw_upcalls, fw_accepted, fw_dropped, fw_undecided;
 	unsigned long ct_liberal, ct_missing;
+	/* Why flows were left to Linux, most frequent first */
+	const struct fw_why *whys;
+	int nr_whys;
 	/* Forward-path rules with counters: Linux's and the fast path's */
 	const struct rule_line *rules;
 	int nr_rules;
