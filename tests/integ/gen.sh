@@ -204,10 +204,28 @@ random_ruleset() {
 			"meta l4proto udp udp dport != 9 counter" "ip saddr $s4 udp dport 9 drop" \
 			"ip saddr @blk drop" "ct state established,related accept" "ct state invalid drop" \
 			"jump sub" "udp sport 1000 accept" "udp dport vmap { 9 : accept, 5001 : drop }" \
-			"tcp flags & (syn | ack) == ack accept"
+			"tcp flags & (syn | ack) == ack accept" "meta mark 0 udp dport 9 counter" \
+			"udp dport 5001 limit rate 1000000/second counter" "tcp dport 9 meta mark set 7"
 		[ "$fam" = inet ] && [ $((RANDOM % 4)) = 0 ] && r="ip6 saddr $s6 udp dport 9 drop"
 		rules="$rules $r;"
 	done
+	# The other hooks: filter chains on prerouting and postrouting (each
+	# sees its own devices), a masquerade (its connections stay Linux's).
+	local pre="" post="" nat="" d
+	if [ $((RANDOM % 2)) = 0 ]; then
+		for _ in $(seq $((RANDOM % 3))); do
+			d=d$((RANDOM % NK))
+			pick r "udp dport 5001 drop" "tcp dport 9 counter drop" "oifname $d drop" \
+				"iifname $d udp dport 9 drop" "udp dport 9 limit rate 1000000/second counter" \
+				"meta mark != 0 drop"
+			pre="$pre $r;"
+			pick r "oifname $d udp dport 9 drop" "udp dport 5001 counter" "tcp dport 9 drop" \
+				"meta l4proto udp oifname != $d counter"
+			post="$post $r;"
+		done
+	fi
+	[ $((RANDOM % 3)) = 0 ] && nat="oifname d$((RANDOM % NK)) meta l4proto udp masquerade;"
+	KIND_PRE="${pre:+, prerouting:$pre}${post:+, postrouting:$post}${nat:+, nat:$nat}"
 	pick policy accept accept drop
 	# Bridged: hosts' neighbour discovery passes the inet rules through
 	# br_netfilter; dropping it makes their answers timing-dependent.
@@ -218,9 +236,12 @@ table $fam gen {
 	set blk { type ipv4_addr; flags interval; elements = { $s4, 10.90.0.0/25 }; }
 	chain sub { udp dport 9 return; ip daddr 10.90.0.0/24 drop; }
 	chain fw { type filter hook forward priority 0; policy $policy; $rules }
+	chain pre { type filter hook prerouting priority -150; $pre }
+	chain post { type filter hook postrouting priority 0; $post }
+	chain natp { type nat hook postrouting priority 100; $nat }
 }
 NFT
-	KIND_FW=", nft $fam forward policy $policy:$rules"
+	KIND_FW=", nft $fam forward policy $policy:$rules$KIND_PRE"
 }
 
 # Bridge family: ports, MACs, IP and TCP/UDP headers (never ARP or

@@ -276,6 +276,145 @@ static const struct rcase cases[] = {
 	{ F("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "a", "b"), FW_ACCEPT, 1, 0 },
 	{ F("fd00::1", "fd01::1", 6, 1, 80, ACK, "a", "b"), FW_ACCEPT, 0, 0 },
 	END } },
+/*
+ * Rulesets as their tools write them (Docker 27, kube-proxy in both modes,
+ * libvirt's default NAT network, OpenWrt's firewall4), cut to the rules
+ * a forwarded packet can meet.
+ */
+{ "Docker 27 (iptables-nft): bridge, isolation, published port, masquerade",
+  "iptables -N DOCKER && iptables -N DOCKER-ISOLATION-STAGE-1 && iptables -N DOCKER-ISOLATION-STAGE-2 && "
+  "iptables -N DOCKER-USER && iptables -P FORWARD DROP && "
+  "iptables -A FORWARD -j DOCKER-USER && iptables -A FORWARD -j DOCKER-ISOLATION-STAGE-1 && "
+  "iptables -A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT && "
+  "iptables -A FORWARD -o docker0 -j DOCKER && "
+  "iptables -A FORWARD -i docker0 ! -o docker0 -j ACCEPT && "
+  "iptables -A FORWARD -i docker0 -o docker0 -j ACCEPT && "
+  "iptables -A DOCKER -d 172.17.0.2/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT && "
+  "iptables -A DOCKER-ISOLATION-STAGE-1 -i docker0 ! -o docker0 -j DOCKER-ISOLATION-STAGE-2 && "
+  "iptables -A DOCKER-ISOLATION-STAGE-1 -j RETURN && "
+  "iptables -A DOCKER-ISOLATION-STAGE-2 -o docker0 -j DROP && "
+  "iptables -A DOCKER-ISOLATION-STAGE-2 -j RETURN && iptables -A DOCKER-USER -j RETURN && "
+  "iptables -t nat -N DOCKER && "
+  "iptables -t nat -A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER && "
+  "iptables -t nat -A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER && "
+  "iptables -t nat -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE && "
+  "iptables -t nat -A POSTROUTING -s 172.17.0.2/32 -d 172.17.0.2/32 -p tcp -m tcp --dport 80 -j MASQUERADE && "
+  "iptables -t nat -A DOCKER -i docker0 -j RETURN && "
+  "iptables -t nat -A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80", NULL, {
+	/* container to container: br_netfilter shows docker0 both ways */
+	{ F("172.17.0.2", "172.17.0.3", 6, 40000, 5432, ACK, "docker0", "docker0"), FW_ACCEPT, 1, -1 },
+	{ F("172.17.0.2", "10.1.0.1", 6, 40000, 443, ACK, "docker0", "eth0"), FW_ACCEPT, 1, -1 },
+	{ F("10.1.0.1", "172.17.0.2", 6, 443, 40000, ACK, "eth0", "docker0"), FW_ACCEPT, 1, -1 },
+	{ F("172.17.0.2", "10.1.0.1", 17, 40000, 53, 0, "docker0", "eth0"), FW_ACCEPT, 1, -1 },
+	END } },
+{ "kube-proxy, iptables mode: forwarding rules, marks, services on NEW only",
+  "iptables -N KUBE-FORWARD && iptables -N KUBE-SERVICES && iptables -N KUBE-EXTERNAL-SERVICES && "
+  "iptables -N KUBE-NODEPORTS && iptables -N KUBE-PROXY-FIREWALL && "
+  "iptables -t mangle -N KUBE-IPTABLES-HINT && iptables -t mangle -N KUBE-KUBELET-CANARY && "
+  "iptables -A FORWARD -m conntrack --ctstate NEW -m comment --comment \"kubernetes load balancer firewall\" -j KUBE-PROXY-FIREWALL && "
+  "iptables -A FORWARD -m comment --comment \"kubernetes forwarding rules\" -j KUBE-FORWARD && "
+  "iptables -A FORWARD -m conntrack --ctstate NEW -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES && "
+  "iptables -A FORWARD -m conntrack --ctstate NEW -m comment --comment \"kubernetes externally-visible service portals\" -j KUBE-EXTERNAL-SERVICES && "
+  "iptables -A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP && "
+  "iptables -A KUBE-FORWARD -m comment --comment \"kubernetes forwarding rules\" -m mark --mark 0x4000/0x4000 -j ACCEPT && "
+  "iptables -A KUBE-FORWARD -m comment --comment \"kubernetes forwarding conntrack rule\" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT && "
+  "iptables -A KUBE-EXTERNAL-SERVICES -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS && "
+  "iptables -A KUBE-SERVICES -d 10.96.0.10/32 -p udp -m udp --dport 53 -j REJECT && "
+  "iptables -t nat -N KUBE-SERVICES && iptables -t nat -N KUBE-POSTROUTING && iptables -t nat -N KUBE-MARK-MASQ && "
+  "iptables -t nat -N KUBE-SVC-NPX46M4PTMTKRN6Y && iptables -t nat -N KUBE-SEP-ABCDEFGHIJKLMNOP && "
+  "iptables -t nat -A PREROUTING -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES && "
+  "iptables -t nat -A POSTROUTING -m comment --comment \"kubernetes postrouting rules\" -j KUBE-POSTROUTING && "
+  "iptables -t nat -A KUBE-MARK-MASQ -j MARK --or-mark 0x4000 && "
+  "iptables -t nat -A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN && "
+  "iptables -t nat -A KUBE-POSTROUTING -j MARK --xor-mark 0x4000 && "
+  "iptables -t nat -A KUBE-POSTROUTING -m comment --comment \"kubernetes service traffic requiring SNAT\" -j MASQUERADE --random-fully && "
+  "iptables -t nat -A KUBE-SERVICES -d 10.96.0.1/32 -p tcp -m tcp --dport 443 -j KUBE-SVC-NPX46M4PTMTKRN6Y && "
+  "iptables -t nat -A KUBE-SVC-NPX46M4PTMTKRN6Y -m statistic --mode random --probability 0.5 -j KUBE-SEP-ABCDEFGHIJKLMNOP && "
+  "iptables -t nat -A KUBE-SEP-ABCDEFGHIJKLMNOP -s 10.244.0.5/32 -j KUBE-MARK-MASQ && "
+  "iptables -t nat -A KUBE-SEP-ABCDEFGHIJKLMNOP -p tcp -m tcp -j DNAT --to-destination 10.244.0.5:6443", NULL, {
+	{ F("10.244.0.5", "10.244.1.7", 6, 40000, 8080, ACK, "veth1a", "veth2b"), FW_ACCEPT, 1, -1 },
+	{ F("10.244.1.7", "10.244.0.5", 6, 8080, 40000, ACK, "veth2b", "veth1a"), FW_ACCEPT, 1, -1 },
+	{ F("10.244.0.5", "10.96.0.10", 17, 40000, 53, 0, "veth1a", "eth0"), FW_ACCEPT, 1, -1 },
+	END } },
+{ "kube-proxy, nftables mode: ct state new jumps, vmaps, masquerading chain",
+  "nft 'add table ip kube-proxy; "
+  "add chain ip kube-proxy firewall-check; add chain ip kube-proxy service-endpoints-check; "
+  "add chain ip kube-proxy cluster-ips-check; add chain ip kube-proxy services; add chain ip kube-proxy masquerading; "
+  "add chain ip kube-proxy " LONG "; "
+  "add chain ip kube-proxy filter-prerouting { type filter hook prerouting priority -110; }; "
+  "add rule ip kube-proxy filter-prerouting ct state new jump firewall-check; "
+  "add chain ip kube-proxy filter-forward { type filter hook forward priority -110; }; "
+  "add rule ip kube-proxy filter-forward ct state new jump service-endpoints-check; "
+  "add rule ip kube-proxy filter-forward ct state new jump cluster-ips-check; "
+  "add rule ip kube-proxy service-endpoints-check ip daddr . meta l4proto . th dport vmap { 10.96.0.10 . udp . 53 : goto " LONG " }; "
+  "add rule ip kube-proxy " LONG " reject; "
+  "add chain ip kube-proxy nat-prerouting { type nat hook prerouting priority -100; }; "
+  "add rule ip kube-proxy nat-prerouting jump services; "
+  "add chain ip kube-proxy nat-postrouting { type nat hook postrouting priority 100; }; "
+  "add rule ip kube-proxy nat-postrouting jump masquerading; "
+  "add rule ip kube-proxy masquerading meta mark & 0x4000 == 0 return; "
+  "add rule ip kube-proxy masquerading meta mark set meta mark ^ 0x4000; "
+  "add rule ip kube-proxy masquerading masquerade fully-random'", NULL, {
+	{ F("10.244.0.5", "10.244.1.7", 6, 40000, 8080, ACK, "veth1a", "veth2b"), FW_ACCEPT, 1, -1 },
+	{ F("10.244.0.5", "10.96.0.10", 17, 40000, 53, 0, "veth1a", "eth0"), FW_ACCEPT, 1, -1 },
+	END } },
+{ "libvirt default NAT network (iptables-nft): CHECKSUM only for DHCP replies",
+  "iptables -N LIBVIRT_FWX && iptables -N LIBVIRT_FWI && iptables -N LIBVIRT_FWO && "
+  "iptables -A FORWARD -j LIBVIRT_FWX && iptables -A FORWARD -j LIBVIRT_FWI && iptables -A FORWARD -j LIBVIRT_FWO && "
+  "iptables -A LIBVIRT_FWO -s 192.168.122.0/24 -i virbr0 -j ACCEPT && "
+  "iptables -A LIBVIRT_FWO -i virbr0 -j REJECT --reject-with icmp-port-unreachable && "
+  "iptables -A LIBVIRT_FWI -d 192.168.122.0/24 -o virbr0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT && "
+  "iptables -A LIBVIRT_FWI -o virbr0 -j REJECT --reject-with icmp-port-unreachable && "
+  "iptables -A LIBVIRT_FWX -i virbr0 -o virbr0 -j ACCEPT && "
+  "iptables -t nat -N LIBVIRT_PRT && iptables -t nat -A POSTROUTING -j LIBVIRT_PRT && "
+  "iptables -t nat -A LIBVIRT_PRT -s 192.168.122.0/24 -d 224.0.0.0/24 -j RETURN && "
+  "iptables -t nat -A LIBVIRT_PRT -s 192.168.122.0/24 ! -d 192.168.122.0/24 -p tcp -j MASQUERADE --to-ports 1024-65535 && "
+  "iptables -t nat -A LIBVIRT_PRT -s 192.168.122.0/24 ! -d 192.168.122.0/24 -j MASQUERADE && "
+  "iptables -t mangle -N LIBVIRT_PRT && iptables -t mangle -A POSTROUTING -j LIBVIRT_PRT && "
+  "iptables -t mangle -A LIBVIRT_PRT -o virbr0 -p udp -m udp --dport 68 -j CHECKSUM --checksum-fill", NULL, {
+	{ F("192.168.122.5", "10.1.0.1", 6, 40000, 443, ACK, "virbr0", "eth0"), FW_ACCEPT, 1, -1 },
+	{ F("10.1.0.1", "192.168.122.5", 6, 443, 40000, ACK, "eth0", "virbr0"), FW_ACCEPT, 1, -1 },
+	{ F("10.1.0.1", "192.168.122.5", 17, 67, 68, 0, "eth0", "virbr0"), FW_UNKNOWN, 1, -1, "xt target 'CHECKSUM'" },
+	{ F("192.168.122.5", "192.168.122.6", 17, 40000, 53, 0, "virbr0", "virbr0"), FW_ACCEPT, 1, -1 },
+	END } },
+{ "OpenWrt firewall4 default: ct state vmap, zones, empty hooks, MSS clamping, ct helper",
+  "nft 'add table inet fw4; "
+  "add ct helper inet fw4 ftp { type \"ftp\" protocol tcp; }; "
+  "add chain inet fw4 forward { type filter hook forward priority filter; policy drop; }; "
+  "add chain inet fw4 prerouting { type filter hook prerouting priority filter; }; "
+  "add chain inet fw4 handle_reject; add chain inet fw4 forward_lan; add chain inet fw4 forward_wan; "
+  "add chain inet fw4 helper_lan; add chain inet fw4 accept_to_lan; add chain inet fw4 accept_to_wan; "
+  "add chain inet fw4 reject_to_wan; add chain inet fw4 srcnat_wan; "
+  "add rule inet fw4 forward ct state vmap { established : accept, related : accept }; "
+  "add rule inet fw4 forward iifname \"br-lan\" jump forward_lan; "
+  "add rule inet fw4 forward iifname \"wan\" jump forward_wan; "
+  "add rule inet fw4 forward jump handle_reject; "
+  "add rule inet fw4 prerouting iifname \"br-lan\" jump helper_lan; "
+  "add rule inet fw4 handle_reject meta l4proto tcp reject with tcp reset; add rule inet fw4 handle_reject reject; "
+  "add rule inet fw4 forward_lan jump accept_to_wan; add rule inet fw4 forward_lan jump accept_to_lan; "
+  "add rule inet fw4 forward_wan icmpv6 type { destination-unreachable, time-exceeded, packet-too-big, parameter-problem } limit rate 1000/second accept; "
+  "add rule inet fw4 forward_wan ct status dnat accept; "
+  "add rule inet fw4 forward_wan jump reject_to_wan; "
+  "add rule inet fw4 helper_lan meta l4proto tcp tcp dport 21 ct helper set \"ftp\"; "
+  "add rule inet fw4 accept_to_lan oifname \"br-lan\" accept; "
+  "add rule inet fw4 accept_to_wan meta nfproto ipv4 oifname \"wan\" ct state invalid counter drop; "
+  "add rule inet fw4 accept_to_wan oifname \"wan\" accept; "
+  "add rule inet fw4 reject_to_wan oifname \"wan\" jump handle_reject; "
+  "add chain inet fw4 dstnat { type nat hook prerouting priority dstnat; }; "
+  "add chain inet fw4 srcnat { type nat hook postrouting priority srcnat; }; "
+  "add rule inet fw4 srcnat oifname \"wan\" jump srcnat_wan; "
+  "add rule inet fw4 srcnat_wan meta nfproto ipv4 masquerade; "
+  "add chain inet fw4 raw_prerouting { type filter hook prerouting priority raw; }; "
+  "add chain inet fw4 mangle_prerouting { type filter hook prerouting priority mangle; }; "
+  "add chain inet fw4 mangle_postrouting { type filter hook postrouting priority mangle; }; "
+  "add chain inet fw4 mangle_forward { type filter hook forward priority mangle; }; "
+  "add rule inet fw4 mangle_forward iifname \"wan\" tcp flags syn tcp option maxseg size set rt mtu; "
+  "add rule inet fw4 mangle_forward oifname \"wan\" tcp flags syn tcp option maxseg size set rt mtu'", NULL, {
+	{ F("192.168.1.10", "10.1.0.1", 6, 40000, 443, ACK, "br-lan", "wan"), FW_ACCEPT, 1, 0 },
+	{ F("10.1.0.1", "192.168.1.10", 6, 443, 40000, ACK | PSH, "wan", "br-lan"), FW_ACCEPT, 1, 0 },
+	{ F("fd00::10", "2001:db8::1", 17, 40000, 443, 0, "br-lan", "wan"), FW_ACCEPT, 1, 0 },
+	{ F("192.168.1.10", "10.1.0.1", 6, 40000, 21, ACK, "br-lan", "wan"), FW_UNKNOWN, 0, -1, "expression 'objref'" },
+	END } },
 { "input chain does not affect forwarding",
   "nft 'add table ip t; add chain ip t i { type filter hook input priority 0; policy drop; }; add rule ip t i log'", NULL, {
 	{ F("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "a", "b"), FW_ACCEPT, 0, 0 },
