@@ -402,8 +402,8 @@ static void note_why(struct flows *f, const char *why)
 		if (f->nr_whys == FLOW_MAX_WHYS)
 			i = FLOW_MAX_WHYS - 1, why = "";
 		else
-			snprintf(f->whys[f->nr_whys++].why, FW_REASON_LEN,
-				 "%s", why);
+			snprintf(f->whys[f->nr_whys++].why, FW_REASON_LEN, "%s",
+				 why);
 	}
 	if (i == FLOW_MAX_WHYS - 1)
 		f->whys[i].why[0] = 0; /* the last slot counts the rest */

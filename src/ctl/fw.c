@@ -486,8 +486,7 @@ static int do_chain(struct vm *vm, int base)
 }
 
 /* Whether base chain c runs for pkt on hook. */
-static int on_hook(const struct fw_chain *c, const struct fw_pkt *pkt,
-		   int hook)
+static int on_hook(const struct fw_chain *c, const struct fw_pkt *pkt, int hook)
 {
 	int fam = pkt->bridge_hook ? NFPROTO_BRIDGE :
 		  pkt->v6	   ? NFPROTO_IPV6 :

@@ -430,8 +430,8 @@ static int reg_off(uint32_t reg, uint32_t len, int *off)
  * for what cannot be read at all (bad data, unknown chains or sets): the
  * chain is then "bad" and every family reaching it goes to Linux.
  */
-__attribute__((format(printf, 2, 3))) static int
-opaque(struct fw_expr *x, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int opaque(struct fw_expr *x,
+							const char *fmt, ...)
 {
 	va_list ap;
 
@@ -610,9 +610,9 @@ static int c_payload(struct nft *n, const struct fw_chain *ch,
 }
 
 static const uint32_t meta_keys[] = {
-	NFT_META_IIFNAME,  NFT_META_OIFNAME, NFT_META_IIF,     NFT_META_OIF,
-	NFT_META_L4PROTO,  NFT_META_NFPROTO, NFT_META_PROTOCOL, NFT_META_PKTTYPE,
-	NFT_META_MARK,
+	NFT_META_IIFNAME,  NFT_META_OIFNAME, NFT_META_IIF,
+	NFT_META_OIF,	   NFT_META_L4PROTO, NFT_META_NFPROTO,
+	NFT_META_PROTOCOL, NFT_META_PKTTYPE, NFT_META_MARK,
 };
 
 static int c_meta(struct nft *n, const struct fw_chain *ch,
@@ -681,7 +681,8 @@ static int c_lookup(struct nft *n, const struct fw_chain *ch,
 		return FAIL(n, "lookup in unknown set");
 	fs = &n->rs->sets[x->set];
 	if (fs->flags & (NFT_SET_TIMEOUT | NFT_SET_EVAL | NFT_SET_OBJECT))
-		return opaque(x, "set @%.24s changes by itself or holds objects",
+		return opaque(x,
+			      "set @%.24s changes by itself or holds objects",
 			      fs->name);
 	if (fs->key_len > FW_MAX_KEY || fs->data_len > FW_MAX_KEY)
 		return opaque(x, "set @%.32s key of %u bytes", fs->name,
@@ -757,12 +758,18 @@ static const struct {
 	const char *name;
 	compile_fn *fn;
 } compilers[] = {
-	{ "payload", c_payload }, { "meta", c_meta },
-	{ "cmp", c_cmp },	  { "bitwise", c_bitwise },
-	{ "range", c_range },	  { "lookup", c_lookup },
-	{ "immediate", c_immediate }, { "counter", c_counter },
-	{ "ct", c_ct },		  { "reject", c_reject },
-	{ "match", c_match },	  { "target", c_target },
+	{ "payload", c_payload },
+	{ "meta", c_meta },
+	{ "cmp", c_cmp },
+	{ "bitwise", c_bitwise },
+	{ "range", c_range },
+	{ "lookup", c_lookup },
+	{ "immediate", c_immediate },
+	{ "counter", c_counter },
+	{ "ct", c_ct },
+	{ "reject", c_reject },
+	{ "match", c_match },
+	{ "target", c_target },
 };
 
 /* One expression: 0 (possibly FW_OPAQUE), or -1 with n->why set. */

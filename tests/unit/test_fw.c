@@ -47,13 +47,13 @@ struct fcase {
 		s, d, p, sp, dp, fl, i, o, br \
 	}
 /* a chain name as long as kube-proxy's (nf_tables allows 255) */
-#define LONG                                                                 \
+#define LONG                                                                   \
 	"KUBE-SEP-0123456789abcdef0123456789abcdef0123456789abcdef0123456789a" \
 	"bcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde" \
-	"f0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef01" \
+	"f0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef01"  \
 	"23456789abcdef0123456789abcdef0123"
-#define END                                                           \
-	{                                                             \
+#define END                                                                 \
+	{                                                                   \
 		{ NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL }, 0, 0, 0, NULL \
 	}
 
