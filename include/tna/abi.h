@@ -189,9 +189,13 @@ struct tna_runtime {
 	 */
 	__u32 fw;
 	__u32 fw_gen;
-	/* Conntrack timeouts Linux would set (ms): established TCP, assured UDP. */
+	/*
+	 * Conntrack timeouts Linux would set (ms): established TCP, assured
+	 * UDP, UDP whose reply was seen in its first 2 s (not yet assured).
+	 */
 	__u32 ct_tcp_ms;
 	__u32 ct_udp_ms;
+	__u32 ct_udp_early_ms;
 	/*
 	 * IPv4 route cache (route_cache4): non-zero when the controller found
 	 * the FIB result a function of ingress and destination alone (see

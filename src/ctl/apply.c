@@ -945,6 +945,7 @@ static void apply_runtime(struct applier *a, const struct plan *p)
 	a->rt.fw = p->fw;
 	a->rt.ct_tcp_ms = p->ct_tcp_ms;
 	a->rt.ct_udp_ms = p->ct_udp_ms;
+	a->rt.ct_udp_early_ms = p->ct_udp_early_ms;
 	if (a->rt.rc_mtu4 != p->rc_mtu4) {
 		pr_info("IPv4 route cache: %s\n",
 			p->rc_mtu4 ? "on" : p->rc_note);

@@ -80,12 +80,16 @@ int mirror_poll(struct mirror *mi)
 		0);
 	int ct_udp = read_int(
 		"/proc/sys/net/netfilter/nf_conntrack_udp_timeout_stream", 0);
+	int ct_udp_early =
+		read_int("/proc/sys/net/netfilter/nf_conntrack_udp_timeout", 0);
 
 	if (h4 != m->mpath_hash4 || h6 != m->mpath_hash6 || l4 != m->legacy4 ||
 	    l6 != m->legacy6 || b4 != m->brnf4 || b6 != m->brnf6 ||
-	    ct_tcp != m->ct_tcp_est_s || ct_udp != m->ct_udp_stream_s) {
+	    ct_tcp != m->ct_tcp_est_s || ct_udp != m->ct_udp_stream_s ||
+	    ct_udp_early != m->ct_udp_s) {
 		m->ct_tcp_est_s = ct_tcp;
 		m->ct_udp_stream_s = ct_udp;
+		m->ct_udp_s = ct_udp_early;
 		m->mpath_hash4 = h4;
 		m->mpath_hash6 = h6;
 		m->legacy4 = l4;

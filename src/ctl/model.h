@@ -128,7 +128,7 @@ struct model {
 	int legacy4, legacy6; /* iptables-legacy tables loaded */
 	struct fw_ruleset fw; /* nf_tables ruleset, read at each generation */
 	int fw_err; /* reading it failed: -errno */
-	int ct_tcp_est_s, ct_udp_stream_s; /* conntrack timeouts (sysctls) */
+	int ct_tcp_est_s, ct_udp_stream_s, ct_udp_s; /* conntrack timeouts */
 	int nr_xfrm_policies; /* IPsec policies: checked on forwarded packets */
 	int capture_any; /* packet sockets on all interfaces (tcpdump -i any) */
 

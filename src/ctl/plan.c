@@ -626,6 +626,7 @@ static void plan_runtime(const struct model *m, struct plan *p)
 	p->fw_genid = m->fw.genid;
 	p->ct_tcp_ms = m->ct_tcp_est_s * 1000U;
 	p->ct_udp_ms = m->ct_udp_stream_s * 1000U;
+	p->ct_udp_early_ms = m->ct_udp_s * 1000U;
 }
 
 /*

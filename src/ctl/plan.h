@@ -69,7 +69,8 @@ struct plan {
 	char fw_note[3][MODEL_NOTE_LEN]; /* FW_IP4/6, FW_BRIDGE: where, why */
 	uint32_t fw_genid; /* nf_tables generation the verdicts follow */
 	uint64_t fw_names; /* hash of interface names and indexes */
-	uint32_t ct_tcp_ms, ct_udp_ms; /* conntrack timeouts to refresh to */
+	/* conntrack timeouts to refresh to */
+	uint32_t ct_tcp_ms, ct_udp_ms, ct_udp_early_ms;
 	/* IPv4 route cache: packets up to this length may use it (0: off) */
 	uint32_t rc_mtu4;
 	char rc_note[MODEL_NOTE_LEN]; /* why it is off */

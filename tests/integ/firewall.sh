@@ -147,6 +147,36 @@ check "conntrack timeout refreshed by the fast path (entry alive at 5 s with ${c
 	sh -c "[ -n '$ct_left' ] && [ '$ct_left' -ge 1 ] && echo '$ct_line' | grep -q ASSURED"
 check "every ping answered ($(cat "$T/ping")/70)" [ "$(cat "$T/ping")" -ge 69 ]
 
+# UDP before conntrack assures it: once the reply is seen, the fast path
+# carries the flow in its first 2 s as Linux would treat it (refresh to
+# nf_conntrack_udp_timeout, not assured), and leaves the first packet
+# after those 2 s to Linux, which assures the entry (stream timeout).
+nsx r sh -c 'echo 120 > /proc/sys/net/netfilter/nf_conntrack_udp_timeout_stream
+	echo 7 > /proc/sys/net/netfilter/nf_conntrack_udp_timeout'
+sleep 3 # the stream above expires (2 s)
+nsx h2 "$PKTIO" udp-echo 10.20.2.2 5002 6 >"$T/echo" &
+EPID=$!
+sleep 0.2
+nsx h1 "$PKTIO" udp-ping 10.20.2.2 5002 40 100 >"$T/ping" &
+PPID_=$!
+sleep 0.4
+r0=$(routed)
+sleep 1
+r1=$(routed)
+ct_early=$(nsx r grep 'dport=5002' /proc/net/nf_conntrack | head -1)
+sleep 2.4
+ct_late=$(nsx r grep 'dport=5002' /proc/net/nf_conntrack | head -1)
+wait $PPID_
+wait $EPID
+left=$(awk '{print $5}' <<<"$ct_early")
+check "udp in its first 2 s: carried by the fast path once the reply was seen ($((r1 - r0)) packets in 1 s)" [ $((r1 - r0)) -ge 8 ]
+check "udp in its first 2 s: not assured, refreshed to nf_conntrack_udp_timeout (${left:-none} s left of 7: $ct_early)" \
+	sh -c "[ -n '$left' ] && [ '$left' -ge 5 ] && [ '$left' -le 7 ] && ! echo '$ct_early' | grep -q ASSURED"
+left=$(awk '{print $5}' <<<"$ct_late")
+check "udp after 2 s: Linux assured it, stream timeout (${left:-none} s left of 120)" \
+	sh -c "[ -n '$left' ] && [ '$left' -ge 100 ] && echo '$ct_late' | grep -q ASSURED"
+check "every ping answered ($(cat "$T/ping")/40)" [ "$(cat "$T/ping")" -ge 39 ]
+
 # A rule added under traffic is enforced at once: nothing arrives after
 # nft has returned.
 rule_under_traffic "rule" r h2 10.20.2.2 routed insert rule inet filter forward udp dport 5002 drop

@@ -17,6 +17,7 @@
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
+#include <bpf/bpf_core_read.h>
 #include "parse.h"
 #include "maps.h"
 
@@ -25,8 +26,14 @@ struct ip_ct_tcp___tna {
 	__u8 state;
 } __attribute__((preserve_access_index));
 
+struct nf_ct_udp___tna {
+	unsigned long
+		stream_ts; /* jiffies: from then on a reply makes a stream */
+} __attribute__((preserve_access_index));
+
 union nf_conntrack_proto___tna {
 	struct ip_ct_tcp___tna tcp;
+	struct nf_ct_udp___tna udp;
 } __attribute__((preserve_access_index));
 
 struct nf_conn___tna {
@@ -63,6 +70,7 @@ extern int bpf_ct_change_timeout(struct nf_conn___tna *ct,
 #define IPS_DYING (1UL << 9)
 #define IPS_FIXED_TIMEOUT (1UL << 10)
 #define IPS_TEMPLATE (1UL << 11)
+#define IPS_NAT_CLASH (1UL << 12) /* IPS_UNTRACKED_BIT */
 #define IPS_HELPER (1UL << 13)
 #define IPS_OFFLOAD (1UL << 14)
 #define IPS_NOT_OURS                                              \
@@ -73,9 +81,29 @@ extern int bpf_ct_change_timeout(struct nf_conn___tna *ct,
 #define TCP_SYN_FIN_RST 0x07
 
 /*
+ * A UDP entry whose reply was seen but that is not assured yet: Linux
+ * assures it (and gives it the stream timeout) at the first packet after
+ * stream_ts, 2 s after the entry was made; before that a packet only
+ * refreshes it to nf_conntrack_udp_timeout (nf_conntrack_udp_packet()).
+ * The fast path does the same up to 2 jiffies before stream_ts (a flow's
+ * conntrack check is cached for one kernel tick), then leaves the flow to
+ * Linux until it is assured. Kernels without stream_ts assure at once:
+ * Linux's.
+ */
+static __always_inline int udp_early(struct nf_conn___tna *ct,
+				     unsigned long status)
+{
+	if (!(status & IPS_SEEN_REPLY) || (status & IPS_NAT_CLASH) ||
+	    !bpf_core_field_exists(ct->proto.udp.stream_ts))
+		return 0;
+	return (long)(ct->proto.udp.stream_ts - bpf_jiffies64()) > 2;
+}
+
+/*
  * The conntrack entry Linux would find: established (the reply was seen,
- * or this is the reply), assured, no NAT/helper/offload: refreshed as
- * nf_ct_refresh_acct() would. Anything else is Linux's to classify.
+ * or this is the reply), assured (or UDP in its first 2 s, udp_early()),
+ * no NAT/helper/offload: refreshed as nf_ct_refresh_acct() would.
+ * Anything else is Linux's to classify.
  */
 static __always_inline int ct_established(struct xdp_md *ctx,
 					  const struct tna_fw_key *k,
@@ -105,8 +133,7 @@ static __always_inline int ct_established(struct xdp_md *ctx,
 	if (!ct)
 		return -TNA_STAT_FW_CT;
 	status = ct->status;
-	if (!(status & IPS_CONFIRMED) || !(status & IPS_ASSURED) ||
-	    (status & IPS_NOT_OURS))
+	if (!(status & IPS_CONFIRMED) || (status & IPS_NOT_OURS))
 		goto out;
 	if (opts.dir != IP_CT_DIR_REPLY && !(status & IPS_SEEN_REPLY))
 		goto out;
@@ -114,6 +141,11 @@ static __always_inline int ct_established(struct xdp_md *ctx,
 	    ct->proto.tcp.state != TCP_CONNTRACK_ESTABLISHED)
 		goto out;
 	timeout = k->proto == IPPROTO_TCP ? rt->ct_tcp_ms : rt->ct_udp_ms;
+	if (!(status & IPS_ASSURED)) {
+		if (k->proto != IPPROTO_UDP || !udp_early(ct, status))
+			goto out;
+		timeout = rt->ct_udp_early_ms;
+	}
 	if (timeout && !(status & IPS_FIXED_TIMEOUT))
 		bpf_ct_change_timeout(ct, timeout);
 	rc = 0;
