@@ -36,6 +36,9 @@ struct pkt_spec {
 	 * sum, as a local stack's CHECKSUM_PARTIAL); 2 zero (UDP: none);
 	 * 3 wrong by one bit (corrupted on the way) */
 	int l4_csum;
+	/* TCP/UDP: the first two payload bytes chosen so that the complete
+	 * checksum sums to 0 (UDP writes it as 0xffff) */
+	int csum_zero;
 	/* 1 ARP request, 2 ARP reply: src/dst are the sender's and target's
 	 * IPv4 addresses, smac the sender's MAC (a reply targets dmac) */
 	int arp;
@@ -166,6 +169,13 @@ static inline int pkt_build(uint8_t *buf, const struct pkt_spec *s,
 		for (int i = 0; i < alen; i += 2)
 			sum += (a[i] << 8) | a[i + 1];
 		sum += proto + l4 + s->payload;
+		if (s->csum_zero && s->payload >= 2) {
+			th[l4] = th[l4 + 1] = 0;
+			memset(th + off, 0, 2);
+			v = pkt_csum(th, l4 + s->payload, sum); /* ~fold */
+			memcpy(th + l4, &v,
+			       2); /* now the sum folds to 0xffff */
+		}
 		if (s->l4_csum == 1) {
 			while (sum >> 16)
 				sum = (sum & 0xffff) + (sum >> 16);

@@ -328,13 +328,29 @@ static const struct tcase cases[] = {
 		  .proto = 6,
 		  .payload = 333 },
 	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
-	{ "l4-csum: tcp left to offload: Linux", .features = R46 | TNA_F_CSUM,
+	{ "l4-csum: tcp left to offload: completed, forwarded",
+	  .features = R46 | TNA_F_CSUM,
 	  .in = { .src = "10.1.0.5",
 		  .dst = "10.3.0.9",
 		  .proto = 6,
 		  .payload = 333,
 		  .l4_csum = 1 },
-	  .verdict = XDP_PASS, .stat = STAT(L4_CSUM) },
+	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
+	{ "l4-csum: udp left to offload, 1400 bytes: completed, forwarded",
+	  .features = R46 | TNA_F_CSUM,
+	  .in = { .src = "10.1.0.5",
+		  .dst = "10.3.0.9",
+		  .payload = 1400,
+		  .l4_csum = 1 },
+	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
+	{ "l4-csum: udp left to offload, sum 0 written as 0xffff",
+	  .features = R46 | TNA_F_CSUM,
+	  .in = { .src = "10.1.0.5",
+		  .dst = "10.3.0.9",
+		  .payload = 2,
+		  .l4_csum = 1,
+		  .csum_zero = 1 },
+	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
 	{ "l4-csum: udp 1400 bytes, right", .features = R46 | TNA_F_CSUM,
 	  .in = { .src = "10.1.0.5", .dst = "10.3.0.9", .payload = 1400 },
 	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
@@ -344,13 +360,21 @@ static const struct tcase cases[] = {
 		  .payload = 31,
 		  .l4_csum = 2 },
 	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
-	{ "l4-csum: ipv6 udp left to offload: Linux",
+	{ "l4-csum: ipv6 udp left to offload: completed, forwarded",
 	  .features = R46 | TNA_F_CSUM,
 	  .in = { .v6 = 1,
 		  .src = "fd01::5",
 		  .dst = "fd03::9",
 		  .payload = 77,
 		  .l4_csum = 1 },
+	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
+	{ "l4-csum: tcp neither complete nor left to offload: Linux",
+	  .features = R46 | TNA_F_CSUM,
+	  .in = { .src = "10.1.0.5",
+		  .dst = "10.3.0.9",
+		  .proto = 6,
+		  .payload = 333,
+		  .l4_csum = 3 },
 	  .verdict = XDP_PASS, .stat = STAT(L4_CSUM) },
 	{ "l4-csum: ipv6 tcp odd length, right", .features = R46 | TNA_F_CSUM,
 	  .in = { .v6 = 1,
@@ -404,14 +428,16 @@ static const struct tcase cases[] = {
 	{ "l4-csum: ipv6 udp 1101 bytes, right", .features = R46 | TNA_F_CSUM,
 	  .in = { .v6 = 1, .src = "fd01::5", .dst = "fd03::9", .payload = 1093 },
 	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
-	{ "l4-csum: bridged tcp left to offload: Linux", .ingress = "bp0",
-	  .features = BR_IP | TNA_F_CSUM, .smac = H0, .dmac = H1,
+	{ "l4-csum: bridged tcp left to offload: completed, bridged",
+	  .ingress = "bp0", .features = BR_IP | TNA_F_CSUM, .smac = H0,
+	  .dmac = H1,
 	  .in = { .src = "10.20.0.5",
 		  .dst = "10.20.0.6",
 		  .proto = 6,
 		  .payload = 20,
 		  .l4_csum = 1 },
-	  .verdict = XDP_PASS, .stat = STAT(L4_CSUM) },
+	  .verdict = XDP_REDIRECT, .stat = STAT(BRIDGED), .out = OUT_BRIDGED,
+	  .hit = 1 },
 	{ "l4-csum: bridged tcp, right checksum", .ingress = "bp0",
 	  .features = BR_IP | TNA_F_CSUM, .smac = H0, .dmac = H1,
 	  .in = { .src = "10.20.0.5",
@@ -1150,6 +1176,16 @@ static int run_case(const struct tcase *c)
 			hit_moved = i + 1;
 		else if (d)
 			hit_moved = -1;
+	}
+	if (c->in.l4_csum == 1 && c->verdict == XDP_REDIRECT) {
+		/* left to offload: it leaves with the checksum completed */
+		struct pkt_spec done = c->in;
+
+		done.l4_csum = 0;
+		pkt_build(in, &done, c->dmac ? c->dmac : dmac,
+			  c->smac_of ? smac :
+			  c->smac    ? c->smac :
+				       OTHER_MAC);
 	}
 	want_len = expected(c, in, len, want);
 	if ((int)opts.retval != c->verdict || moved != c->stat) {

@@ -11,7 +11,10 @@
  *   - a redirected frame is exactly what Linux would send: for a bridged
  *     frame the same bytes (trimmed to the IP length with br_netfilter),
  *     for a routed one TTL/hop limit minus one, checksum updated, trimmed,
- *     new MACs; and nothing is bridged without a source Linux learned.
+ *     new MACs; and nothing is bridged without a source Linux learned;
+ *     on a veth ingress (TNA_F_CSUM), a TCP/UDP checksum left to offload
+ *     (the field holds the pseudo-header sum) completed as whoever sends
+ *     it last would complete it.
  * The second half of every combination's frames runs with the firewall
  * switched on for every family (no verdict cached: keyed flows ask and go
  * to Linux), so its parsing sees the same malformed frames.
@@ -45,6 +48,61 @@ static int csum_ok(const uint8_t *ip, int len)
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return sum == 0xffff;
+}
+
+static uint32_t sum16(const uint8_t *b, int len, uint32_t sum)
+{
+	for (int i = 0; i + 1 < len; i += 2)
+		sum += (b[i] << 8) | b[i + 1];
+	if (len & 1)
+		sum += b[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+/*
+ * A local stack's CHECKSUM_PARTIAL packet as skb_checksum_help() completes
+ * it: TCP/UDP (not a fragment) whose checksum does not verify and whose
+ * field holds the pseudo-header sum gets the segment's sum, folded and
+ * inverted (0 written as 0xffff). Any other frame is left as it is.
+ */
+static void complete_l4(uint8_t *f, int len)
+{
+	uint8_t *ip = f + 14, *th;
+	int et = (f[12] << 8) | f[13], hl, l4len, proto, off, alen;
+	uint32_t ps, field, v;
+
+	if (et == 0x0800 && len >= 34 && (ip[0] >> 4) == 4) {
+		hl = (ip[0] & 15) * 4;
+		proto = ip[9];
+		l4len = ((ip[2] << 8) | ip[3]) - hl;
+		alen = 8;
+		if (hl < 20 || (((ip[6] << 8) | ip[7]) & 0x3fff))
+			return;
+	} else if (et == 0x86dd && len >= 54) {
+		hl = 40;
+		proto = ip[6];
+		l4len = (ip[4] << 8) | ip[5];
+		alen = 32;
+	} else {
+		return;
+	}
+	off = proto == 6 ? 16 : 6;
+	if ((proto != 6 && proto != 17) || l4len < off + 2 ||
+	    14 + hl + l4len > len)
+		return;
+	th = ip + hl;
+	ps = sum16(ip + (alen == 8 ? 12 : 8), alen, proto + l4len);
+	field = (th[off] << 8) | th[off + 1];
+	if ((alen == 8 && proto == 17 && !field) ||
+	    sum16(th, l4len, ps) == 0xffff || field != ps)
+		return;
+	v = ~sum16(th, l4len, 0) & 0xffff;
+	if (!v)
+		v = 0xffff;
+	th[off] = v >> 8;
+	th[off + 1] = v & 0xff;
 }
 
 /* Length of the IP packet if its header is sane (br_validate_ipv4/6), else 0. */
@@ -102,7 +160,7 @@ static const char *check(const struct ctx *c, const uint8_t *in, int len,
 {
 	static const uint8_t *const learned_on_bp0[] = { H0 };
 	int v4 = len >= 14 && ((in[12] << 8) | in[13]) == 0x0800;
-	uint8_t want[PKT_MAX];
+	uint8_t want[PKT_MAX], done[PKT_MAX];
 	int n;
 
 	if (verdict != XDP_PASS && verdict != XDP_REDIRECT)
@@ -113,6 +171,9 @@ static const char *check(const struct ctx *c, const uint8_t *in, int len,
 			       "handed to Linux modified";
 	if (len < 14 || (in[0] & 1))
 		return "redirected a frame that is short or not unicast";
+	memcpy(done, in, len);
+	if (c->features & TNA_F_CSUM)
+		complete_l4(done, len);
 	if (!memcmp(in, out, 12)) { /* bridged: MACs as they came */
 		if (!(c->features & TNA_F_BRIDGE))
 			return "bridged without the bridge module";
@@ -131,11 +192,12 @@ static const char *check(const struct ctx *c, const uint8_t *in, int len,
 			n = ip_len(in, len);
 			if (!n)
 				return "br_netfilter: bridged a malformed header";
-			return out_len == 14 + n && !memcmp(in, out, out_len) ?
+			return out_len == 14 + n &&
+					       !memcmp(done, out, out_len) ?
 				       NULL :
 				       "br_netfilter: not trimmed as Linux does";
 		}
-		return out_len == len && !memcmp(in, out, len) ?
+		return out_len == len && !memcmp(done, out, len) ?
 			       NULL :
 			       "bridged frame changed";
 	}
@@ -148,7 +210,7 @@ static const char *check(const struct ctx *c, const uint8_t *in, int len,
 		return "routed a frame not addressed to this host";
 	if (!routable(in, len))
 		return "routed a packet Linux would not forward as is";
-	n = pkt_forwarded(want, in, len, out, out + 6);
+	n = pkt_forwarded(want, done, len, out, out + 6);
 	return out_len == n && !memcmp(want, out, n) ?
 		       NULL :
 		       "routed packet differs from Linux's rewrite";
@@ -193,6 +255,7 @@ static int make_frame(const struct ctx *c, uint8_t *f)
 	s.ihl = !s.v6 && rnd() % 8 == 0 ? 6 : 0;
 	s.frag_off = rnd() % 8 == 0 ? (uint16_t)(rnd() & 0x3fff) : 0;
 	s.bad_csum = rnd() % 8 == 0;
+	s.l4_csum = rnd() % 4 == 0; /* left to offload, as from a local stack */
 	s.hbh = s.v6 && rnd() % 8 == 0;
 	s.icmp_type = rnd() % 2 ? 8 : rnd() % 16;
 	s.ethertype = rnd() % 16 == 0 ?

@@ -111,6 +111,7 @@ static __always_inline int bridge_in(struct xdp_md *ctx, struct pkt *p,
 {
 	struct ethhdr *eth = PTR_AT(ctx, 0, sizeof(*eth));
 	__u32 ifindex = CFG(ifindex), len, ip_len = 0;
+	struct csum_fix fix = {};
 	struct egress out = {};
 	const struct tna_port *in;
 	int rc, v4, brnf, fw;
@@ -172,7 +173,7 @@ static __always_inline int bridge_in(struct xdp_md *ctx, struct pkt *p,
 			return rc;
 	}
 	if (HAS(TNA_F_CSUM)) {
-		rc = l4_csum_check(ctx, p->l3_proto);
+		rc = l4_csum_check(ctx, p->l3_proto, &fix);
 		if (rc < 0)
 			return rc;
 	}
@@ -181,6 +182,9 @@ static __always_inline int bridge_in(struct xdp_md *ctx, struct pkt *p,
 		return rc;
 	/* Decided. */
 	rc = trim_to(ctx, len);
+	if (rc < 0)
+		return rc;
+	rc = csum_fix_apply(ctx, &fix);
 	if (rc < 0)
 		return rc;
 	p->egress = out.ifindex;

@@ -2,11 +2,16 @@
 /*
  * This file contains the transport checksum check of ingresses whose peer
  * is a local stack (veth): such a peer hands over TCP/UDP packets with the
- * checksum left to offload (CHECKSUM_PARTIAL). Linux keeps that state in
- * the skb when it forwards; an XDP redirect cannot, and the packet would
- * leave with a wrong checksum. So the fast path carries only packets whose
- * checksum is complete and right; the others go to Linux, which forwards
- * them as they are, whatever their state.
+ * checksum left to offload (CHECKSUM_PARTIAL): the field holds the
+ * pseudo-header sum, and whoever transmits it last (the NIC, or
+ * skb_checksum_help()) sums the segment from the transport header on and
+ * writes the result there. Linux keeps that state in the skb when it
+ * forwards; an XDP redirect cannot. So the fast path carries packets whose
+ * checksum is complete and right as they are, and packets whose field
+ * holds exactly the pseudo-header sum with the checksum completed as
+ * skb_checksum_help() would complete it (a zero result written as
+ * 0xffff), once the packet is decided (csum_fix_apply()). Anything else
+ * goes to Linux, which forwards it as it is.
  */
 #ifndef TNA_BPF_CSUM_H
 #define TNA_BPF_CSUM_H
@@ -72,15 +77,48 @@ static __always_inline int csum_bytes(struct xdp_md *ctx, __u32 off, __u32 len,
 	return 0;
 }
 
+/* A transport checksum to complete once the packet is decided (off 0: none). */
+struct csum_fix {
+	__u32 off;
+	__u16 val;
+};
+
+/* 0: complete and right, or left to offload (fix says how to complete it). */
 static __always_inline int l4_csum_ok(struct xdp_md *ctx, __u32 l4_off,
-				      __u32 l4_len, __u8 proto, __u64 sum)
+				      __u32 l4_len, __u8 proto, __u64 pseudo,
+				      struct csum_fix *fix)
 {
-	if (l4_len > CSUM_MAX_L4)
+	__u32 zero = 0, field = proto == IPPROTO_TCP ? 16 : 6;
+	struct csum_buf *c;
+	__u64 seg = 0;
+	__u16 v;
+
+	if (l4_len > CSUM_MAX_L4 || l4_len < field + 2)
+		return -TNA_STAT_L4_CSUM;
+	pseudo += bpf_htons(proto) + bpf_htons((__u16)l4_len);
+	if (csum_bytes(ctx, l4_off, l4_len, &seg))
+		return -TNA_STAT_L4_CSUM;
+	if (csum_fold32(pseudo + seg) == 0xffff)
 		return 0;
-	sum += bpf_htons(proto) + bpf_htons((__u16)l4_len);
-	if (csum_bytes(ctx, l4_off, l4_len, &sum))
+	/* csum_bytes() left the segment in the scratch buffer */
+	c = bpf_map_lookup_elem(&csum_scratch, &zero);
+	if (!c || *(__u16 *)&c->b[field] != (__u16)csum_fold32(pseudo))
+		return -TNA_STAT_L4_CSUM;
+	v = (__u16)~csum_fold32(seg);
+	fix->off = l4_off + field;
+	fix->val = v ? v : 0xffff;
+	return 0;
+}
+
+/* Writes the completed checksum l4_csum_check() found; after the decision. */
+static __always_inline int csum_fix_apply(struct xdp_md *ctx,
+					  const struct csum_fix *fix)
+{
+	if (!fix->off)
 		return 0;
-	return csum_fold32(sum) == 0xffff;
+	return bpf_xdp_store_bytes(ctx, fix->off, (void *)&fix->val, 2) ?
+		       -TNA_STAT_MALFORMED :
+		       0;
 }
 
 static __always_inline __u64 addr_sum(const __u32 *a, int words)
@@ -95,19 +133,21 @@ static __always_inline __u64 addr_sum(const __u32 *a, int words)
 }
 
 /*
- * 0: nothing to fear (complete and right, or no transport checksum).
+ * 0: nothing to fear (complete and right, no transport checksum, or left
+ * to offload and completed through fix once the packet is decided).
  * Inlined: a call costs a return, which this machine's speculation
  * mitigations make dear (about a tenth of a routed packet's program time);
  * with the copy and bpf_csum_diff() it adds few verifier paths.
  */
-static __always_inline int l4_csum_check(struct xdp_md *ctx, __u32 l3_proto)
+static __always_inline int l4_csum_check(struct xdp_md *ctx, __u32 l3_proto,
+					 struct csum_fix *fix)
 {
 	if (l3_proto == bpf_htons(ETH_P_IP)) {
 		struct iphdr *iph = PTR_AT(ctx, L3_OFF, sizeof(*iph));
 		__u32 hl, tot;
 		__u64 sum;
 
-		if (!iph)
+		if (!iph || iph->version != 4)
 			return -TNA_STAT_MALFORMED;
 		if (iph->frag_off & bpf_htons(0x3fff))
 			return 0; /* fragmented after a software checksum */
@@ -134,15 +174,13 @@ static __always_inline int l4_csum_check(struct xdp_md *ctx, __u32 l3_proto)
 		sum = addr_sum(&iph->saddr, 1) + addr_sum(&iph->daddr, 1);
 		sum = (sum & 0xffff) + (sum >> 16);
 		return l4_csum_ok(ctx, (L3_OFF + hl) & 0x7f, tot - hl,
-				  iph->protocol, sum) ?
-			       0 :
-			       -TNA_STAT_L4_CSUM;
+				  iph->protocol, sum, fix);
 	}
 	if (l3_proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6h = PTR_AT(ctx, L3_OFF, sizeof(*ip6h));
 		__u64 sum;
 
-		if (!ip6h)
+		if (!ip6h || ip6h->version != 6)
 			return -TNA_STAT_MALFORMED;
 		if (ip6h->nexthdr == IPPROTO_ICMPV6 ||
 		    ip6h->nexthdr == IPPROTO_NONE6)
@@ -154,9 +192,7 @@ static __always_inline int l4_csum_check(struct xdp_md *ctx, __u32 l3_proto)
 		      addr_sum((__u32 *)&ip6h->daddr, 4);
 		return l4_csum_ok(ctx, L3_OFF + sizeof(*ip6h),
 				  bpf_ntohs(ip6h->payload_len), ip6h->nexthdr,
-				  sum) ?
-			       0 :
-			       -TNA_STAT_L4_CSUM;
+				  sum, fix);
 	}
 	return 0;
 }

@@ -278,6 +278,7 @@ static __always_inline int route4(struct xdp_md *ctx, struct pkt *p,
 				  const struct tna_runtime *rt)
 {
 	struct bpf_fib_lookup fib = {};
+	struct csum_fix fix = {};
 	struct ethhdr *eth;
 	struct iphdr *iph;
 	__u32 tot_len, check;
@@ -316,7 +317,7 @@ static __always_inline int route4(struct xdp_md *ctx, struct pkt *p,
 	if (rc < 0)
 		return rc;
 	if (HAS(TNA_F_CSUM)) {
-		rc = l4_csum_check(ctx, bpf_htons(ETH_P_IP));
+		rc = l4_csum_check(ctx, bpf_htons(ETH_P_IP), &fix);
 		if (rc < 0)
 			return rc;
 	}
@@ -324,6 +325,9 @@ static __always_inline int route4(struct xdp_md *ctx, struct pkt *p,
 
 	/* Decided: from here on the packet is ours to rewrite. */
 	rc = trim_to(ctx, L3_OFF + tot_len);
+	if (rc < 0)
+		return rc;
+	rc = csum_fix_apply(ctx, &fix);
 	if (rc < 0)
 		return rc;
 	eth = PTR_AT(ctx, 0, sizeof(*eth) + sizeof(*iph));
@@ -367,6 +371,7 @@ static __always_inline int route6(struct xdp_md *ctx, struct pkt *p,
 				  const struct tna_runtime *rt)
 {
 	struct bpf_fib_lookup fib = {};
+	struct csum_fix fix = {};
 	struct ethhdr *eth;
 	struct ipv6hdr *ip6h;
 	__u32 tot_len;
@@ -410,13 +415,16 @@ static __always_inline int route6(struct xdp_md *ctx, struct pkt *p,
 	if (rc < 0)
 		return rc;
 	if (HAS(TNA_F_CSUM)) {
-		rc = l4_csum_check(ctx, bpf_htons(ETH_P_IPV6));
+		rc = l4_csum_check(ctx, bpf_htons(ETH_P_IPV6), &fix);
 		if (rc < 0)
 			return rc;
 	}
 	nh_note(&fib, nh_random());
 
 	rc = trim_to(ctx, L3_OFF + tot_len);
+	if (rc < 0)
+		return rc;
+	rc = csum_fix_apply(ctx, &fix);
 	if (rc < 0)
 		return rc;
 	eth = PTR_AT(ctx, 0, sizeof(*eth) + sizeof(*ip6h));
