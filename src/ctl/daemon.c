@@ -19,6 +19,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "flows.h"
+#include "vethpeer.h"
 #include "log.h"
 #include "mirror.h"
 #include "status.h"
@@ -32,6 +33,7 @@ struct daemon {
 	struct mirror mi;
 	struct applier *a;
 	struct flows fl;
+	struct vethpeers vp;
 	struct plan plan;
 	/* Every program id this process attached: link events can arrive late. */
 	uint32_t own[OWN_IDS];
@@ -201,6 +203,9 @@ static int replan(struct daemon *d)
 	remember_own(d);
 	plan_free(&d->plan);
 	d->plan = next;
+	/* the peers' GRO events replan with them as egresses */
+	if (d->o->veth_gro)
+		vethpeers_sync(&d->vp, &d->m, &d->plan);
 	return ret;
 }
 
@@ -261,6 +266,9 @@ static void serve(struct daemon *d, int lfd)
 				  .fw_accepted = d->fl.accepted,
 				  .fw_dropped = d->fl.dropped,
 				  .fw_undecided = d->fl.undecided,
+				  .peers = d->vp.p,
+				  .nr_peers = d->vp.n,
+				  .veth_gro = d->o->veth_gro,
 				  .whys = d->fl.whys,
 				  .nr_whys = d->fl.nr_whys,
 				  .ct_liberal = d->fl.ct_liberal,
@@ -437,6 +445,10 @@ static int daemon_open(struct daemon *d)
 			strerror(errno));
 		return 1;
 	}
+	if (d->o->veth_gro && vethpeers_open(&d->vp)) {
+		fprintf(stderr, "tna: --veth-gro: %s\n", strerror(errno));
+		return 1;
+	}
 	return 0;
 }
 
@@ -445,6 +457,8 @@ static void daemon_close(struct daemon *d)
 {
 	flows_close(&d->fl);
 	applier_free(d->a);
+	/* after the programs are gone: nothing redirects into a peer any more */
+	vethpeers_close(&d->vp);
 	mirror_close(&d->mi);
 	if (d->sfd >= 0)
 		close(d->sfd);
@@ -533,7 +547,7 @@ int daemon_run(const struct run_opts *o)
 	if (!d)
 		return 1;
 	d->o = o;
-	d->lfd = d->sfd = d->tfd = -1;
+	d->lfd = d->sfd = d->tfd = d->vp.self_fd = -1;
 	model_init(&d->m);
 	if (!daemon_open(d)) {
 		replan(d);

@@ -13,6 +13,7 @@ struct run_opts {
 	int nr_exclude;
 	enum xdp_mode_pref mode;
 	int json;
+	int veth_gro; /* turn GRO on in veth peers that need it (vethpeer.h) */
 };
 
 /* Watch and accelerate this network namespace until SIGINT/SIGTERM. */

@@ -21,7 +21,8 @@ static const char usage_text[] =
 	"configuration into a minimal XDP fast path; Linux handles everything else.\n"
 	"\n"
 	"Commands:\n"
-	"  run [--iface IF]... [--exclude IF]... [--mode auto|native|generic] [-v]\n"
+	"  run [--iface IF]... [--exclude IF]... [--mode auto|native|generic]\n"
+	"      [--veth-gro] [-v]\n"
 	"        watch and accelerate this network namespace until SIGINT/SIGTERM\n"
 	"  status [--json]      what the running daemon attached, its counters and\n"
 	"                       fallback reasons\n"
@@ -36,6 +37,8 @@ static const char usage_text[] =
 	"  --iface IF     accelerate only these interfaces (repeatable)\n"
 	"  --exclude IF   never attach to these interfaces (repeatable)\n"
 	"  --mode M       auto (native, else generic), native or generic XDP\n"
+	"  --veth-gro     turn GRO on in veth peers (containers' eth0) that cannot\n"
+	"                 take XDP frames without it, and off again on exit\n"
 	"  -v, --verbose  log what changed and why (twice: debug)\n"
 	"  --json         machine-readable output (schema: docs/status.md)\n"
 	"\n"
@@ -54,6 +57,7 @@ enum {
 	OPT_EXCLUDE,
 	OPT_MODE,
 	OPT_JSON,
+	OPT_VETH_GRO,
 };
 
 static const struct option long_opts[] = {
@@ -61,6 +65,7 @@ static const struct option long_opts[] = {
 	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 	{ "mode", required_argument, NULL, OPT_MODE },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "veth-gro", no_argument, NULL, OPT_VETH_GRO },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -73,7 +78,7 @@ static int allowed(const char *cmd, int opt)
 		return 1;
 	if (!strcmp(cmd, "run"))
 		return opt == OPT_IFACE || opt == OPT_EXCLUDE ||
-		       opt == OPT_MODE;
+		       opt == OPT_MODE || opt == OPT_VETH_GRO;
 	if (!strcmp(cmd, "plan"))
 		return opt == OPT_IFACE || opt == OPT_EXCLUDE ||
 		       opt == OPT_JSON;
@@ -191,6 +196,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_JSON:
 			ro.json = 1;
+			break;
+		case OPT_VETH_GRO:
+			ro.veth_gro = 1;
 			break;
 		}
 	}

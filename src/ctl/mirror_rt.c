@@ -129,6 +129,12 @@ static int link_msg(struct mirror *mi, const struct nlmsghdr *nlh)
 	copy_str(l->name, sizeof(l->name), tb[IFLA_IFNAME]);
 	if (tb[IFLA_MTU])
 		l->mtu = mnl_attr_get_u32(tb[IFLA_MTU]);
+	/* a veth's peer: its ifindex, and its namespace's id here (-1: ours) */
+	l->peer_ifindex = tb[IFLA_LINK] ? (int)mnl_attr_get_u32(tb[IFLA_LINK]) :
+					  0;
+	l->peer_netnsid = tb[IFLA_LINK_NETNSID] ?
+				  (int)mnl_attr_get_u32(tb[IFLA_LINK_NETNSID]) :
+				  -1;
 	l->master = tb[IFLA_MASTER] ? (int)mnl_attr_get_u32(tb[IFLA_MASTER]) :
 				      0;
 	l->has_mac = tb[IFLA_ADDRESS] &&

@@ -28,6 +28,8 @@ struct link {
 	int has_mac;
 	unsigned int mtu;
 	int master;
+	int peer_ifindex; /* IFLA_LINK: a veth's peer (0: none) */
+	int peer_netnsid; /* IFLA_LINK_NETNSID: the peer's namespace (-1: this one) */
 	unsigned int xdp_prog_id; /* program attached now, by anyone */
 	uint64_t xdp_features; /* netdev family NETDEV_XDP_ACT_* */
 	int has_xdp_features;

@@ -155,10 +155,11 @@ static void plan_egress(const struct model *m, const struct link *l,
 		return;
 	}
 	if (!(l->xdp_features & NETDEV_XDP_ACT_NDO_XMIT)) {
-		if (!strcmp(l->kind, "veth"))
+		if (!strcmp(l->kind, "veth")) {
 			NOTE(pi->egress_reason,
-			     "cannot take XDP frames: veth peer has no XDP program and no GRO");
-		else
+			     "cannot take XDP frames: veth peer has no XDP program and no GRO (tna run --veth-gro)");
+			pi->peer_no_napi = !qdisc_plain(l->root_qdisc) ? 0 : 1;
+		} else
 			NOTE(pi->egress_reason,
 			     "cannot take XDP frames: driver lacks ndo_xdp_xmit");
 		return;

@@ -30,6 +30,7 @@ struct plan_iface {
 	char family_note[2]
 			[MODEL_NOTE_LEN]; /* why IPv4 [0] / IPv6 [1] fall back */
 	int egress; /* may receive redirected XDP frames */
+	int peer_no_napi; /* a veth that would be one, but for its peer's NAPI */
 	char egress_reason[MODEL_NOTE_LEN];
 	int bridge; /* a bridge port: ifindex of its bridge */
 	int l3_ifindex; /* where its IP lives: the bridge, or itself */

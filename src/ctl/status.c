@@ -220,6 +220,24 @@ static void render_json(FILE *out, const struct plan *p,
 	}
 	if (a)
 		json_u64(&j, "fdb_not_mirrored", applier_fdb_not_mirrored(a));
+	if (x && x->veth_gro) {
+		json_arr_open(&j, "veth_peer_gro");
+		for (int i = 0; i < x->nr_peers; i++) {
+			const struct vethpeer *vp = &x->peers[i];
+
+			json_obj_open(&j, NULL);
+			json_str(&j, "veth", vp->veth_name);
+			json_str(&j, "peer", vp->peer_name);
+			json_int(&j, "peer_ifindex", vp->peer_ifindex);
+			json_bool(&j, "gro_on_by_tna", vp->on);
+			if (vp->on)
+				json_null(&j, "reason");
+			else
+				json_str(&j, "reason", vp->why);
+			json_obj_close(&j);
+		}
+		json_arr_close(&j);
+	}
 	json_obj_open(&j, "firewall");
 	json_str(&j, "ipv4", p->fw_note[0]);
 	json_str(&j, "ipv6", p->fw_note[1]);
@@ -390,6 +408,13 @@ void status_render(FILE *out, const struct plan *p, const struct applier *a,
 	if (a && applier_fdb_not_mirrored(a))
 		fprintf(out, "FDB map full: %lu entries left to Linux\n",
 			applier_fdb_not_mirrored(a));
+	for (int i = 0; x && i < x->nr_peers; i++)
+		fprintf(out, "veth %s: peer %s (ifindex %d): %s%s\n",
+			x->peers[i].veth_name, x->peers[i].peer_name,
+			x->peers[i].peer_ifindex,
+			x->peers[i].on ? "GRO turned on by tna (--veth-gro)" :
+					 "GRO not turned on: ",
+			x->peers[i].on ? "" : x->peers[i].why);
 	for (int i = 0; i < p->nr; i++)
 		render_iface_text(out, p, &p->ifaces[i], a);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include "apply.h"
 #include "plan.h"
+#include "vethpeer.h"
 
 struct status_extra {
 	unsigned long generation; /* model changes seen */
@@ -18,6 +19,10 @@ struct status_extra {
 	/* Firewall flow verdicts (flows.c) */
 	unsigned long fw_upcalls, fw_accepted, fw_dropped, fw_undecided;
 	unsigned long ct_liberal, ct_missing;
+	/* tna run --veth-gro: the peers tna turned GRO on in, or tried to */
+	int veth_gro;
+	const struct vethpeer *peers;
+	int nr_peers;
 	/* Why flows were left to Linux, most frequent first */
 	const struct fw_why *whys;
 	int nr_whys;

@@ -154,7 +154,10 @@ run_case() { # phase case
 	IFS='|' read -r name caps args _ <<<"$spec"
 	for c in $caps; do
 		IFS=':' read -r ns ifc filt <<<"$c"
-		capture "$ns" "$ifc" "$T/$phase.$CASE_ID.$k" --seconds 1 ${filt:+${filt/=/ }}
+		filt=${filt//,/ } # "--udp-dport=9,--norm-id": options, "=" for a space
+		# frames as a wire would carry them (a checksum left to offload
+		# completed), whoever forwarded them
+		capture "$ns" "$ifc" "$T/$phase.$CASE_ID.$k" --seconds 1 --wire ${filt:+${filt//=/ }}
 		k=$((k + 1))
 	done
 	# shellcheck disable=SC2086

@@ -12,17 +12,21 @@
  *             line, all from one process with no pause (a sequence across
  *             hosts, as back to back as a wire would carry it)
  *   tna-pktio recv IFACE --seconds S [--max N] [--ready FILE] [--stop FILE] [--udp-dport N] [--tcp-dport N]
- *             [--icmp-type N] [--no-control] [--norm-id] [--timestamps]
+ *             [--icmp-type N] [--no-control] [--norm-id] [--timestamps] [--wire]
  *   tna-pktio tcp-sink ADDR PORT SECONDS    accept, count bytes, print the total
  *   tna-pktio tcp-send ADDR PORT BYTES      connect, send, print bytes sent
  *   tna-pktio udp-echo ADDR PORT SECONDS    answer every datagram, print count
- *   tna-pktio udp-ping ADDR PORT COUNT MS   COUNT datagrams, MS apart; print replies
+ *   tna-pktio udp-ping ADDR PORT COUNT MS [SPORT]   COUNT datagrams, MS apart,
+ *             from SPORT (default: any); print replies
  * (real sockets: flows that conntrack sees established)
  * --no-control drops ARP, IPv6 hop-by-hop (MLD) and ICMPv6 neighbour
  * discovery/MLD, the traffic hosts generate on their own. --norm-id zeroes
  * the IPv4 identification of frames whose header checksum is right (and
  * recomputes it): kernels number the packets they generate (replies,
  * errors) differently from run to run; a wrong checksum stays visible.
+ * --wire shows a frame the kernel marks as having its transport checksum
+ * still to be completed (CHECKSUM_PARTIAL: TP_STATUS_CSUMNOTREADY) with the
+ * checksum a NIC would complete it with, as it would cross a wire.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -54,7 +58,7 @@ static int usage(void)
 		"       tna-pktio recv IFACE --seconds S [--max N] [--ready FILE] [--stop FILE] [--udp-dport N] [--tcp-dport N] [--icmp-type N]\n"
 		"                 [--no-control] [--norm-id] [--timestamps]\n"
 		"       tna-pktio tcp-sink ADDR PORT SECONDS | tcp-send ADDR PORT BYTES\n"
-		"       tna-pktio udp-echo ADDR PORT SECONDS | udp-ping ADDR PORT COUNT MS\n");
+		"       tna-pktio udp-echo ADDR PORT SECONDS | udp-ping ADDR PORT COUNT MS [SPORT]\n");
 	return 2;
 }
 
@@ -105,6 +109,7 @@ enum {
 	O_DF,
 	O_NO_CONTROL,
 	O_NORM_ID,
+	O_WIRE,
 	O_ETHERTYPE,
 	O_BAD_CSUM,
 	O_PARTIAL_CSUM,
@@ -138,6 +143,7 @@ static const struct option opts[] = {
 	{ "df", no_argument, NULL, O_DF },
 	{ "no-control", no_argument, NULL, O_NO_CONTROL },
 	{ "norm-id", no_argument, NULL, O_NORM_ID },
+	{ "wire", no_argument, NULL, O_WIRE },
 	{ "ethertype", required_argument, NULL, O_ETHERTYPE },
 	{ "bad-csum", no_argument, NULL, O_BAD_CSUM },
 	{ "partial-csum", no_argument, NULL, O_PARTIAL_CSUM },
@@ -200,6 +206,7 @@ struct cfg {
 	struct pkt_spec s;
 	int count, flows, seconds, max, stamp;
 	int udp_dport, tcp_dport, icmp_type, no_control, norm_id, timestamps;
+	int wire;
 	const char *ready, *stop;
 };
 
@@ -288,6 +295,9 @@ static int parse(int argc, char **argv, struct cfg *c)
 			break;
 		case O_NO_CONTROL:
 			c->no_control = 1;
+			break;
+		case O_WIRE:
+			c->wire = 1;
 			break;
 		case O_NORM_ID:
 			c->norm_id = 1;
@@ -420,6 +430,35 @@ static void norm_id(uint8_t *f, int len)
 	memcpy(ip + 10, &v, 2);
 }
 
+/* The transport checksum a NIC completes a CHECKSUM_PARTIAL frame with. */
+static void wire_csum(uint8_t *f, int len)
+{
+	int et = (f[12] << 8) | f[13], v6 = et == 0x86dd, hl, l4len, proto;
+	uint8_t *ip = f + 14, *th;
+	uint32_t sum = 0;
+	uint16_t v;
+	int off;
+
+	if (len < 54 || (et != 0x0800 && !v6))
+		return;
+	hl = v6 ? 40 : (ip[0] & 15) * 4;
+	proto = v6 ? ip[6] : ip[9];
+	l4len = v6 ? (ip[4] << 8) | ip[5] : ((ip[2] << 8) | ip[3]) - hl;
+	off = proto == 6 ? 16 : 6;
+	if ((proto != 6 && proto != 17) || l4len < off + 2 ||
+	    14 + hl + l4len > len)
+		return;
+	th = ip + hl;
+	for (int i = v6 ? 8 : 12; i < (v6 ? 40 : 20); i += 2)
+		sum += (ip[i] << 8) | ip[i + 1];
+	sum += proto + l4len;
+	th[off] = th[off + 1] = 0;
+	v = pkt_csum(th, l4len, sum);
+	if (proto == 17 && !v)
+		v = 0xffff;
+	memcpy(th + off, &v, 2);
+}
+
 static long long mono_ns(void)
 {
 	struct timespec ts;
@@ -442,6 +481,8 @@ static int recv_frames(int fd, const struct cfg *c)
 	/* the kernel's receive time, not the time this loop got to it */
 	if (c->timestamps)
 		setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
+	if (c->wire)
+		setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &on, sizeof(on));
 	if (c->ready) {
 		FILE *f = fopen(c->ready, "w");
 
@@ -451,7 +492,9 @@ static int recv_frames(int fd, const struct cfg *c)
 	while (n < c->max && mono_ns() < end &&
 	       !(c->stop && !access(c->stop, F_OK))) {
 		struct sockaddr_ll from;
-		char ctl[CMSG_SPACE(sizeof(struct timespec))];
+		char ctl[CMSG_SPACE(sizeof(struct timespec)) +
+			 CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+		struct cmsghdr *cm;
 		struct iovec iov = { buf, sizeof(buf) };
 		struct msghdr mh = { .msg_name = &from,
 				     .msg_namelen = sizeof(from),
@@ -468,15 +511,23 @@ static int recv_frames(int fd, const struct cfg *c)
 		    !wanted(buf, len, c->udp_dport, c->tcp_dport, c->icmp_type,
 			    c->no_control))
 			continue;
+		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+			struct tpacket_auxdata aux;
+
+			if (cm->cmsg_level == SOL_SOCKET &&
+			    cm->cmsg_type == SCM_TIMESTAMPNS)
+				memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+			if (cm->cmsg_level != SOL_PACKET ||
+			    cm->cmsg_type != PACKET_AUXDATA)
+				continue;
+			memcpy(&aux, CMSG_DATA(cm), sizeof(aux));
+			if (aux.tp_status & TP_STATUS_CSUMNOTREADY)
+				wire_csum(buf, len);
+		}
 		if (c->norm_id)
 			norm_id(buf, len);
 		if (c->timestamps) {
-			struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-
-			if (cm && cm->cmsg_level == SOL_SOCKET &&
-			    cm->cmsg_type == SCM_TIMESTAMPNS)
-				memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
-			else
+			if (!ts.tv_sec)
 				clock_gettime(CLOCK_REALTIME, &ts);
 			printf("%lld.%09ld ", (long long)ts.tv_sec, ts.tv_nsec);
 		}
@@ -513,9 +564,10 @@ static int sock_addr(const char *a, int port, struct sockaddr_storage *ss,
 	return -1;
 }
 
-static int sock_for(const char *a, int port, int type, int bind_it)
+/* bind_it: a listening/receiving socket on a:port; else connected from sport (0: any). */
+static int sock_for(const char *a, int port, int type, int bind_it, int sport)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss, src;
 	socklen_t len;
 	int fd, one = 1;
 
@@ -525,6 +577,18 @@ static int sock_for(const char *a, int port, int type, int bind_it)
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	src = ss; /* the family's any address, port sport */
+	if (ss.ss_family == AF_INET) {
+		((struct sockaddr_in *)&src)->sin_addr.s_addr = INADDR_ANY;
+		((struct sockaddr_in *)&src)->sin_port = htons(sport);
+	} else {
+		((struct sockaddr_in6 *)&src)->sin6_addr = in6addr_any;
+		((struct sockaddr_in6 *)&src)->sin6_port = htons(sport);
+	}
+	if (!bind_it && sport && bind(fd, (void *)&src, len)) {
+		close(fd);
+		return -1;
+	}
 	if (bind_it ? bind(fd, (void *)&ss, len) :
 		      connect(fd, (void *)&ss, len)) {
 		close(fd);
@@ -543,7 +607,7 @@ static void timeout_s(int fd, double s)
 
 static int tcp_sink(const char *a, int port, double secs)
 {
-	int fd = sock_for(a, port, SOCK_STREAM, 1), c;
+	int fd = sock_for(a, port, SOCK_STREAM, 1, 0), c;
 	long long total = 0;
 	char buf[65536];
 	ssize_t n;
@@ -567,7 +631,7 @@ static int tcp_sink(const char *a, int port, double secs)
 
 static int tcp_send(const char *a, int port, long long bytes)
 {
-	int fd = sock_for(a, port, SOCK_STREAM, 0);
+	int fd = sock_for(a, port, SOCK_STREAM, 0, 0);
 	long long sent = 0;
 	char buf[1400];
 	ssize_t n;
@@ -598,7 +662,7 @@ static int tcp_send(const char *a, int port, long long bytes)
 
 static int udp_echo(const char *a, int port, double secs)
 {
-	int fd = sock_for(a, port, SOCK_DGRAM, 1), count = 0;
+	int fd = sock_for(a, port, SOCK_DGRAM, 1, 0), count = 0;
 	struct sockaddr_storage peer;
 	socklen_t len = sizeof(peer);
 	char buf[2048];
@@ -620,9 +684,9 @@ static int udp_echo(const char *a, int port, double secs)
 	return 0;
 }
 
-static int udp_ping(const char *a, int port, int count, int ms)
+static int udp_ping(const char *a, int port, int count, int ms, int sport)
 {
-	int fd = sock_for(a, port, SOCK_DGRAM, 0), replies = 0;
+	int fd = sock_for(a, port, SOCK_DGRAM, 0, sport), replies = 0;
 	char buf[64] = "tna";
 
 	if (fd < 0) {
@@ -740,9 +804,9 @@ int main(int argc, char **argv)
 		return tcp_send(argv[2], atoi(argv[3]), atoll(argv[4]));
 	if (argc == 5 && !strcmp(argv[1], "udp-echo"))
 		return udp_echo(argv[2], atoi(argv[3]), atof(argv[4]));
-	if (argc == 6 && !strcmp(argv[1], "udp-ping"))
+	if ((argc == 6 || argc == 7) && !strcmp(argv[1], "udp-ping"))
 		return udp_ping(argv[2], atoi(argv[3]), atoi(argv[4]),
-				atoi(argv[5]));
+				atoi(argv[5]), argc == 7 ? atoi(argv[6]) : 0);
 	if (argc == 3 && !strcmp(argv[1], "send-seq"))
 		return send_seq(argv[2]);
 	cfg_init(&c);
