@@ -1,0 +1,95 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# A Kubernetes node with routed pod veths (as ptp/Calico-style CNI plugins
+# leave them: a /32 route per pod, GRO off and tx checksum offload on in
+# the pod) and kube-proxy in iptables mode (KUBE-FORWARD with its mark
+# accept, services on NEW only, a ClusterIP service DNAT'ed to a pod,
+# KUBE-MARK-MASQ / KUBE-POSTROUTING masquerade):
+#   p1 eth0 --- vethp1 [node] vethp2 --- eth0 p2
+# The same connections run with Linux alone and with `tna run --veth-gro`:
+# pod to pod, and pod to the service's ClusterIP. Both must deliver the same
+# bytes; pod-to-pod TCP must be carried by the fast path (at least 90 % of
+# the packets its veths see); the DNAT'ed service connection stays Linux's.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/integ/lib.sh
+
+for ns in n p1 p2; do ip netns add "$P-$ns" && nsip $ns link set lo up; done
+for i in 1 2; do
+	nsip n link add vethp$i type veth peer name eth0 netns "$P-p$i"
+	nsip n addr add 169.254.1.1/32 dev vethp$i
+	nsip n link set vethp$i up
+	nsip n route add 10.244.0.$((i + 4))/32 dev vethp$i
+	nsip p$i addr add 10.244.0.$((i + 4))/32 dev eth0
+	nsip p$i link set eth0 up
+	nsip p$i route add 169.254.1.1 dev eth0
+	nsip p$i route add default via 169.254.1.1 dev eth0
+	nsx p$i ethtool -K eth0 gro off >/dev/null # as the CNI plugin leaves it
+done
+nsx n sh -e -c '
+	echo 1 > /proc/sys/net/ipv4/ip_forward
+	for v in vethp1 vethp2; do echo 1 > /proc/sys/net/ipv4/conf/$v/proxy_arp; done
+	iptables -N KUBE-FORWARD; iptables -N KUBE-SERVICES; iptables -N KUBE-EXTERNAL-SERVICES
+	iptables -N KUBE-NODEPORTS; iptables -N KUBE-PROXY-FIREWALL
+	iptables -t mangle -N KUBE-IPTABLES-HINT; iptables -t mangle -N KUBE-KUBELET-CANARY
+	iptables -A FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL
+	iptables -A FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD
+	iptables -A FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES
+	iptables -A FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES
+	iptables -A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP
+	iptables -A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark 0x4000/0x4000 -j ACCEPT
+	iptables -A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+	iptables -A KUBE-EXTERNAL-SERVICES -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS
+	iptables -t nat -N KUBE-SERVICES; iptables -t nat -N KUBE-POSTROUTING; iptables -t nat -N KUBE-MARK-MASQ
+	iptables -t nat -N KUBE-SVC-WEB; iptables -t nat -N KUBE-SEP-WEB
+	iptables -t nat -A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES
+	iptables -t nat -A OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES
+	iptables -t nat -A POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING
+	iptables -t nat -A KUBE-MARK-MASQ -j MARK --or-mark 0x4000
+	iptables -t nat -A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN
+	iptables -t nat -A KUBE-POSTROUTING -j MARK --xor-mark 0x4000
+	iptables -t nat -A KUBE-POSTROUTING -j MASQUERADE --random-fully
+	iptables -t nat -A KUBE-SERVICES -d 10.96.0.20/32 -p tcp -m tcp --dport 80 -j KUBE-SVC-WEB
+	iptables -t nat -A KUBE-SVC-WEB ! -s 10.244.0.0/16 -d 10.96.0.20/32 -p tcp -m tcp --dport 80 -j KUBE-MARK-MASQ
+	iptables -t nat -A KUBE-SVC-WEB -m statistic --mode random --probability 1.0 -j KUBE-SEP-WEB
+	iptables -t nat -A KUBE-SEP-WEB -s 10.244.0.6/32 -j KUBE-MARK-MASQ
+	iptables -t nat -A KUBE-SEP-WEB -p tcp -m tcp -j DNAT --to-destination 10.244.0.6:5002'
+nsx p1 ping -c1 -W1 10.244.0.6 >/dev/null 2>&1 # neighbours resolved
+
+seen() { # "fast linux" over the two pod veths
+	status_json | jq -r '[.interfaces[] | select(.name | test("^vethp"))] |
+		"\([.[].counters.fast_path.packets // 0] | add) \([.[].counters.fallback[]?] | add // 0)"'
+}
+# tcp_stream FROM TO ADDR PORT BYTES; the service's sink listens on the pod
+tcp_stream() {
+	local out=$T/sink.$RANDOM pid laddr=$3 lport=$4
+	[ "$3" = 10.96.0.20 ] && laddr=10.244.0.6 lport=5002
+	nsx "$2" "$PKTIO" tcp-sink "$laddr" "$lport" 4 >"$out" &
+	pid=$!
+	sleep 0.2
+	nsx "$1" timeout 3 "$PKTIO" tcp-send "$3" "$4" "$5" >/dev/null 2>&1
+	wait $pid
+	cat "$out"
+}
+outcomes() {
+	{
+		tcp_stream p1 p2 10.244.0.6 5001 20000000
+		tcp_stream p1 p2 10.96.0.20 80 3000000 # the ClusterIP service
+	} >"$T/$1"
+}
+
+outcomes linux
+tna_start n --veth-gro
+wait_for 10 attached vethp1 || fail "tna run --veth-gro attaches to the pod veths"
+check "the pods' eth0 take XDP frames (GRO turned on by tna in both)" \
+	wait_for 10 sh -c "[ \"\$(ip netns exec $P-n $CLI status --json | jq '[.veth_peer_gro[] | select(.gro_on_by_tna)] | length')\" = 2 ]"
+read -r f0 l0 <<<"$(seen)"
+tcp_stream p1 p2 10.244.0.6 5001 20000000 >"$T/p2p"
+read -r f1 l1 <<<"$(seen)"
+outcomes tna
+fast=$((f1 - f0)) linux=$((l1 - l0))
+check "every connection delivered as with Linux alone ($(tr '\n' ' ' <"$T/linux")/ $(tr '\n' ' ' <"$T/tna"))" \
+	cmp -s "$T/linux" "$T/tna"
+check "pod to pod, 20 MB: $(cat "$T/p2p") bytes, $fast packets on the fast path, $linux to Linux (at least 90 %)" \
+	test "$(cat "$T/p2p")" = 20000000 -a $((fast * 10)) -ge $(((fast + linux) * 9))
+tna_stop || fail "daemon exit status"
+exit $FAILED
