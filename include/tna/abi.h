@@ -130,7 +130,8 @@ struct tna_cfg {
 	X(FW_PENDING, "firewall_verdict_pending")            \
 	X(FW_LINUX, "firewall_not_accepted")                 \
 	X(FW_CT, "conntrack_not_established")                \
-	X(L4_CSUM, "l4_checksum_not_complete")
+	X(L4_CSUM, "l4_checksum_not_complete")               \
+	X(NAT_SRC, "nat_source_not_the_routes")
 
 #define TNA_STAT_ENUM(n, s) TNA_STAT_##n,
 enum tna_stat { TNA_STATS(TNA_STAT_ENUM) TNA_STAT_MAX };
@@ -217,6 +218,13 @@ struct tna_runtime {
 #define TNA_RT_FW4 (1U << 0)
 #define TNA_RT_FW6 (1U << 1)
 #define TNA_RT_FW_BR (1U << 2) /* bridge-family forward chains: bridged too */
+/*
+ * An ip/inet nat chain exists: a routed IPv4 packet is carried only as part
+ * of an established connection conntrack knows, translated as its entry
+ * says (struct tna_nat_val); anything else is Linux's (new connections
+ * must meet the nat chains).
+ */
+#define TNA_RT_NAT4 (1U << 3)
 
 /*
  * IPv4 route cache: what bpf_fib_lookup() answered for (ingress, destination)
@@ -233,7 +241,10 @@ struct tna_rc_ent {
 	__u32 nh; /* next hop (gateway or the destination), network order */
 	__u8 dmac[6], smac[6];
 	__u32 hits; /* since filled: every TNA_NH_SAMPLE-th notes the next hop */
-	__u32 pad; /* per-CPU values are read in 8-byte strides */
+	/* the source the FIB picks for the route (BPF_FIB_LOOKUP_SRC), for
+	 * masqueraded connections; 0: not asked (per-CPU values are read in
+	 * 8-byte strides) */
+	__u32 src;
 };
 
 /*
@@ -289,7 +300,66 @@ struct tna_fw_key {
 	__u8 tcp_flags; /* header byte 13 (0 for UDP) */
 	__u8 path; /* TNA_FW_ROUTED or TNA_FW_BRIDGED */
 	__u8 dmac[6], smac[6]; /* bridged only: the Ethernet header */
+	/*
+	 * Routed IPv4 while TNA_RT_NAT4: TNA_NAT_DST, TNA_NAT_SRC when the
+	 * connection's NAT changes the packet's destination (prerouting) or
+	 * source (postrouting). The addresses and ports above are the
+	 * packet's as it arrives (its conntrack tuple); with TNA_NAT_DST,
+	 * daddr[1] and nat_dport are the destination the route and the
+	 * forward hook see. (The source after SNAT only postrouting chains
+	 * after the nat chain see: not keyed, such a read is Linux's.)
+	 */
+	__u8 nat;
+	__u8 pad;
+	__u16 nat_dport;
 };
+
+#define TNA_NAT_DST (1U << 0)
+#define TNA_NAT_SRC (1U << 1)
+/* the original direction of a source-NAT'ed connection (masquerade) */
+#define TNA_NAT_SNAT_ORIG (1U << 2)
+
+/*
+ * A routed IPv4 flow as it arrives, while TNA_RT_NAT4: what conntrack says
+ * it becomes. Refreshed from the conntrack entry once per kernel clock
+ * tick per CPU, like a conntrack-dependent verdict.
+ */
+struct tna_nat_key {
+	__u32 iif;
+	__u32 saddr, daddr; /* network order */
+	__u16 sport, dport;
+	__u8 proto;
+	__u8 pad[3];
+};
+
+struct tna_nat_val {
+	__u64 seen; /* bpf_ktime_get_coarse_ns() of the last conntrack check */
+	__u32 saddr, daddr; /* after translation */
+	__u16 sport, dport;
+	__u32 nat; /* TNA_NAT_* */
+};
+
+/*
+ * nat_cache: a direct-mapped per-CPU table of TNA_NAT_SLOTS, as the route
+ * cache; a slot holds one flow, two flows on a slot evict each other (each
+ * then asks conntrack, as uncached).
+ */
+#define TNA_NAT_SLOTS_LOG 12
+#define TNA_NAT_SLOTS (1U << TNA_NAT_SLOTS_LOG)
+
+struct tna_nat_ent {
+	struct tna_nat_key k;
+	struct tna_nat_val v;
+};
+
+static inline __u32 tna_nat_slot(const struct tna_nat_key *k)
+{
+	__u32 h = k->saddr ^ (k->daddr * 0x85ebca6bU) ^
+		  ((__u32)k->sport << 16 | k->dport) ^ (k->iif << 24) ^
+		  k->proto;
+
+	return (h * 0x9e3779b1U) >> (32 - TNA_NAT_SLOTS_LOG);
+}
 
 #define TNA_FW_ROUTED 0
 #define TNA_FW_BRIDGED 1

@@ -47,6 +47,7 @@ struct applier {
 	int map_fdb, map_fdb_hits, map_ports, map_nh_seen, map_rcache4;
 	int map_fw_flows, map_fw_upcall, map_port_tab, map_tx_idx;
 	int map_local_bits, map_fdb_cache, map_fdb_moves, map_csum_scratch;
+	int map_nat_cache;
 	struct tna_local_bits local_bits[2]; /* local_bits content: v4, v6 */
 	uint32_t fw_genid; /* nf_tables generation of the cached verdicts */
 	uint64_t fw_names;
@@ -111,6 +112,7 @@ static const struct {
 	SHARED(map_csum_scratch, csum_scratch),
 	SHARED(map_fw_flows, fw_flows),
 	SHARED(map_fw_upcall, fw_upcall),
+	SHARED(map_nat_cache, nat_cache),
 	SHARED(map_port_tab, port_tab),
 	SHARED(map_tx_idx, tx_idx),
 };
@@ -931,8 +933,9 @@ static void apply_runtime(struct applier *a, const struct plan *p)
 							    "fast");
 	a->rt.family_off = p->family_off;
 	if (a->rt.fw != p->fw)
-		pr_info("firewall in the fast path: IPv4 %s, IPv6 %s, bridge %s\n",
+		pr_info("firewall in the fast path: IPv4 %s%s, IPv6 %s, bridge %s\n",
 			p->fw & TNA_RT_FW4 ? "on" : "off",
+			p->fw & TNA_RT_NAT4 ? " (NAT from conntrack)" : "",
 			p->fw & TNA_RT_FW6 ? "on" : "off",
 			p->fw & TNA_RT_FW_BR ? "on" : "off");
 	/* A new ruleset or renamed interfaces: every cached verdict is stale. */

@@ -347,6 +347,15 @@ static void view_ip(const struct model *m, const struct tna_fw_key *k,
 	p->sport = ntohs(k->sport);
 	p->dport = ntohs(k->dport);
 	p->tcp_flags = k->tcp_flags;
+	/* NAT: the key is the packet as it arrived, plus its new destination */
+	p->nat = k->nat;
+	memcpy(p->pre_daddr, k->daddr, 16);
+	p->pre_dport = p->dport;
+	if (k->nat & TNA_NAT_DST) {
+		memset(p->daddr, 0, 16);
+		memcpy(p->daddr, &k->daddr[1], 4);
+		p->dport = ntohs(k->nat_dport);
+	}
 	if (k->path == TNA_FW_BRIDGED) { /* the frame's own Ethernet header */
 		uint16_t type = htons(p->v6 ? ETH_P_IPV6 : ETH_P_IP);
 

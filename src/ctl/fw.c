@@ -16,6 +16,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include "fw.h"
 #include "fw_xt.h"
+#include "tna/abi.h"
 
 #define NREG_BYTES (20 * 4)
 #define LL_LEN 14
@@ -26,6 +27,9 @@
 #define CT_STATE_ESTABLISHED (1U << 1)
 /* Chains at or before this priority on prerouting run before conntrack. */
 #define PRI_CONNTRACK (-200)
+/* The nat hooks' priorities (NF_IP_PRI_NAT_DST, NF_IP_PRI_NAT_SRC). */
+#define PRI_NAT_DST (-100)
+#define PRI_NAT_SRC 100
 
 struct vm {
 	const struct fw_ruleset *rs;
@@ -485,6 +489,41 @@ static int do_chain(struct vm *vm, int base)
 	}
 }
 
+/*
+ * A connection NAT changes, as a chain at prio on hook sees it: the
+ * destination as it arrived before the nat chain on prerouting (at the
+ * same priority the order is the kernel's registration order: unknown),
+ * the translated one after; the source after the nat chain on postrouting
+ * is not in the flow key (unknown).
+ */
+static void nat_view(struct vm *vm, int hook, int prio)
+{
+	const struct fw_pkt *p = vm->pkt;
+	int pre = (p->nat & TNA_NAT_DST) && hook == NF_INET_PRE_ROUTING &&
+		  prio <= PRI_NAT_DST;
+	int i;
+
+	if (!p->nat)
+		return;
+	image(vm);
+	if (pre && prio < PRI_NAT_DST) {
+		memcpy(vm->net + (p->v6 ? 24 : 16), p->pre_daddr,
+		       p->v6 ? 16 : 4);
+		vm->tp[2] = p->pre_dport >> 8;
+		vm->tp[3] = p->pre_dport & 0xff;
+	} else if (pre) {
+		for (i = 0; i < (p->v6 ? 16 : 4); i++)
+			vm->net_known[(p->v6 ? 24 : 16) + i] = 0;
+		vm->tp_known[2] = vm->tp_known[3] = 0;
+	}
+	if ((p->nat & TNA_NAT_SRC) && hook == NF_INET_POST_ROUTING &&
+	    prio >= PRI_NAT_SRC) {
+		for (i = 0; i < (p->v6 ? 16 : 4); i++)
+			vm->net_known[(p->v6 ? 8 : 12) + i] = 0;
+		vm->tp_known[0] = vm->tp_known[1] = 0;
+	}
+}
+
 /* Whether base chain c runs for pkt on hook. */
 static int on_hook(const struct fw_chain *c, const struct fw_pkt *pkt, int hook)
 {
@@ -525,8 +564,11 @@ static int do_hook(struct vm *vm, int hook)
 		}
 	vm->hook = hook;
 	for (int i = 0; i < n; i++) {
+		int prio = rs->chains[order[i]].prio;
+
 		vm->before_ct = hook == NF_INET_PRE_ROUTING &&
-				rs->chains[order[i]].prio <= PRI_CONNTRACK;
+				prio <= PRI_CONNTRACK;
+		nat_view(vm, hook, prio);
 		v = do_chain(vm, order[i]);
 		if (v != FW_V_ACCEPT)
 			return v;

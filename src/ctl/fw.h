@@ -121,6 +121,13 @@ struct fw_ruleset {
 	 * would: every verdict counts as depending on conntrack.
 	 */
 	int tracked[2];
+	/*
+	 * ip/inet nat-type base chains on prerouting or postrouting: IPv4
+	 * connections may be translated, and the fast path then carries
+	 * routed IPv4 only as conntrack's established connections,
+	 * translated as their entries say (TNA_RT_NAT4).
+	 */
+	int nat4;
 };
 
 /*
@@ -160,9 +167,18 @@ struct fw_pkt {
 	uint8_t pkttype; /* PACKET_HOST, PACKET_OTHERHOST */
 	int ll; /* the Ethernet header below is known */
 	uint8_t ll_hdr[14];
-	uint8_t saddr[16], daddr[16];
+	uint8_t saddr[16], daddr[16]; /* daddr: after DNAT */
 	uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP */
-	uint16_t sport, dport; /* host order */
+	uint16_t sport, dport; /* host order; dport: after DNAT */
+	/*
+	 * TNA_NAT_DST: the connection's DNAT changed the destination, which
+	 * was pre_daddr:pre_dport on arrival (prerouting chains before the
+	 * nat chain see that); TNA_NAT_SRC: its source changes after the
+	 * forward hook (postrouting chains after the nat chain see what).
+	 */
+	int nat;
+	uint8_t pre_daddr[16];
+	uint16_t pre_dport;
 	uint8_t tcp_flags;
 };
 

@@ -1013,8 +1013,11 @@ static void classify(struct fw_ruleset *rs)
 							      ch->hook));
 				continue;
 			}
-			if (ch->nat && f != FW_BRIDGE)
+			if (ch->nat && f != FW_BRIDGE) {
+				if (f == FW_IP4)
+					rs->nat4++;
 				continue;
+			}
 			if (!seen) {
 				snprintf(why, FW_REASON_LEN, "out of memory");
 				continue;

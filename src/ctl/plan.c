@@ -615,12 +615,18 @@ static void plan_runtime(const struct model *m, struct plan *p)
 		}
 		if (nr)
 			p->fw |= fw_bit[f];
+		/* nat chains: routed IPv4 only as translated connections */
+		if (f == FW_IP4 && nr && m->fw.nat4)
+			p->fw |= TNA_RT_NAT4;
 		if (rwhy[0])
 			NOTE(p->fw_note[f], "to Linux: %.230s", rwhy);
 		else if (nr)
 			NOTE(p->fw_note[f],
-			     "in the fast path (%d base chains on the path)",
-			     m->fw.nr_fwd[f]);
+			     "in the fast path (%d base chains on the path%s)",
+			     m->fw.nr_fwd[f],
+			     f == FW_IP4 && m->fw.nat4 ?
+				     "; NAT as conntrack records it" :
+				     "");
 		else
 			NOTE(p->fw_note[f], "no forward-path rules");
 	}

@@ -8,10 +8,10 @@
 #                wan 10.40.0.1, 2001:db8:40::1 --- w
 # no br_netfilter (OpenWrt does not load it). The same connections run
 # with Linux alone and with tna: LAN to LAN (bridged), LAN to WAN over
-# IPv4 (masqueraded: stays Linux's) and IPv6 (routed through the zones),
-# WAN to LAN (refused by the zone). Every connection must deliver the same
-# bytes; bridged and routed IPv6 TCP must be carried by the fast path (at
-# least 90 % of the packets the ingress sees).
+# IPv4 (masqueraded) and IPv6 (routed through the zones), WAN to LAN
+# (refused by the zone). Every connection must deliver the same bytes;
+# bridged, masqueraded and routed IPv6 TCP must be carried by the fast path
+# (at least 90 % of the packets the ingresses see).
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integ/lib.sh
 
@@ -154,6 +154,8 @@ SHARE_CMD=(tcp_stream l1 l2 192.168.1.12 5001 20000000)
 read -r fb lb <<<"$(share lanlan lan1 lan2)"
 SHARE_CMD=(tcp_stream l1 w 2001:db8:40::2 5003 20000000)
 read -r fr lr <<<"$(share v6 lan1 wan)"
+SHARE_CMD=(tcp_stream l1 w 10.40.0.2 5002 20000000)
+read -r fm lm <<<"$(share masq lan1 wan)"
 outcomes tna
 check "every connection delivered (or refused) as with Linux alone ($(tr '\n' ' ' <"$T/linux")/ $(tr '\n' ' ' <"$T/tna"))" \
 	cmp -s "$T/linux" "$T/tna"
@@ -161,6 +163,8 @@ check "LAN to LAN (bridged), 20 MB: $(cat "$T/lanlan") bytes, $fb packets on the
 	test "$(cat "$T/lanlan")" = 20000000 -a $((fb * 10)) -ge $(((fb + lb) * 9))
 check "LAN to WAN over IPv6 (routed through fw4's zones), 20 MB: $(cat "$T/v6") bytes, $fr packets on the fast path, $lr to Linux (at least 90 %)" \
 	test "$(cat "$T/v6")" = 20000000 -a $((fr * 10)) -ge $(((fr + lr) * 9))
+check "LAN to WAN over IPv4, masqueraded, 20 MB: $(cat "$T/masq") bytes, $fm packets on the fast path, $lm to Linux (at least 90 %)" \
+	test "$(cat "$T/masq")" = 20000000 -a $((fm * 10)) -ge $(((fm + lm) * 9))
 check "tna status: IPv6 firewall in the fast path ($(status_json | jq -r .firewall.ipv6))" \
 	sh -c "ip netns exec $P-r $CLI status --json | jq -r .firewall.ipv6 | grep -q 'in the fast path'"
 tna_stop || fail "daemon exit status"

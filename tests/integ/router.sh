@@ -221,6 +221,54 @@ t_ipsec_policy() {
 	check "policy flushed: IPv4 10/10 on the fast path again" test "$n" = 10 -a $(($(fast_path r0) - fp0)) = 10
 }
 
+# NAT through the kernel's conntrack: a masquerade out r1 and a DNAT of
+# r0's port 7000 to h2:5002. A host's UDP socket pings (checksum left to
+# offload) through each, first with Linux alone (the daemon stopped), then
+# with the fast path: what h2 and h1 receive, as a wire carries it, must be
+# byte-identical, and after the connection's first packets (Linux's: the
+# nat chains choose the mapping) the fast path carries it, translated.
+nat_pings() { # PHASE DST PORT SPORT
+	nsx r conntrack -F >/dev/null 2>&1
+	capture h2 h2 "$T/nat.$1.h2" --seconds 2 --wire --norm-id --udp-dport 5002
+	capture h1 h1 "$T/nat.$1.h1" --seconds 2 --wire --norm-id --udp-dport "$4"
+	nsx h2 "$PKTIO" udp-echo 10.20.2.2 5002 1.5 >/dev/null &
+	local e=$!
+	sleep 0.1
+	nsx h1 "$PKTIO" udp-ping "$2" "$3" 20 20 "$4" >"$T/nat.$1.replies"
+	wait $e
+	capture_wait
+}
+t_nat() {
+	local fp0 fp1 name dst port sport c
+	tna_stop || fail "daemon exit status"
+	nsx h1 sysctl -qw net.ipv6.auto_flowlabels=0
+	nsx r nft -f - <<'NFT'
+table ip tnanat {
+	chain post { type nat hook postrouting priority srcnat; oifname "r1" masquerade; }
+	chain pre { type nat hook prerouting priority dstnat; iifname "r0" udp dport 7000 dnat to 10.20.2.2:5002; }
+}
+NFT
+	for c in "masq 10.20.2.2 5002 41000" "dnat 10.20.1.1 7000 41001"; do
+		read -r name dst port sport <<<"$c"
+		nat_pings "linux-$name" "$dst" "$port" "$sport"
+	done
+	tna_start r
+	wait_for 10 attached r0 || fail "tna run attaches to r0"
+	check "nat chains: IPv4 stays in the fast path, NAT from conntrack" \
+		wait_for 5 sh -c "ip netns exec $P-r $CLI status --json | jq -r .firewall.ipv4 | grep -q 'NAT as conntrack'"
+	for c in "masq 10.20.2.2 5002 41000" "dnat 10.20.1.1 7000 41001"; do
+		read -r name dst port sport <<<"$c"
+		fp0=$(fast_path r0)
+		nat_pings "tna-$name" "$dst" "$port" "$sport"
+		fp1=$(fast_path r0)
+		check "nat $name: 20 pings answered ($(cat "$T/nat.tna-$name.replies")), $(lines "$T/nat.tna-$name.h2") at h2 and $(lines "$T/nat.tna-$name.h1") replies at h1 byte-identical to Linux alone, $((fp1 - fp0)) on the fast path" \
+			sh -c "[ \"\$(cat $T/nat.tna-$name.replies)\" = 20 ] && [ \"\$(cat $T/nat.linux-$name.replies)\" = 20 ] &&
+				cmp -s $T/nat.linux-$name.h2 $T/nat.tna-$name.h2 && cmp -s $T/nat.linux-$name.h1 $T/nat.tna-$name.h1 &&
+				[ \$(grep -c . $T/nat.tna-$name.h2) = 20 ] && [ $((fp1 - fp0)) -ge 15 ]"
+	done
+	nsx r nft delete table ip tnanat
+}
+
 t_capture() { # tcpdump on the egress (-p: no promiscuity event) and on the ingress
 	local ifc pid fp0 n
 	for ifc in "r1 -p" "r0"; do
@@ -271,5 +319,5 @@ t_differential() { DUT=r DUT_IFACE=r0 differential; }
 
 # TESTS="t_a t_b" tests/integ/router.sh runs a subset (see run_tests in lib.sh).
 setup
-run_tests r r0 t_differential t_route_changes t_counters t_neighbour t_neigh_keepalive t_ip_forward t_hotplug_and_foreign t_firewall_fallback t_ipsec_policy t_capture t_kill9 t_sigterm
+run_tests r r0 t_differential t_route_changes t_counters t_neighbour t_neigh_keepalive t_ip_forward t_hotplug_and_foreign t_firewall_fallback t_ipsec_policy t_nat t_capture t_kill9 t_sigterm
 exit $FAILED

@@ -16,8 +16,9 @@
  *     (the field holds the pseudo-header sum) completed as whoever sends
  *     it last would complete it.
  * The second half of every combination's frames runs with the firewall
- * switched on for every family (no verdict cached: keyed flows ask and go
- * to Linux), so its parsing sees the same malformed frames.
+ * switched on for every family and NAT on for IPv4 (no verdict cached, no
+ * conntrack entry: keyed flows ask and go to Linux), so their parsing sees
+ * the same malformed frames.
  * Default: 1,000,000 frames per combination; TNA_FUZZ_SEED and
  * TNA_FUZZ_FRAMES (total) override the defaults; a failure prints the
  * seed, the combination and the frame. Combinations run in parallel, one
@@ -318,8 +319,8 @@ static int fuzz_combination(uint64_t feat, uint64_t seed, long per,
 		int len = make_frame(&c, f);
 
 		if (i == per / 2)
-			set_firewall(skel,
-				     TNA_RT_FW4 | TNA_RT_FW6 | TNA_RT_FW_BR);
+			set_firewall(skel, TNA_RT_FW4 | TNA_RT_FW6 |
+						   TNA_RT_FW_BR | TNA_RT_NAT4);
 
 		if (fixture_run(skel, &opts, f, len, out, sizeof(out))) {
 			printf("FAIL fuzz: test run: %s\n", strerror(errno));

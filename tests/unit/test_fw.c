@@ -14,6 +14,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include "nft.h"
+#include "tna/abi.h"
 
 static int failed;
 
@@ -514,6 +515,82 @@ static int run_case(const struct rcase *c)
 	return 0;
 }
 
+/*
+ * A connection NAT changes, evaluated from its key (the packet as it
+ * arrived, its new destination): prerouting chains before the nat chain
+ * see the destination as it arrived, the others the translated one;
+ * postrouting chains after the nat chain would see the new source, which
+ * the key does not carry.
+ */
+static int nat_case(void)
+{
+	static const struct {
+		const char *what;
+		int nat; /* TNA_NAT_* */
+		const char *dst, *pre_dst;
+		int dport, pre_dport;
+		enum fw_result want;
+		int hits;
+	} flows[] = {
+		{ "DNAT'ed: pre sees 10.9.9.9:8080, forward 10.1.0.1:80",
+		  TNA_NAT_DST, "10.1.0.1", "10.9.9.9", 80, 8080, FW_ACCEPT, 4 },
+		{ "DNAT'ed and SNAT'ed: the source after srcnat is unknown",
+		  TNA_NAT_DST | TNA_NAT_SRC, "10.1.0.1", "10.9.9.9", 80, 8080,
+		  FW_UNKNOWN, 0 },
+		{ "not NAT'ed, to 10.9.9.9:8080: forward drops it", 0,
+		  "10.9.9.9", "10.9.9.9", 8080, 8080, FW_DROP, 1 },
+	};
+	struct fw_ruleset rs;
+	int failed_here = 0;
+
+	if (system("nft flush ruleset") ||
+	    system("nft 'add table ip t; "
+		   "add chain ip t pre { type filter hook prerouting priority -150; }; "
+		   "add rule ip t pre ip daddr 10.9.9.9 tcp dport 8080 counter; "
+		   "add chain ip t f { type filter hook forward priority 0; }; "
+		   "add rule ip t f ip daddr 10.1.0.1 tcp dport 80 counter accept; "
+		   "add rule ip t f drop; "
+		   "add chain ip t post2 { type filter hook postrouting priority 50; }; "
+		   "add rule ip t post2 ip saddr 10.0.0.1 counter; "
+		   "add chain ip t post { type filter hook postrouting priority 200; }; "
+		   "add rule ip t post ip saddr 10.0.0.1 counter'") ||
+	    fw_load(&rs, NULL)) {
+		printf("FAIL nat: ruleset setup\n");
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(flows) / sizeof(flows[0]); i++) {
+		struct fw_pkt p = { .iif = 2,
+				    .oif = 3,
+				    .iifname = "a",
+				    .oifname = "b",
+				    .proto = 6,
+				    .sport = 1000,
+				    .tcp_flags = ACK,
+				    .pkttype = 0 };
+		struct fw_trace t = { 0 };
+		enum fw_result r;
+
+		p.nat = flows[i].nat;
+		inet_pton(AF_INET, "10.0.0.1", p.saddr);
+		inet_pton(AF_INET, flows[i].dst, p.daddr);
+		inet_pton(AF_INET, flows[i].pre_dst, p.pre_daddr);
+		p.dport = flows[i].dport;
+		p.pre_dport = flows[i].pre_dport;
+		r = fw_eval(&rs, &p, &t);
+		if (r != flows[i].want ||
+		    (r != FW_UNKNOWN && t.nr_hits != flows[i].hits)) {
+			printf("FAIL nat: %s: verdict %d want %d, counters %d want %d (%s)\n",
+			       flows[i].what, r, flows[i].want, t.nr_hits,
+			       flows[i].hits, t.why);
+			failed_here = 1;
+		} else {
+			printf("PASS nat: %s\n", flows[i].what);
+		}
+	}
+	fw_free(&rs);
+	return failed_here;
+}
+
 int main(void)
 {
 	if (unshare(CLONE_NEWNET)) {
@@ -523,5 +600,6 @@ int main(void)
 	}
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		failed |= run_case(&cases[i]);
+	failed |= nat_case();
 	return failed;
 }

@@ -269,7 +269,9 @@ static int setup(struct demo *d)
 			   inet_addr("10.10.1.255"));
 	} else {
 		frame_udp4(d->frame, rmac, gmac, inet_addr("10.10.1.1"),
-			   inet_addr("10.10.2.1"));
+			   inet_addr(d->o->nat == DEMO_NAT_DNAT ?
+					     "10.10.1.254" :
+					     "10.10.2.1"));
 	}
 	ret = sink_loop_target(&d->sink, g, "gen0", d->frame);
 	if (ret)
@@ -338,7 +340,17 @@ static int setup_firewall(struct demo *d, int rules)
 	for (int i = 0; i < rules; i++)
 		fprintf(f, "  ip saddr 198.18.%d.%d udp dport %d drop\n",
 			(i / 250) % 250, i % 250 + 1, 1000 + i % 30000);
-	fprintf(f, "  ip daddr 10.10.2.1 udp dport 9 accept\n }\n}\n");
+	fprintf(f, "  ip daddr 10.10.2.1 udp dport 9 accept\n }\n");
+	if (d->o->nat == DEMO_NAT_MASQ)
+		fprintf(f, " chain post {\n"
+			   "  type nat hook postrouting priority srcnat;\n"
+			   "  oifname \"r1\" masquerade\n }\n");
+	if (d->o->nat == DEMO_NAT_DNAT)
+		fprintf(f,
+			" chain pre {\n"
+			"  type nat hook prerouting priority dstnat;\n"
+			"  ip daddr 10.10.1.254 udp dport 9 dnat ip to 10.10.2.1\n }\n");
+	fprintf(f, "}\n");
 	fclose(f);
 	ret = sh("ip netns exec %s nft -f %s", d->ns[1], path);
 	unlink(path);
@@ -360,8 +372,11 @@ static int answer_flow(struct demo *d)
 		return ret;
 	ret = if_mac("sink0", smac);
 	if (!ret) {
+		/* masqueraded: to the router's address on the sink's side */
 		frame_udp4(reply, rmac, smac, inet_addr("10.10.2.1"),
-			   inet_addr("10.10.1.1"));
+			   inet_addr(d->o->nat == DEMO_NAT_MASQ ?
+					     "10.10.2.254" :
+					     "10.10.1.1"));
 		/* ports swapped: 9 -> 1234 */
 		memcpy(reply + 34, d->frame + 36, 2);
 		memcpy(reply + 36, d->frame + 34, 2);
@@ -780,6 +795,9 @@ static void report(const struct demo *d, int s, double rs[][PH_MAX][100],
 			printf(",\"ruleset\":\"%s\",\"rules\":%d,\"stateful\":%s",
 			       o->iptables ? "iptables" : "nft", o->rules[s],
 			       o->stateful ? "true" : "false");
+		if (o->nat)
+			printf(",\"nat\":\"%s\"",
+			       o->nat == DEMO_NAT_MASQ ? "masquerade" : "dnat");
 		if (vs)
 			printf(",\"vs_rules\":%d,\"tna_cost_vs_first\":%.3f,\"tna_rate_vs_first\":%.3f",
 			       o->rules[0], vc, vr);
@@ -1193,10 +1211,13 @@ int demo_run(const struct demo_opts *o)
 	{
 		struct run warm;
 
+		/* --nat dnat: the flow reaches the sink only through the rule */
+		if (o->nat && load_rules(&d, 0))
+			goto out;
 		/* Let Linux resolve the sink's neighbour (or learn both stations) first. */
 		if (warm_up(&d))
 			goto out;
-		if (o->nr_rules && load_rules(&d, 0))
+		if (o->nr_rules && !o->nat && load_rules(&d, 0))
 			goto out;
 		/* Conntrack: a reply, then traffic 2 s later: assured. */
 		if (o->stateful &&

@@ -23,10 +23,14 @@ struct demo_opts {
 	int nr_rules;
 	int stateful; /* router: ct state established accept first */
 	int iptables; /* router: the rules through iptables-restore, not nft */
+	int nat; /* router: DEMO_NAT_*, 0: none */
 	int engine; /* enum engine (traffic.h); ENGINE_AUTO: probed */
 	int inflight; /* loop engine: frames in flight */
 	const char *tna; /* the tna executable, NULL: found */
 };
+
+#define DEMO_NAT_MASQ 1 /* masquerade out r1: the sink sees 10.10.2.254 */
+#define DEMO_NAT_DNAT 2 /* to 10.10.1.254:9, translated to 10.10.2.1:9 */
 
 int demo_run(const struct demo_opts *o);
 

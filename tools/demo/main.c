@@ -15,6 +15,7 @@ static const char usage_text[] =
 	"Usage: tna-demo [--topology router|bridge|bridge-router] [--br-netfilter on|off]\n"
 	"                [--seconds N] [--rounds N] [--floor] [--bare] [--paired]\n"
 	"                [--rules N[,N...] [--stateful] [--iptables]]\n"
+	"                [--nat masquerade|dnat]\n"
 	"                [--engine auto|loop|live|pktsock] [--inflight N] [--json]\n"
 	"\n"
 	"Builds a router (or a Linux bridge) in network namespaces, sends real\n"
@@ -41,6 +42,9 @@ static const char usage_text[] =
 	"  --stateful     router: the chain starts with ct state\n"
 	"                 established,related accept (policy drop); the flow is\n"
 	"                 answered once, so conntrack sees it established\n"
+	"  --nat K        router: the flow NAT'ed, K masquerade (out r1) or\n"
+	"                 dnat (sent to the router's r0 address, port 9,\n"
+	"                 translated to the sink); implies --stateful\n"
 	"  --iptables     router: the same rules with iptables-restore\n"
 	"                 (iptables-nft) instead of nft\n"
 	"  --engine E     traffic engine: auto (default: the first this kernel\n"
@@ -78,6 +82,7 @@ enum {
 	OPT_ENGINE,
 	OPT_INFLIGHT,
 	OPT_TNA,
+	OPT_NAT,
 };
 
 static const struct option long_opts[] = {
@@ -95,6 +100,7 @@ static const struct option long_opts[] = {
 	{ "engine", required_argument, NULL, OPT_ENGINE },
 	{ "inflight", required_argument, NULL, OPT_INFLIGHT },
 	{ "tna", required_argument, NULL, OPT_TNA },
+	{ "nat", required_argument, NULL, OPT_NAT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -203,6 +209,15 @@ int main(int argc, char **argv)
 		case OPT_TNA:
 			o.tna = optarg;
 			break;
+		case OPT_NAT:
+			if (!strcmp(optarg, "masquerade"))
+				o.nat = DEMO_NAT_MASQ;
+			else if (!strcmp(optarg, "dnat"))
+				o.nat = DEMO_NAT_DNAT;
+			else
+				return usage("--nat takes masquerade or dnat");
+			o.stateful = 1;
+			break;
 		default:
 			return usage("bad option");
 		}
@@ -211,10 +226,12 @@ int main(int argc, char **argv)
 		return usage("unexpected argument");
 	if (o.br_netfilter >= 0 && !o.bridge && !o.br_router)
 		return usage("--br-netfilter needs a bridge topology");
-	if ((o.nr_rules || o.stateful || o.iptables) &&
+	if ((o.nr_rules || o.stateful || o.iptables || o.nat) &&
 	    (o.bridge || o.br_router))
 		return usage(
-			"--rules, --stateful and --iptables need the router topology");
+			"--rules, --stateful, --nat and --iptables need the router topology");
+	if (o.nat && o.iptables)
+		return usage("--nat sets its rules with nft");
 	if (o.stateful && !o.nr_rules)
 		o.nr_rules = 1; /* rules[0] = 0 */
 	if (o.iptables && !o.nr_rules)

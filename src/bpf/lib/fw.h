@@ -36,9 +36,38 @@ union nf_conntrack_proto___tna {
 	struct nf_ct_udp___tna udp;
 } __attribute__((preserve_access_index));
 
+/* One direction's tuple: who sends, to whom (IPv4 address, port). */
+union nf_inet_addr___tna {
+	__be32 ip;
+} __attribute__((preserve_access_index));
+
+union nf_conntrack_man_proto___tna {
+	__be16 all;
+} __attribute__((preserve_access_index));
+
+struct nf_conntrack_man___tna {
+	union nf_inet_addr___tna u3;
+	union nf_conntrack_man_proto___tna u;
+} __attribute__((preserve_access_index));
+
+struct nf_conntrack_tuple___tna {
+	struct nf_conntrack_man___tna src;
+	struct {
+		union nf_inet_addr___tna u3;
+		union {
+			__be16 all;
+		} u;
+	} dst;
+} __attribute__((preserve_access_index));
+
+struct nf_conntrack_tuple_hash___tna {
+	struct nf_conntrack_tuple___tna tuple;
+} __attribute__((preserve_access_index));
+
 struct nf_conn___tna {
 	unsigned long status;
 	union nf_conntrack_proto___tna proto;
+	struct nf_conntrack_tuple_hash___tna tuplehash[2];
 } __attribute__((preserve_access_index));
 
 struct bpf_ct_opts___tna {
@@ -100,14 +129,37 @@ static __always_inline int udp_early(struct nf_conn___tna *ct,
 }
 
 /*
+ * What a routed IPv4 packet of an established connection becomes: the
+ * other direction's tuple, reversed (NAT changes a packet so that it
+ * matches it). Read per direction: a BTF pointer takes no variable index.
+ */
+static __always_inline void ct_xlat4(struct nf_conn___tna *ct, int reply,
+				     struct tna_nat_val *x)
+{
+	if (reply) {
+		x->saddr = ct->tuplehash[0].tuple.dst.u3.ip;
+		x->sport = ct->tuplehash[0].tuple.dst.u.all;
+		x->daddr = ct->tuplehash[0].tuple.src.u3.ip;
+		x->dport = ct->tuplehash[0].tuple.src.u.all;
+	} else {
+		x->saddr = ct->tuplehash[1].tuple.dst.u3.ip;
+		x->sport = ct->tuplehash[1].tuple.dst.u.all;
+		x->daddr = ct->tuplehash[1].tuple.src.u3.ip;
+		x->dport = ct->tuplehash[1].tuple.src.u.all;
+	}
+}
+
+/*
  * The conntrack entry Linux would find: established (the reply was seen,
  * or this is the reply), assured (or UDP in its first 2 s, udp_early()),
- * no NAT/helper/offload: refreshed as nf_ct_refresh_acct() would.
- * Anything else is Linux's to classify.
+ * no helper/offload and, unless x asks for the translation (IPv4 only),
+ * no NAT: refreshed as nf_ct_refresh_acct() would. Anything else is
+ * Linux's to classify.
  */
 static __always_inline int ct_established(struct xdp_md *ctx,
 					  const struct tna_fw_key *k,
-					  const struct tna_runtime *rt)
+					  const struct tna_runtime *rt,
+					  struct tna_nat_val *x)
 {
 	struct bpf_ct_opts___tna opts = { .netns_id = -1, .l4proto = k->proto };
 	struct bpf_sock_tuple tup = {};
@@ -133,6 +185,12 @@ static __always_inline int ct_established(struct xdp_md *ctx,
 	if (!ct)
 		return -TNA_STAT_FW_CT;
 	status = ct->status;
+	if (x) { /* the NAT mapping is the entry's, applied as Linux would */
+		x->nat = opts.dir != IP_CT_DIR_REPLY && (status & IPS_SRC_NAT) ?
+				 TNA_NAT_SNAT_ORIG :
+				 0;
+		status &= ~(IPS_SRC_NAT | IPS_DST_NAT);
+	}
 	if (!(status & IPS_CONFIRMED) || (status & IPS_NOT_OURS))
 		goto out;
 	if (opts.dir != IP_CT_DIR_REPLY && !(status & IPS_SEEN_REPLY))
@@ -148,6 +206,8 @@ static __always_inline int ct_established(struct xdp_md *ctx,
 	}
 	if (timeout && !(status & IPS_FIXED_TIMEOUT))
 		bpf_ct_change_timeout(ct, timeout);
+	if (x)
+		ct_xlat4(ct, opts.dir == IP_CT_DIR_REPLY, x);
 	rc = 0;
 out:
 	bpf_ct_release(ct);
@@ -208,7 +268,7 @@ static __always_inline int fw_ports(struct xdp_md *ctx, __u32 l4_off,
 /* 0: the forward hook accepts this packet; else a fallback reason. */
 static __always_inline int fw_verdict(struct xdp_md *ctx, __u32 l4_off,
 				      struct tna_fw_key *k, __u32 len,
-				      const struct tna_runtime *rt)
+				      const struct tna_runtime *rt, int ct_done)
 {
 	struct tna_fw_val *v;
 	int rc;
@@ -223,13 +283,13 @@ static __always_inline int fw_verdict(struct xdp_md *ctx, __u32 l4_off,
 	}
 	if (v->verdict != TNA_FW_ACCEPT)
 		return -TNA_STAT_FW_LINUX;
-	if (v->flags & TNA_FW_CT) {
+	if ((v->flags & TNA_FW_CT) && !ct_done) {
 		/* Once per clock tick (1-4 ms) per flow: conntrack changes
 		 * (a deletion, FIN seen by Linux) count from the next tick. */
 		__u64 now = bpf_ktime_get_coarse_ns();
 
 		if (v->ct_seen != now) {
-			rc = ct_established(ctx, k, rt);
+			rc = ct_established(ctx, k, rt, NULL);
 			if (rc < 0)
 				return rc;
 			v->ct_seen = now;
@@ -247,7 +307,8 @@ static __always_inline int fw_verdict(struct xdp_md *ctx, __u32 l4_off,
  * share is fw_verdict().
  */
 static __always_inline int fw4(struct xdp_md *ctx, __u32 oif, __u32 len,
-			       const struct tna_runtime *rt)
+			       const struct tna_runtime *rt,
+			       const struct tna_nat_val *nat)
 {
 	struct tna_fw_key k = { .iif = L3_IFINDEX,
 				.oif = oif,
@@ -262,8 +323,14 @@ static __always_inline int fw4(struct xdp_md *ctx, __u32 oif, __u32 len,
 	k.proto = iph->protocol;
 	k.saddr[0] = iph->saddr;
 	k.daddr[0] = iph->daddr;
+	if (nat->nat & TNA_NAT_DST) { /* as the route and forward hook see it */
+		k.daddr[1] = nat->daddr;
+		k.nat_dport = nat->dport;
+	}
+	k.nat = nat->nat;
 	/* route4 carries no IPv4 options: the L4 header follows */
-	return fw_verdict(ctx, L3_OFF + sizeof(*iph), &k, len, rt);
+	return fw_verdict(ctx, L3_OFF + sizeof(*iph), &k, len, rt,
+			  nat->seen != 0);
 }
 
 static __always_inline int fw6(struct xdp_md *ctx, __u32 oif, __u32 len,
@@ -282,7 +349,7 @@ static __always_inline int fw6(struct xdp_md *ctx, __u32 oif, __u32 len,
 	k.proto = ip6h->nexthdr; /* an extension header is not keyed */
 	__builtin_memcpy(k.saddr, &ip6h->saddr, 16);
 	__builtin_memcpy(k.daddr, &ip6h->daddr, 16);
-	return fw_verdict(ctx, L3_OFF + sizeof(*ip6h), &k, len, rt);
+	return fw_verdict(ctx, L3_OFF + sizeof(*ip6h), &k, len, rt, 0);
 }
 
 /*
@@ -326,7 +393,7 @@ static __always_inline int fw_bridged(struct xdp_md *ctx, __u16 l3_proto,
 		__builtin_memcpy(k.daddr, &ip6h->daddr, 16);
 		l4_off = L3_OFF + sizeof(*ip6h);
 	}
-	return fw_verdict(ctx, l4_off, &k, len, rt);
+	return fw_verdict(ctx, l4_off, &k, len, rt, 0);
 }
 
 #endif /* TNA_BPF_FW_H */

@@ -169,6 +169,19 @@ struct {
 	__type(value, struct tna_fw_val);
 } fw_flows SEC(".maps");
 
+/*
+ * What conntrack makes of a routed IPv4 flow while a nat chain exists
+ * (TNA_RT_NAT4): each CPU asks conntrack once per clock tick per flow and
+ * keeps the answer in its own direct-mapped slot (struct tna_nat_ent).
+ */
+/* Scope: namespace: conntrack's entries are the namespace's. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TNA_NAT_SLOTS);
+	__type(key, __u32);
+	__type(value, struct tna_nat_ent);
+} nat_cache SEC(".maps");
+
 /* Flows the fast path has no verdict for: the controller evaluates them. */
 /* Scope: namespace: one ring the controller reads. */
 struct {

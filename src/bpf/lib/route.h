@@ -18,6 +18,7 @@
 #include "fdb.h"
 #include "fw.h"
 #include "csum.h"
+#include "nat.h"
 
 /* ICMP error types (linux/icmp.h drags in libc headers). */
 #define ICMP_DEST_UNREACH 3
@@ -194,14 +195,15 @@ static __always_inline int ip4_martian(__be32 saddr, __be32 daddr)
  * must exist (loose) and leave through the ingress (strict). Any doubt
  * (multipath picking another leg, unusual route types) goes to Linux.
  */
-static __always_inline int ip4_rpf(struct xdp_md *ctx, struct iphdr *iph)
+static __always_inline int ip4_rpf(struct xdp_md *ctx, struct iphdr *iph,
+				   __be32 daddr)
 {
 	struct bpf_fib_lookup fib = {};
 	int rc;
 
 	fib.family = AF_INET;
 	fib.tos = iph->tos;
-	fib.ipv4_src = iph->daddr;
+	fib.ipv4_src = daddr; /* after DNAT, as ip_route_input() sees it */
 	fib.ipv4_dst = iph->saddr;
 	fib.ifindex = L3_IFINDEX;
 	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
@@ -218,21 +220,33 @@ static __always_inline int ip4_rpf(struct xdp_md *ctx, struct iphdr *iph)
  * the current generation, else from bpf_fib_lookup(), whose SUCCESS fills
  * the slot under the generation read before asking (a change the
  * controller learns of meanwhile retires it). *sample: note the next hop.
+ * A connection NAT changes (nat->nat) is routed as Linux routes it: to the
+ * translated destination, asked of the FIB itself; in the original
+ * direction of a source-NAT'ed connection, the FIB must pick that very
+ * source for the route (a masquerade whose route left its device: Linux
+ * drops, nf_nat_oif_changed()).
  */
 static __always_inline int fib4(struct xdp_md *ctx, struct iphdr *iph,
 				__u32 tot_len, const struct tna_runtime *rt,
-				struct bpf_fib_lookup *fib, int *sample)
+				struct bpf_fib_lookup *fib, int *sample,
+				const struct tna_nat_val *nat)
 {
 	__u32 gen = rt->rc_gen, iif = L3_IFINDEX, daddr = iph->daddr;
+	__u32 flags = (nat->nat & TNA_NAT_SNAT_ORIG) ? TNA_FIB_LOOKUP_SRC : 0;
 	struct tna_rc_ent *c = NULL;
 	int rc;
 
 	fib->family = AF_INET;
+	if (nat->nat)
+		daddr = nat->daddr; /* the cache is a function of it and iif */
 	if (tot_len <= rt->rc_mtu4) {
 		__u32 slot = tna_rc_slot(iif, daddr);
 
 		c = bpf_map_lookup_elem(&route_cache4, &slot);
-		if (c && c->gen == gen && c->daddr == daddr && c->iif == iif) {
+		if (c && c->gen == gen && c->daddr == daddr && c->iif == iif &&
+		    (!flags || c->src)) {
+			if (flags && c->src != nat->saddr)
+				return -TNA_STAT_NAT_SRC;
 			fib->ifindex = c->ifindex;
 			fib->ipv4_dst = c->nh;
 			__builtin_memcpy(fib->dmac, c->dmac, ETH_ALEN);
@@ -247,9 +261,13 @@ static __always_inline int fib4(struct xdp_md *ctx, struct iphdr *iph,
 	fib->ipv4_dst = daddr;
 	fib->ifindex = iif;
 	fib_ports(ctx, L3_OFF + sizeof(*iph), iph->protocol, fib);
-	rc = fib_reason(bpf_fib_lookup(ctx, fib, sizeof(*fib), 0));
+	if (nat->nat & TNA_NAT_DST)
+		fib->dport = nat->dport;
+	rc = fib_reason(bpf_fib_lookup(ctx, fib, sizeof(*fib), flags));
 	if (rc < 0)
 		return rc;
+	if (flags && fib->ipv4_src != nat->saddr)
+		return -TNA_STAT_NAT_SRC;
 	if (!c) {
 		*sample = nh_random();
 		return 0;
@@ -263,6 +281,7 @@ static __always_inline int fib4(struct xdp_md *ctx, struct iphdr *iph,
 	__builtin_memcpy(c->dmac, fib->dmac, ETH_ALEN);
 	__builtin_memcpy(c->smac, fib->smac, ETH_ALEN);
 	c->hits = 0;
+	c->src = flags ? fib->ipv4_src : 0;
 	*sample = 1;
 	return 0;
 }
@@ -278,6 +297,7 @@ static __always_inline int route4(struct xdp_md *ctx, struct pkt *p,
 				  const struct tna_runtime *rt)
 {
 	struct bpf_fib_lookup fib = {};
+	struct tna_nat_val nat = {};
 	struct csum_fix fix = {};
 	struct ethhdr *eth;
 	struct iphdr *iph;
@@ -298,8 +318,16 @@ static __always_inline int route4(struct xdp_md *ctx, struct pkt *p,
 	if (iph->protocol == IPPROTO_ICMP &&
 	    icmp_special(ctx, L3_OFF + sizeof(*iph), 0))
 		return -TNA_STAT_ICMP_SPECIAL;
+	if (rt->fw & TNA_RT_NAT4) {
+		rc = nat4_lookup(ctx, iph, rt, &nat);
+		if (rc < 0)
+			return rc;
+		iph = PTR_AT(ctx, L3_OFF, sizeof(*iph));
+		if (!iph)
+			return -TNA_STAT_MALFORMED;
+	}
 
-	rc = fib4(ctx, iph, tot_len, rt, &fib, &sample);
+	rc = fib4(ctx, iph, tot_len, rt, &fib, &sample, &nat);
 	if (rc < 0)
 		return rc;
 	rc = route_egress(&fib, L3_OFF + tot_len, p, rt);
@@ -309,11 +337,11 @@ static __always_inline int route4(struct xdp_md *ctx, struct pkt *p,
 		iph = PTR_AT(ctx, L3_OFF, sizeof(*iph));
 		if (!iph)
 			return -TNA_STAT_MALFORMED;
-		rc = ip4_rpf(ctx, iph);
+		rc = ip4_rpf(ctx, iph, nat.nat ? nat.daddr : iph->daddr);
 		if (rc < 0)
 			return rc;
 	}
-	rc = fw4(ctx, fib.ifindex, tot_len, rt);
+	rc = fw4(ctx, fib.ifindex, tot_len, rt, &nat);
 	if (rc < 0)
 		return rc;
 	if (HAS(TNA_F_CSUM)) {
@@ -330,6 +358,12 @@ static __always_inline int route4(struct xdp_md *ctx, struct pkt *p,
 	rc = csum_fix_apply(ctx, &fix);
 	if (rc < 0)
 		return rc;
+	/* Linux's order: DNAT on prerouting, TTL, SNAT on postrouting. */
+	if (nat.nat & TNA_NAT_DST) {
+		rc = nat4_manip(ctx, &nat, 1, fix.off != 0);
+		if (rc < 0)
+			return rc;
+	}
 	eth = PTR_AT(ctx, 0, sizeof(*eth) + sizeof(*iph));
 	if (!eth)
 		return -TNA_STAT_MALFORMED;
@@ -339,6 +373,14 @@ static __always_inline int route4(struct xdp_md *ctx, struct pkt *p,
 	check += bpf_htons(0x0100);
 	iph->check = (__u16)(check + (check >= 0xFFFF));
 	iph->ttl--;
+	if (nat.nat & TNA_NAT_SRC) {
+		rc = nat4_manip(ctx, &nat, 0, fix.off != 0);
+		if (rc < 0)
+			return rc;
+		eth = PTR_AT(ctx, 0, sizeof(*eth));
+		if (!eth)
+			return -TNA_STAT_MALFORMED;
+	}
 	rewrite_macs(eth, &fib);
 	return 0;
 }
