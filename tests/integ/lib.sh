@@ -231,14 +231,36 @@ differential() {
 
 # tcp_stream SRC SINK ADDR PORT BYTES: a TCP connection from host SRC to
 # ADDR:PORT on host SINK; prints the bytes the sink got ("0" if blocked).
-tcp_stream() {
-	local out=$T/sink.$RANDOM pid
-	nsx "$2" "$PKTIO" tcp-sink "$3" "$4" 4 >"$out" &
+tcp_stream() { # FROM TO ADDR PORT BYTES [LADDR LPORT]: the sink listens
+	local out=$T/sink.$RANDOM pid # on LADDR:LPORT (NAT), default ADDR:PORT
+	nsx "$2" "$PKTIO" tcp-sink "${6:-$3}" "${7:-$4}" 4 >"$out" &
 	pid=$!
 	sleep 0.2
 	nsx "$1" timeout 3 "$PKTIO" tcp-send "$3" "$4" "$5" >/dev/null 2>&1
 	wait $pid
 	cat "$out"
+}
+
+# ingress_seen REGEX: "FAST LINUX" packets so far over the interfaces whose
+# names match: carried by the fast path, handed to Linux
+ingress_seen() {
+	status_json | jq -r --arg re "$1" '[.interfaces[] | select(.name | test($re))] |
+		"\([.[].counters.fast_path.packets // 0] | add) \([.[].counters.fallback[]?] | add // 0)"'
+}
+# stream_share REGEX OUT FROM TO ADDR PORT [LADDR LPORT]: a 20 MB stream
+# (the bytes delivered into OUT); prints "FAST LINUX" it added over REGEX
+stream_share() {
+	local re=$1 out=$2 f0 l0 f1 l1
+	shift 2
+	read -r f0 l0 <<<"$(ingress_seen "$re")"
+	tcp_stream "$1" "$2" "$3" "$4" 20000000 "${5:-}" "${6:-}" >"$out"
+	read -r f1 l1 <<<"$(ingress_seen "$re")"
+	echo "$((f1 - f0)) $((l1 - l0))"
+}
+# check_share LABEL OUT FAST LINUX: all 20 MB delivered, 90 % fast at least
+check_share() {
+	check "$1, 20 MB: $(cat "$2") bytes, $3 packets on the fast path, $4 to Linux (at least 90 %)" \
+		test "$(cat "$2")" = 20000000 -a $(($3 * 10)) -ge $((($3 + $4) * 9))
 }
 
 # rule_under_traffic LABEL NS SINK ADDR COUNT-FN NFT-ARGS...: a UDP ping
