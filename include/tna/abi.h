@@ -318,6 +318,9 @@ struct tna_fw_key {
 #define TNA_NAT_SRC (1U << 1)
 /* the original direction of a source-NAT'ed connection (masquerade) */
 #define TNA_NAT_SNAT_ORIG (1U << 2)
+/* the connection's conntrack status: IPS_SRC_NAT, IPS_DST_NAT (ct status) */
+#define TNA_NAT_CT_SNAT (1U << 3)
+#define TNA_NAT_CT_DNAT (1U << 4)
 
 /*
  * A routed IPv4 flow as it arrives, while TNA_RT_NAT4: what conntrack says

@@ -330,6 +330,26 @@ static uint64_t now_coarse_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+static uint16_t iftype(const struct model *m, uint32_t ifindex)
+{
+	const struct link *l = model_link_c(m, (int)ifindex);
+
+	return l ? l->type : 0;
+}
+
+/* A bridge whose IP (v6: IPv6) br_netfilter passes to the IP hooks. */
+static int brnf_bridge(const struct model *m, uint32_t ifindex, int v6)
+{
+	const struct link *l = model_link_c(m, (int)ifindex);
+
+	return l && !strcmp(l->kind, "bridge") && model_brnf(m, l, v6);
+}
+
+static int addrtype(const void *ctx, const uint8_t *addr, uint32_t dev)
+{
+	return model_addrtype4(ctx, addr, (int)dev);
+}
+
 /* The flow seen from the ip/ip6/inet hooks: routed, or via br_netfilter. */
 static void view_ip(const struct model *m, const struct tna_fw_key *k,
 		    struct fw_pkt *p)
@@ -340,6 +360,15 @@ static void view_ip(const struct model *m, const struct tna_fw_key *k,
 	p->oif = k->oif;
 	p->iifname = ifname(m, k->iif);
 	p->oifname = ifname(m, k->oif);
+	p->iiftype = iftype(m, k->iif);
+	p->oiftype = iftype(m, k->oif);
+	p->addrtype = addrtype;
+	p->addrtype_ctx = m;
+	/* routed from a bridge br_netfilter sees: the port is not keyed */
+	p->phys = brnf_bridge(m, k->iif, p->v6) ||
+				  brnf_bridge(m, k->oif, p->v6) ?
+			  -1 :
+			  0;
 	p->pkttype = PACKET_HOST; /* br_netfilter turns OTHERHOST into HOST */
 	memcpy(p->saddr, k->saddr, 16);
 	memcpy(p->daddr, k->daddr, 16);
@@ -387,6 +416,7 @@ static enum fw_result bridged(const struct model *m, const struct tna_fw_key *k,
 	view_ip(m, k, &p);
 	if (m->fw.nr_fwd[FW_BRIDGE]) {
 		p.bridge_hook = 1;
+		p.phys = 0;
 		p.pkttype = PACKET_OTHERHOST;
 		r = fw_eval(&m->fw, &p, t);
 	}
@@ -394,8 +424,12 @@ static enum fw_result bridged(const struct model *m, const struct tna_fw_key *k,
 		return r;
 	view_ip(m, k, &p);
 	p.brnf = 1;
+	p.phys = 1;
+	p.physin = in->name;
+	p.physout = out->name;
 	p.iif = p.oif = br->ifindex;
 	p.iifname = p.oifname = br->name;
+	p.iiftype = p.oiftype = br->type;
 	return fw_eval(&m->fw, &p, t);
 }
 

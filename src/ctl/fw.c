@@ -25,6 +25,18 @@
 
 /* Conntrack state bits (NF_CT_STATE_BIT): what a carried packet has. */
 #define CT_STATE_ESTABLISHED (1U << 1)
+/* Conntrack status bits (enum ip_conntrack_status) */
+#define IPS_EXPECTED (1U << 0)
+#define IPS_SEEN_REPLY (1U << 1)
+#define IPS_ASSURED (1U << 2)
+#define IPS_CONFIRMED (1U << 3)
+#define IPS_SRC_NAT (1U << 4)
+#define IPS_DST_NAT (1U << 5)
+#define IPS_SEQ_ADJUST (1U << 6)
+#define IPS_DYING (1U << 9)
+#define IPS_TEMPLATE (1U << 11)
+#define IPS_HELPER (1U << 13)
+#define IPS_OFFLOAD (1U << 14)
 /* Chains at or before this priority on prerouting run before conntrack. */
 #define PRI_CONNTRACK (-200)
 /* The nat hooks' priorities (NF_IP_PRI_NAT_DST, NF_IP_PRI_NAT_SRC). */
@@ -36,6 +48,7 @@ struct vm {
 	const struct fw_pkt *pkt;
 	struct fw_trace *t;
 	uint8_t reg[NREG_BYTES];
+	uint8_t unk[NREG_BYTES]; /* register bits the flow key does not fix */
 	int verdict, chain;
 	uint8_t ll[LL_LEN], ll_known[LL_LEN];
 	uint8_t net[NET_LEN], net_known[NET_LEN];
@@ -144,6 +157,21 @@ static void put_name(uint8_t *d, const char *s)
 	memcpy(d, name, sizeof(name));
 }
 
+/*
+ * The hook's input (out 0) or output device: 1 (the flow's iif or oif), 0
+ * none, -1 not known. Prerouting runs before the route: no output device.
+ * Postrouting sees the input device of a routed packet on some kernels
+ * and not on others (ip_output()); br_netfilter passes none.
+ */
+static int hook_dev(const struct vm *vm, int out)
+{
+	if (out)
+		return vm->hook != NF_INET_PRE_ROUTING;
+	if (vm->hook != NF_INET_POST_ROUTING)
+		return 1;
+	return vm->pkt->brnf ? 0 : -1;
+}
+
 static void meta(struct vm *vm, const struct fw_expr *e)
 {
 	const struct fw_pkt *p = vm->pkt;
@@ -151,31 +179,36 @@ static void meta(struct vm *vm, const struct fw_expr *e)
 	uint32_t zero = 0;
 	uint8_t b;
 	uint16_t w;
-	/*
-	 * Prerouting runs before the route: no output device. Postrouting
-	 * sees the input device of a routed packet on some kernels and not
-	 * on others (ip_output()); br_netfilter passes none.
-	 */
-	int no_oif = vm->hook == NF_INET_PRE_ROUTING;
-	int no_iif = vm->hook == NF_INET_POST_ROUTING && p->brnf;
+	int out = e->key == NFT_META_OIFNAME || e->key == NFT_META_OIF ||
+		  e->key == NFT_META_OIFTYPE;
+	int dev = hook_dev(vm, out);
 
-	if (vm->hook == NF_INET_POST_ROUTING && !p->brnf &&
-	    (e->key == NFT_META_IIFNAME || e->key == NFT_META_IIF)) {
+	if (dev < 0 && (e->key == NFT_META_IIFNAME || e->key == NFT_META_IIF ||
+			e->key == NFT_META_IIFTYPE)) {
 		unknown(vm, "meta key %u on postrouting", e->key, 0);
 		return;
 	}
 	switch (e->key) {
 	case NFT_META_IIFNAME:
-		put_name(d, no_iif ? "" : p->iifname);
+		put_name(d, dev ? p->iifname : "");
 		return;
 	case NFT_META_OIFNAME:
-		put_name(d, no_oif ? "" : p->oifname);
+		put_name(d, dev ? p->oifname : "");
 		return;
 	case NFT_META_IIF:
-		memcpy(d, no_iif ? &zero : &p->iif, 4);
+		memcpy(d, dev ? &p->iif : &zero, 4);
 		return;
 	case NFT_META_OIF:
-		memcpy(d, no_oif ? &zero : &p->oif, 4);
+		memcpy(d, dev ? &p->oif : &zero, 4);
+		return;
+	case NFT_META_IIFTYPE:
+	case NFT_META_OIFTYPE:
+		if (!dev) { /* nft_meta_store_iftype(): no device, no match */
+			vm->verdict = FW_V_BREAK;
+			return;
+		}
+		w = out ? p->oiftype : p->iiftype;
+		store(d, &w, 2);
 		return;
 	case NFT_META_MARK:
 		/*
@@ -204,6 +237,85 @@ static void meta(struct vm *vm, const struct fw_expr *e)
 	default:
 		unknown(vm, "meta key %u not in the flow key", e->key, 0);
 	}
+}
+
+/*
+ * ct status of a flow the fast path carries, as far as its checks fix it
+ * (ct_established() in the fast path): confirmed, reply seen, TCP assured,
+ * no helper, sequence adjustment, offload or dying; the NAT bits as the
+ * key says (TNA_NAT_CT_*, or none: the fast path carries no NAT'ed
+ * connection otherwise). *unk: the bits it does not fix.
+ */
+static uint32_t ct_status(const struct fw_pkt *p, uint32_t *unk)
+{
+	uint32_t v = IPS_SEEN_REPLY | IPS_CONFIRMED;
+	uint32_t known = IPS_SEEN_REPLY | IPS_CONFIRMED | IPS_SRC_NAT |
+			 IPS_DST_NAT | IPS_SEQ_ADJUST | IPS_DYING |
+			 IPS_TEMPLATE | IPS_HELPER | IPS_OFFLOAD;
+
+	if (p->proto == IPPROTO_TCP) { /* UDP may be carried before */
+		v |= IPS_ASSURED;
+		known |= IPS_ASSURED;
+	}
+	if (p->nat & TNA_NAT_CT_SNAT)
+		v |= IPS_SRC_NAT;
+	if (p->nat & TNA_NAT_CT_DNAT)
+		v |= IPS_DST_NAT;
+	*unk = ~known;
+	return v;
+}
+
+/* inet_dev_addr_type() of the header's address at off for device dev. */
+static int addr_type(struct vm *vm, uint32_t off, int dev_out, int use_dev)
+{
+	const struct fw_pkt *p = vm->pkt;
+	uint8_t a[4];
+	uint32_t dev = 0;
+	int d, t;
+
+	if (p->v6 || !p->addrtype) {
+		unknown(vm, "address type of an IPv6 address", 0, 0);
+		return -1;
+	}
+	if (use_dev) {
+		d = hook_dev(vm, dev_out);
+		if (d < 0) {
+			unknown(vm, "address type for the input device on postrouting",
+				0, 0);
+			return -1;
+		}
+		if (d)
+			dev = dev_out ? p->oif : p->iif;
+	}
+	if (load(vm, NFT_PAYLOAD_NETWORK_HEADER, off, 4, a))
+		return -1;
+	t = p->addrtype(p->addrtype_ctx, a, dev);
+	if (t < 0)
+		unknown(vm, "address type of byte %u not known (routes)", off,
+			0);
+	return t;
+}
+
+/* Register bytes [off, off+len) (whole words) now hold what the key fixes. */
+static void reg_set(struct vm *vm, int off, uint32_t len)
+{
+	uint32_t n = (len + 3) / 4 * 4;
+
+	if (off + n > NREG_BYTES)
+		n = NREG_BYTES - off;
+	memset(vm->unk + off, 0, n);
+}
+
+/* Whether register bytes [off, off+len) hold only bits the key fixes. */
+static int reg_known(struct vm *vm, int off, uint32_t len)
+{
+	for (uint32_t i = 0; i < len; i++)
+		if (vm->unk[off + i]) {
+			unknown(vm, "ct status bits %u+ not fixed for the flow",
+				(unsigned int)i * 8, 0);
+			return 0;
+		}
+	return 1;
 }
 
 static int cmp_ok(const struct fw_expr *e, const uint8_t *r)
@@ -279,6 +391,49 @@ static int multiport(const struct fw_xt_multiport *m, uint16_t sp, uint16_t dp)
 	return m->invert;
 }
 
+/* ifname_compare_aligned(): whether two names differ under mask. */
+static int name_differs(const char *dev, const char *name, const char *mask)
+{
+	char d[16];
+
+	memset(d, 0, sizeof(d));
+	strncpy(d, dev, sizeof(d) - 1);
+	for (int i = 0; i < 16; i++)
+		if ((d[i] ^ name[i]) & mask[i])
+			return 1;
+	return 0;
+}
+
+/* physdev_mt(): br_netfilter's bridge ports; 1, 0, or -1 not known. */
+static int physdev(struct vm *vm, const struct fw_xt_physdev *c)
+{
+	const struct fw_pkt *p = vm->pkt;
+	const char *in = p->physin, *out = p->physout;
+	uint8_t bm = c->bitmask, inv = c->invert;
+
+	if (p->phys < 0)
+		return -1;
+	if (!p->phys) /* no bridge info: only inverted options match */
+		return !(bm & ~inv & (FW_PHYS_BRIDGED | FW_PHYS_ISIN |
+				      FW_PHYS_ISOUT | FW_PHYS_IN |
+				      FW_PHYS_OUT));
+	if (vm->hook == NF_INET_PRE_ROUTING)
+		out = NULL; /* the bridge has not chosen the port yet */
+	if ((bm & FW_PHYS_BRIDGED) && (!!out ^ !(inv & FW_PHYS_BRIDGED)))
+		return 0;
+	if (((bm & FW_PHYS_ISIN) && (!in ^ !!(inv & FW_PHYS_ISIN))) ||
+	    ((bm & FW_PHYS_ISOUT) && (!out ^ !!(inv & FW_PHYS_ISOUT))))
+		return 0;
+	if ((bm & FW_PHYS_IN) && in &&
+	    (!name_differs(in, c->in, c->in_mask) ^ !(inv & FW_PHYS_IN)))
+		return 0;
+	if (!(bm & FW_PHYS_OUT))
+		return 1;
+	if (!out)
+		return 0;
+	return !!name_differs(out, c->out, c->out_mask) ^ !(inv & FW_PHYS_OUT);
+}
+
 /* Matches decoded from xt blobs (iptables-nft); 1 match, 0 no, -1 unknown. */
 static int xt_match(struct vm *vm, const struct fw_expr *e)
 {
@@ -289,11 +444,48 @@ static int xt_match(struct vm *vm, const struct fw_expr *e)
 		return 1;
 	case FW_XT_CONNTRACK: {
 		const struct fw_xt_ct *c = (const void *)e->xt;
+		uint32_t unk, st;
 
 		if (vm->before_ct)
 			return -1;
 		vm->t->uses_ct = 1;
-		return !!(c->state_mask & CT_STATE_ESTABLISHED) ^ c->invert;
+		if (c->has_state &&
+		    !(!!(c->state_mask & CT_STATE_ESTABLISHED) ^ c->invert))
+			return 0;
+		if (!c->has_status)
+			return 1;
+		/* conntrack_mt(): any of the bits set, xor inverted */
+		st = ct_status(vm->pkt, &unk);
+		if (!(st & c->status_mask) && (unk & c->status_mask))
+			return -1;
+		return !!(st & c->status_mask) ^ c->status_invert;
+	}
+	case FW_XT_PHYSDEV:
+		return physdev(vm, (const void *)e->xt);
+	case FW_XT_ADDRTYPE: {
+		const struct fw_xt_addrtype *c = (const void *)e->xt;
+		int out = !!(c->flags & FW_AT_IFACE_OUT);
+		int dev = !!(c->flags & (FW_AT_IFACE_IN | FW_AT_IFACE_OUT));
+		int t;
+
+		/* addrtype_mt_v1(): the source, then the destination */
+		if (c->source) {
+			t = addr_type(vm, 12, out, dev);
+			if (t < 0)
+				return -1;
+			if (!(!!(c->source & (1U << t)) ^
+			      !!(c->flags & FW_AT_INV_SRC)))
+				return 0;
+		}
+		if (c->dest) {
+			t = addr_type(vm, 16, out, dev);
+			if (t < 0)
+				return -1;
+			if (!(!!(c->dest & (1U << t)) ^
+			      !!(c->flags & FW_AT_INV_DST)))
+				return 0;
+		}
+		return 1;
 	}
 	case FW_XT_MULTIPORT:
 		if (load(vm, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 4, h))
@@ -347,32 +539,44 @@ static void expr(struct vm *vm, const struct fw_expr *e, int chain, int rule)
 		r = vm->reg + e->dreg;
 		if (e->len % 4)
 			memset(r + e->len / 4 * 4, 0, 4);
+		reg_set(vm, e->dreg, e->len);
 		if (load(vm, e->base, e->offset, e->len, r))
 			return;
 		return;
 	case FW_META:
+		reg_set(vm, e->dreg, 16);
 		meta(vm, e);
 		return;
 	case FW_CMP:
+		if (!reg_known(vm, e->sreg, e->len))
+			return;
 		if (!cmp_ok(e, vm->reg + e->sreg))
 			vm->verdict = FW_V_BREAK;
 		return;
 	case FW_BITWISE:
-		for (uint32_t i = 0; i < e->len; i++)
+		for (uint32_t i = 0; i < e->len; i++) {
 			vm->reg[e->dreg + i] =
 				(vm->reg[e->sreg + i] & e->mask[i]) ^
 				e->data2[i];
+			vm->unk[e->dreg + i] = vm->unk[e->sreg + i] & e->mask[i];
+		}
 		return;
 	case FW_RANGE: {
 		int lo = memcmp(vm->reg + e->sreg, e->data, e->len);
 		int hi = memcmp(vm->reg + e->sreg, e->data2, e->len);
 		int in = lo >= 0 && hi <= 0;
 
+		if (!reg_known(vm, e->sreg, e->len))
+			return;
 		if (in != (e->cmp_op == NFT_RANGE_EQ))
 			vm->verdict = FW_V_BREAK;
 		return;
 	}
 	case FW_LOOKUP:
+		if (!reg_known(vm, e->sreg, vm->rs->sets[e->set].key_len))
+			return;
+		if (e->dreg > 0)
+			reg_set(vm, e->dreg, vm->rs->sets[e->set].data_len);
 		if (!lookup(vm, e))
 			vm->verdict = FW_V_BREAK;
 		return;
@@ -381,9 +585,21 @@ static void expr(struct vm *vm, const struct fw_expr *e, int chain, int rule)
 			vm->verdict = e->verdict;
 			vm->chain = e->chain;
 		} else {
+			reg_set(vm, e->dreg, e->len);
 			memcpy(vm->reg + e->dreg, e->data, e->len);
 		}
 		return;
+	case FW_FIB: {
+		int t = addr_type(vm, (e->key & NFTA_FIB_F_DADDR) ? 16 : 12,
+				  !!(e->key & NFTA_FIB_F_OIF),
+				  !!(e->key & (NFTA_FIB_F_IIF | NFTA_FIB_F_OIF)));
+		uint32_t v = (uint32_t)t;
+
+		reg_set(vm, e->dreg, 4);
+		if (t >= 0)
+			memcpy(vm->reg + e->dreg, &v, 4);
+		return;
+	}
 	case FW_COUNTER:
 		if (vm->t->nr_hits < FW_MAX_HITS)
 			vm->t->hits[vm->t->nr_hits++] =
@@ -393,15 +609,18 @@ static void expr(struct vm *vm, const struct fw_expr *e, int chain, int rule)
 				FW_MAX_HITS, 0);
 		return;
 	case FW_CT: {
-		uint32_t st = CT_STATE_ESTABLISHED;
+		uint32_t st = CT_STATE_ESTABLISHED, unk = 0;
 
 		if (vm->before_ct) {
-			unknown(vm, "ct state before conntrack (priority %d)",
+			unknown(vm, "ct before conntrack (priority %d)",
 				PRI_CONNTRACK, 0);
 			return;
 		}
 		vm->t->uses_ct = 1;
+		if (e->key == NFT_CT_STATUS)
+			st = ct_status(vm->pkt, &unk);
 		memcpy(vm->reg + e->dreg, &st, 4);
+		memcpy(vm->unk + e->dreg, &unk, 4); /* host order, as st */
 		return;
 	}
 	case FW_REJECT:

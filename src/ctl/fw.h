@@ -36,6 +36,9 @@ enum fw_op {
 	FW_XT_MULTIPORT,
 	FW_XT_ICMP,
 	FW_XT_TCPUDP, /* xt tcp/udp: ports and TCP flags */
+	FW_XT_PHYSDEV, /* xt physdev: br_netfilter's bridge ports */
+	FW_XT_ADDRTYPE, /* xt addrtype (rev 1) */
+	FW_FIB, /* nft fib ... type: key holds the NFTA_FIB_F_* flags */
 	FW_OPAQUE, /* not modelled: data holds why; a flow reaching it: Linux */
 };
 
@@ -61,7 +64,7 @@ struct fw_expr {
 	int verdict; /* immediate into the verdict register */
 	int chain; /* jump/goto target: index in fw_ruleset.chains */
 	int set; /* lookup: index in fw_ruleset.sets */
-	uint8_t xt[64]; /* decoded xt match: see fw.c */
+	uint8_t xt[72]; /* decoded xt match (fw_xt.h) */
 };
 
 struct fw_rule {
@@ -180,6 +183,24 @@ struct fw_pkt {
 	uint8_t pre_daddr[16];
 	uint16_t pre_dport;
 	uint8_t tcp_flags;
+	/* meta iiftype, oiftype: the devices' ARPHRD_* */
+	uint16_t iiftype, oiftype;
+	/*
+	 * br_netfilter's bridge information (xt physdev): 0 the packet has
+	 * none (routed between devices whose packets br_netfilter does not
+	 * see); 1 it is bridged from port physin to port physout (physout
+	 * not yet chosen on prerouting); -1 not known (routed from or to a
+	 * bridge whose packets br_netfilter sees: the port is not keyed).
+	 */
+	int phys;
+	const char *physin, *physout;
+	/*
+	 * inet_dev_addr_type() of an address (network order, IPv4) for
+	 * device dev (0: any), as RTN_*, or -1 when it cannot be told;
+	 * NULL: never known.
+	 */
+	int (*addrtype)(const void *ctx, const uint8_t *addr, uint32_t dev);
+	const void *addrtype_ctx;
 };
 
 enum fw_result { FW_ACCEPT, FW_DROP, FW_UNKNOWN };

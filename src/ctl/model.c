@@ -3,6 +3,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <linux/rtnetlink.h>
 #include "model.h"
 #include "nft.h"
 
@@ -237,4 +240,41 @@ void model_rules_clear(struct model *m, int family)
 int model_brnf(const struct model *m, const struct link *br, int v6)
 {
 	return v6 ? m->brnf6 || br->br_nf_call6 : m->brnf4 || br->br_nf_call4;
+}
+
+int model_addrtype4(const struct model *m, const uint8_t *addr, int dev)
+{
+	const struct route *best = NULL;
+	uint32_t a;
+
+	memcpy(&a, addr, 4);
+	a = ntohl(a);
+	if ((a >> 24) == 0 || a == 0xffffffffU) /* zeronet, limited bcast */
+		return RTN_BROADCAST;
+	if ((a >> 28) == 0xe)
+		return RTN_MULTICAST;
+	for (int i = 0; i < m->nr_links; i++)
+		if (!strcmp(m->links[i].kind, "vrf"))
+			return -1; /* l3mdev tables */
+	for (int i = 0; i < m->nr_routes; i++) {
+		const struct route *r = &m->routes[i];
+		uint32_t d, mask;
+
+		if (r->family != AF_INET || r->table != RT_TABLE_LOCAL)
+			continue;
+		memcpy(&d, r->dst, 4);
+		mask = r->dst_len ? ~0U << (32 - r->dst_len) : 0;
+		if ((ntohl(d) & mask) != (a & mask))
+			continue;
+		if (r->tos || r->multipath || r->nhid)
+			return -1; /* not looked up as the FIB would */
+		if (best && best->dst_len == r->dst_len &&
+		    (best->type != r->type || best->oif != r->oif))
+			return -1; /* two at one prefix: the FIB's order */
+		if (!best || r->dst_len > best->dst_len)
+			best = r;
+	}
+	if (!best)
+		return RTN_UNICAST;
+	return dev && best->oif != dev ? RTN_UNICAST : best->type;
 }

@@ -147,6 +147,13 @@ const struct link *model_link_c(const struct model *m, int ifindex);
 
 /* Whether br_netfilter passes IP (v6: IPv6) bridged by br to netfilter. */
 int model_brnf(const struct model *m, const struct link *br, int v6);
+
+/*
+ * inet_dev_addr_type() of an IPv4 address (network order) for device dev
+ * (0: any), from the local routing table as mirrored: RTN_*, or -1 when
+ * the model cannot tell (a VRF, a route it does not hold exactly).
+ */
+int model_addrtype4(const struct model *m, const uint8_t *addr, int dev);
 struct link *model_link_add(struct model *m, int ifindex);
 void model_link_del(struct model *m, int ifindex);
 

@@ -19,8 +19,10 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/xt_addrtype.h>
 #include <linux/netfilter/xt_conntrack.h>
 #include <linux/netfilter/xt_multiport.h>
+#include <linux/netfilter/xt_physdev.h>
 #include <linux/netfilter/xt_state.h>
 #include <linux/netfilter/xt_tcpudp.h>
 #include <libnftnl/chain.h>
@@ -479,12 +481,18 @@ static int xt_conntrack(const void *info, uint32_t rev, uint32_t len,
 
 	if ((rev != 2 && rev != 3) || len < sizeof(*c))
 		return opaque(x, "xt conntrack rev %u", rev);
-	if (c->match_flags & ~(XT_CONNTRACK_STATE | XT_CONNTRACK_STATE_ALIAS))
-		return opaque(x, "xt conntrack beyond --ctstate (flags %#x)",
+	if (c->match_flags & ~(XT_CONNTRACK_STATE | XT_CONNTRACK_STATE_ALIAS |
+			       XT_CONNTRACK_STATUS))
+		return opaque(x,
+			      "xt conntrack beyond --ctstate, --ctstatus (flags %#x)",
 			      c->match_flags);
 	x->op = FW_XT_CONNTRACK;
+	o->has_state = !!(c->match_flags & XT_CONNTRACK_STATE);
 	o->state_mask = c->state_mask;
 	o->invert = !!(c->invert_flags & XT_CONNTRACK_STATE);
+	o->has_status = !!(c->match_flags & XT_CONNTRACK_STATUS);
+	o->status_mask = c->status_mask;
+	o->status_invert = !!(c->invert_flags & XT_CONNTRACK_STATUS);
 	return 0;
 }
 
@@ -556,6 +564,7 @@ static int c_match(struct nft *n, const struct fw_chain *ch,
 		struct fw_xt_ct *o = (void *)x->xt;
 
 		x->op = FW_XT_CONNTRACK;
+		o->has_state = 1;
 		o->state_mask = ((const struct xt_state_info *)info)->statemask;
 		return 0;
 	}
@@ -574,6 +583,30 @@ static int c_match(struct nft *n, const struct fw_chain *ch,
 	}
 	if (!strcmp(name, "tcp") || !strcmp(name, "udp"))
 		return xt_tcpudp(name, info, len, x);
+	if (!strcmp(name, "physdev") && len >= sizeof(struct xt_physdev_info)) {
+		const struct xt_physdev_info *i = info;
+		struct fw_xt_physdev *o = (void *)x->xt;
+
+		x->op = FW_XT_PHYSDEV;
+		memcpy(o->in, i->physindev, 16);
+		memcpy(o->in_mask, i->in_mask, 16);
+		memcpy(o->out, i->physoutdev, 16);
+		memcpy(o->out_mask, i->out_mask, 16);
+		o->invert = i->invert;
+		o->bitmask = i->bitmask;
+		return 0;
+	}
+	if (!strcmp(name, "addrtype") && rev == 1 &&
+	    len >= sizeof(struct xt_addrtype_info_v1)) {
+		const struct xt_addrtype_info_v1 *i = info;
+		struct fw_xt_addrtype *o = (void *)x->xt;
+
+		x->op = FW_XT_ADDRTYPE;
+		o->source = i->source;
+		o->dest = i->dest;
+		o->flags = i->flags;
+		return 0;
+	}
 	return opaque(x, "xt match '%.32s' rev %u", name, rev);
 }
 
@@ -613,6 +646,7 @@ static const uint32_t meta_keys[] = {
 	NFT_META_IIFNAME,  NFT_META_OIFNAME, NFT_META_IIF,
 	NFT_META_OIF,	   NFT_META_L4PROTO, NFT_META_NFPROTO,
 	NFT_META_PROTOCOL, NFT_META_PKTTYPE, NFT_META_MARK,
+	NFT_META_IIFTYPE,  NFT_META_OIFTYPE,
 };
 
 static int c_meta(struct nft *n, const struct fw_chain *ch,
@@ -747,11 +781,29 @@ static int c_ct(struct nft *n, const struct fw_chain *ch,
 	if (ch->family == NFPROTO_BRIDGE)
 		return opaque(x, "ct in the bridge family");
 	x->key = nftnl_expr_get_u32(e, NFTNL_EXPR_CT_KEY);
-	if (x->key != NFT_CT_STATE || nftnl_expr_is_set(e, NFTNL_EXPR_CT_DIR))
-		return opaque(x, "ct key %u (only ct state is modelled)",
+	if ((x->key != NFT_CT_STATE && x->key != NFT_CT_STATUS) ||
+	    nftnl_expr_is_set(e, NFTNL_EXPR_CT_DIR))
+		return opaque(x, "ct key %u (ct state and status are modelled)",
 			      x->key);
 	x->op = FW_CT;
 	return DREG(n, e, NFTNL_EXPR_CT_DREG, 4, x);
+}
+
+/* fib saddr/daddr [. iif/oif] type: the address type, IPv4 (fw.c) */
+static int c_fib(struct nft *n, const struct fw_chain *ch,
+		 const struct nftnl_expr *e, struct fw_expr *x)
+{
+	uint32_t res = nftnl_expr_get_u32(e, NFTNL_EXPR_FIB_RESULT);
+
+	(void)ch;
+	x->key = nftnl_expr_get_u32(e, NFTNL_EXPR_FIB_FLAGS);
+	if (res != NFT_FIB_RESULT_ADDRTYPE)
+		return opaque(x, "fib result %u (only type is modelled)", res);
+	if (x->key & ~(NFTA_FIB_F_SADDR | NFTA_FIB_F_DADDR | NFTA_FIB_F_IIF |
+		       NFTA_FIB_F_OIF))
+		return opaque(x, "fib flags %#x", x->key);
+	x->op = FW_FIB;
+	return DREG(n, e, NFTNL_EXPR_FIB_DREG, 4, x);
 }
 
 static const struct {
@@ -767,6 +819,7 @@ static const struct {
 	{ "immediate", c_immediate },
 	{ "counter", c_counter },
 	{ "ct", c_ct },
+	{ "fib", c_fib },
 	{ "reject", c_reject },
 	{ "match", c_match },
 	{ "target", c_target },

@@ -637,19 +637,32 @@ static void plan_runtime(const struct model *m, struct plan *p)
 }
 
 /*
- * Rules match interface names, and which rules a bridged flow passes
- * depends on its bridge and br_netfilter: any change of those is a new
- * ruleset for the cached verdicts (a hash of them).
+ * Rules match interface names and types, and address types (the local
+ * routing table); which rules a bridged flow passes depends on its bridge
+ * and br_netfilter: any change of those is a new ruleset for the cached
+ * verdicts (a hash of them).
  */
 static void plan_fw_names(const struct model *m, struct plan *p)
 {
+	for (int i = 0; i < m->nr_routes; i++) {
+		const struct route *r = &m->routes[i];
+
+		if (r->table != RT_TABLE_LOCAL)
+			continue;
+		for (int j = 0; j < 16; j++)
+			p->fw_names = p->fw_names * 31 + r->dst[j];
+		p->fw_names = p->fw_names * 31 +
+			      ((uint64_t)r->dst_len << 40 |
+			       (uint64_t)r->type << 32 | (uint32_t)r->oif);
+	}
 	for (int i = 0; i < m->nr_links; i++) {
 		const struct link *l = &m->links[i];
 
 		for (const char *c = l->name; *c; c++)
 			p->fw_names = p->fw_names * 31 + (uint8_t)*c +
 				      (uint64_t)l->ifindex;
-		p->fw_names = p->fw_names * 31 + (uint64_t)l->master;
+		p->fw_names = p->fw_names * 31 + (uint64_t)l->master +
+			      ((uint64_t)l->type << 32);
 		if (is_bridge(l))
 			p->fw_names = p->fw_names * 31 +
 				      (uint64_t)model_brnf(m, l, 0) * 2 +

@@ -187,7 +187,10 @@ random_ruleset() {
 				"-m conntrack --ctstate INVALID -j DROP" \
 				"-m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT" \
 				"-p udp --dport 1000:1500 -j REJECT" "-p tcp --tcp-flags SYN,ACK ACK -j ACCEPT" \
-				"-d 10.90.0.0/24 -j DROP" "-p icmp --icmp-type echo-request -j DROP"
+				"-d 10.90.0.0/24 -j DROP" "-p icmp --icmp-type echo-request -j DROP" \
+				"-m addrtype --dst-type LOCAL -j DROP" "-p udp --dport 9 -m addrtype --src-type UNICAST -j DROP" \
+				"-p udp -m conntrack --ctstatus ASSURED -j ACCEPT" "-m conntrack --ctstatus SEEN_REPLY -p tcp -j ACCEPT" \
+				"-p udp --dport 9 -m physdev --physdev-is-bridged -j DROP" "-m physdev ! --physdev-is-in -p udp --dport 5001 -j DROP"
 			# shellcheck disable=SC2086
 			nsx d iptables -A FORWARD $r
 			rules="$rules $r;"
@@ -205,7 +208,10 @@ random_ruleset() {
 			"ip saddr @blk drop" "ct state established,related accept" "ct state invalid drop" \
 			"jump sub" "udp sport 1000 accept" "udp dport vmap { 9 : accept, 5001 : drop }" \
 			"tcp flags & (syn | ack) == ack accept" "meta mark 0 udp dport 9 counter" \
-			"udp dport 5001 limit rate 1000000/second counter" "tcp dport 9 meta mark set 7"
+			"udp dport 5001 limit rate 1000000/second counter" "tcp dport 9 meta mark set 7" \
+			"ct status dnat accept" "ct status assured udp dport 9 counter" "fib daddr type local drop" \
+			"fib daddr . oif type unicast udp dport 9 counter" "meta iiftype ether udp dport 5001 drop" \
+			"meta oiftype loopback drop"
 		[ "$fam" = inet ] && [ $((RANDOM % 4)) = 0 ] && r="ip6 saddr $s6 udp dport 9 drop"
 		rules="$rules $r;"
 	done

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
+#include <linux/rtnetlink.h>
+#include "model.h"
 #include "nft.h"
 #include "tna/abi.h"
 
@@ -27,6 +29,11 @@ struct flow {
 	/* bridged by br: the bridge family's forward hook sees it, with
 	 * source MAC 02:00:00:00:00:01 and destination 02:00:00:00:00:02 */
 	const char *br;
+	int nat; /* TNA_NAT_* of the key (TNA_NAT_CT_*: the entry's status) */
+	/* br_netfilter's ports (xt physdev): 1 bridged from in to out, 0
+	 * routed, -1 unknown; link types (meta iiftype, oiftype; 0: ether) */
+	int phys;
+	uint16_t iiftype, oiftype;
 };
 
 struct fcase {
@@ -42,6 +49,10 @@ struct fcase {
 #define F(s, d, p, sp, dp, fl, i, o)            \
 	{                                       \
 		s, d, p, sp, dp, fl, i, o, NULL \
+	}
+#define FX(s, d, p, sp, dp, fl, i, o, nat, phys, it, ot)              \
+	{                                                             \
+		s, d, p, sp, dp, fl, i, o, NULL, nat, phys, it, ot    \
 	}
 #define FB(s, d, p, sp, dp, fl, i, o, br)     \
 	{                                     \
@@ -204,10 +215,10 @@ static const struct rcase cases[] = {
 	{ F("10.0.0.1", "10.1.0.1", 6, 1, 22, ACK, "a", "b"), FW_UNKNOWN, 0, 0, "changes by itself" },
 	{ F("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "a", "b"), FW_ACCEPT, 0, 0 },
 	END } },
-{ "ether in the ip family (meta iiftype): to Linux when reached",
+{ "ether in the ip family (after meta iiftype ether): to Linux when reached",
   "nft 'add table ip t; add chain ip t f { type filter hook forward priority 0; }; "
   "add rule ip t f ether saddr 02:00:00:00:00:01 tcp dport 22 drop'", NULL, {
-	{ F("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "a", "b"), FW_UNKNOWN, 0, 0, "meta key" },
+	{ F("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "a", "b"), FW_UNKNOWN, 0, 0, "link-layer header" },
 	END } },
 { "prerouting and postrouting filter chains, each hook's devices",
   "nft 'add table ip t; add chain ip t pre { type filter hook prerouting priority -150; }; "
@@ -416,6 +427,73 @@ static const struct rcase cases[] = {
 	{ F("fd00::10", "2001:db8::1", 17, 40000, 443, 0, "br-lan", "wan"), FW_ACCEPT, 1, 0 },
 	{ F("192.168.1.10", "10.1.0.1", 6, 40000, 21, ACK, "br-lan", "wan"), FW_UNKNOWN, 0, -1, "expression 'objref'" },
 	END } },
+{ "ct status dnat (firewall4's port forwards), policy drop",
+  "nft 'add table inet t; add chain inet t f { type filter hook forward priority 0; policy drop; }; "
+  "add rule inet t f ct status dnat accept; "
+  "add rule inet t f ct status snat udp dport 53 accept; "
+  "add rule inet t f iifname \"a\" tcp dport 22 accept'", NULL, {
+	{ FX("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "a", "b", TNA_NAT_DST | TNA_NAT_CT_DNAT, 0, 0, 0), FW_ACCEPT, 1, 0 },
+	{ FX("10.1.0.1", "10.0.0.1", 6, 80, 1, ACK, "b", "a", TNA_NAT_SRC | TNA_NAT_CT_DNAT, 0, 0, 0), FW_ACCEPT, 1, 0 },
+	{ F("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "a", "b"), FW_DROP, 1, 0 },
+	{ F("10.0.0.1", "10.1.0.1", 6, 1, 22, ACK, "a", "b"), FW_ACCEPT, 1, 0 },
+	{ FX("10.0.0.1", "10.1.0.1", 17, 1, 53, 0, "a", "b", TNA_NAT_SRC | TNA_NAT_SNAT_ORIG | TNA_NAT_CT_SNAT, 0, 0, 0), FW_ACCEPT, 1, 0 },
+	{ F("fd00::1", "fd01::1", 6, 1, 80, ACK, "a", "b"), FW_DROP, 1, 0 },
+	END } },
+{ "ct status bits a carried flow does not fix: that flow to Linux",
+  "nft 'add table ip t; add chain ip t f { type filter hook forward priority 0; }; "
+  "add rule ip t f tcp dport 80 ct status assured accept; "
+  "add rule ip t f udp dport 53 ct status assured accept; "
+  "add rule ip t f ct status expected drop'", NULL, {
+	{ F("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "a", "b"), FW_ACCEPT, 1, 0 },
+	{ F("10.0.0.1", "10.1.0.1", 17, 1, 53, 0, "a", "b"), FW_UNKNOWN, 1, -1, "ct status bits" },
+	{ F("10.0.0.1", "10.1.0.1", 6, 1, 443, ACK, "a", "b"), FW_UNKNOWN, 1, -1, "ct status bits" },
+	END } },
+{ "iptables-nft conntrack --ctstatus, policy DROP",
+  "iptables-nft -P FORWARD DROP && "
+  "iptables-nft -A FORWARD -m conntrack ! --ctstatus CONFIRMED -j ACCEPT && "
+  "iptables-nft -A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED --ctstatus ASSURED -j ACCEPT", NULL, {
+	{ F("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "a", "b"), FW_ACCEPT, 1, -1 },
+	{ F("10.0.0.1", "10.1.0.1", 17, 1, 53, 0, "a", "b"), FW_UNKNOWN, 1, -1, "xt match" },
+	END } },
+{ "xt physdev (OpenStack's bridged security groups, br_netfilter)",
+  "iptables-nft -P FORWARD DROP && "
+  "iptables-nft -A FORWARD -m physdev --physdev-out tap1 --physdev-is-bridged -j DROP && "
+  "iptables-nft -A FORWARD -m physdev --physdev-in tap+ --physdev-is-bridged -j ACCEPT && "
+  "iptables-nft -A FORWARD -m physdev ! --physdev-is-bridged -s 10.0.0.0/8 -j ACCEPT", NULL, {
+	{ FX("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "tap0", "tap2", 0, 1, 0, 0), FW_ACCEPT, 0, -1 },
+	{ FX("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "tap0", "tap1", 0, 1, 0, 0), FW_DROP, 0, -1 },
+	{ FX("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "eth0", "tap2", 0, 1, 0, 0), FW_DROP, 0, -1 },
+	{ FX("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "a", "b", 0, 0, 0, 0), FW_ACCEPT, 0, -1 },
+	{ FX("11.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "a", "b", 0, 0, 0, 0), FW_DROP, 0, -1 },
+	{ FX("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "br0", "b", 0, -1, 0, 0), FW_UNKNOWN, 0, -1, "xt match" },
+	END } },
+{ "meta iiftype and oiftype (no output device on prerouting: no match)",
+  "nft 'add table ip t; add chain ip t p { type filter hook prerouting priority 0; }; "
+  "add rule ip t p meta oiftype ether drop; "
+  "add chain ip t f { type filter hook forward priority 0; }; "
+  "add rule ip t f meta iiftype loopback drop; add rule ip t f meta oiftype ppp drop'", NULL, {
+	{ FX("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "a", "b", 0, 0, 1, 1), FW_ACCEPT, 0, 0 },
+	{ FX("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "a", "b", 0, 0, 772, 1), FW_DROP, 0, 0 },
+	{ FX("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "a", "b", 0, 0, 1, 512), FW_DROP, 0, 0 },
+	END } },
+{ "fib daddr type and xt addrtype, from the local routing table",
+  "nft 'add table inet t; add chain inet t f { type filter hook forward priority 0; }; "
+  "add rule inet t f fib daddr type local drop; "
+  "add rule inet t f fib saddr . iif type local drop; "
+  "add rule inet t f tcp dport 81 fib daddr . oif type broadcast drop' && "
+  "iptables-nft -A FORWARD -m addrtype --dst-type MULTICAST,BROADCAST -j DROP && "
+  "iptables-nft -A FORWARD -p tcp --dport 82 -m addrtype ! --src-type UNICAST -j DROP", NULL, {
+	{ F("10.0.0.1", "10.2.0.1", 6, 1, 80, ACK, "a", "b"), FW_ACCEPT, 0, -1 },
+	{ F("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "a", "b"), FW_DROP, 0, -1 },
+	{ F("10.1.0.1", "10.2.0.1", 6, 1, 80, ACK, "a", "b"), FW_ACCEPT, 0, -1 },
+	{ F("10.1.0.1", "10.2.0.1", 6, 1, 80, ACK, "b", "a"), FW_DROP, 0, -1 },
+	{ F("10.0.0.1", "10.1.0.255", 6, 1, 81, ACK, "a", "b"), FW_DROP, 0, -1 },
+	{ F("10.0.0.1", "10.1.0.255", 6, 1, 81, ACK, "b", "a"), FW_DROP, 0, -1 },
+	{ F("10.0.0.1", "10.3.0.1", 6, 1, 81, ACK, "b", "a"), FW_ACCEPT, 0, -1 },
+	{ F("127.0.0.9", "10.3.0.1", 6, 1, 82, ACK, "b", "a"), FW_DROP, 0, -1 },
+	{ F("10.9.9.9", "10.3.0.1", 6, 1, 82, ACK, "b", "a"), FW_ACCEPT, 0, -1 },
+	{ F("fd00::1", "fd01::1", 6, 1, 80, ACK, "a", "b"), FW_UNKNOWN, 0, -1, "IPv6" },
+	END } },
 { "input chain does not affect forwarding",
   "nft 'add table ip t; add chain ip t i { type filter hook input priority 0; policy drop; }; add rule ip t i log'", NULL, {
 	{ F("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "a", "b"), FW_ACCEPT, 0, 0 },
@@ -427,6 +505,29 @@ static int addr(const char *s, uint8_t *out, int *v6)
 {
 	*v6 = strchr(s, ':') != NULL;
 	return inet_pton(*v6 ? AF_INET6 : AF_INET, s, out) == 1 ? 0 : -1;
+}
+
+/*
+ * Address types from a model's local table: interface "b" (ifindex 3)
+ * holds 10.1.0.1/24, as Linux records it; lo the loopback net.
+ */
+static struct model addrs;
+
+static int addrtype(const void *ctx, const uint8_t *a, uint32_t dev)
+{
+	return model_addrtype4(ctx, a, (int)dev);
+}
+
+static void local_route(const char *dst, int len, int type, int oif)
+{
+	struct route r = { .family = AF_INET,
+			   .table = RT_TABLE_LOCAL,
+			   .type = type,
+			   .dst_len = len,
+			   .oif = oif };
+
+	inet_pton(AF_INET, dst, r.dst);
+	model_route_set(&addrs, &r, 0);
 }
 
 static int run_case(const struct rcase *c)
@@ -482,14 +583,26 @@ static int run_case(const struct rcase *c)
 			fw_free(&rs);
 			return 1;
 		}
-		p.iif = 2;
-		p.oif = 3;
+		p.iif = !strcmp(fc->f.in, "b") ? 3 : 2;
+		p.oif = !strcmp(fc->f.out, "b") ? 3 : 2;
 		p.iifname = fc->f.in;
 		p.oifname = fc->f.out;
 		p.proto = fc->f.proto;
 		p.sport = fc->f.sport;
 		p.dport = fc->f.dport;
 		p.tcp_flags = fc->f.flags;
+		p.nat = fc->f.nat;
+		p.phys = fc->f.phys;
+		p.physin = fc->f.in;
+		p.physout = fc->f.out;
+		p.iiftype = fc->f.iiftype ? fc->f.iiftype : 1; /* ARPHRD_ETHER */
+		p.oiftype = fc->f.oiftype ? fc->f.oiftype : 1;
+		p.addrtype = addrtype;
+		p.addrtype_ctx = &addrs;
+		if (fc->f.nat & TNA_NAT_DST) { /* as flows.c views the key */
+			memcpy(p.pre_daddr, p.daddr, 16);
+			p.pre_dport = p.dport;
+		}
 		if (fc->f.br) {
 			p.bridge_hook = p.ll = 1;
 			p.pkttype = 3; /* PACKET_OTHERHOST */
@@ -598,8 +711,13 @@ int main(void)
 		printf("FAIL setup: a private network namespace is needed\n");
 		return 1;
 	}
+	model_init(&addrs);
+	local_route("10.1.0.1", 32, RTN_LOCAL, 3);
+	local_route("10.1.0.255", 32, RTN_BROADCAST, 3);
+	local_route("127.0.0.0", 8, RTN_LOCAL, 1);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		failed |= run_case(&cases[i]);
+	model_free(&addrs);
 	failed |= nat_case();
 	return failed;
 }

@@ -189,6 +189,10 @@ static __always_inline int ct_established(struct xdp_md *ctx,
 		x->nat = opts.dir != IP_CT_DIR_REPLY && (status & IPS_SRC_NAT) ?
 				 TNA_NAT_SNAT_ORIG :
 				 0;
+		if (status & IPS_SRC_NAT)
+			x->nat |= TNA_NAT_CT_SNAT;
+		if (status & IPS_DST_NAT)
+			x->nat |= TNA_NAT_CT_DNAT;
 		status &= ~(IPS_SRC_NAT | IPS_DST_NAT);
 	}
 	if (!(status & IPS_CONFIRMED) || (status & IPS_NOT_OURS))

@@ -22,8 +22,9 @@
 #define TNA_FIB_LOOKUP_SRC (1U << 4) /* BPF_FIB_LOOKUP_SRC, Linux 6.7 */
 
 /*
- * What conntrack makes of this packet (x->nat 0: nothing changes), from
- * this CPU's copy when it asked within this clock tick. 0, or a reason.
+ * What conntrack makes of this packet (without TNA_NAT_DST or TNA_NAT_SRC
+ * nothing changes), from this CPU's copy when it asked within this clock
+ * tick. 0, or a reason.
  */
 static __always_inline int nat4_lookup(struct xdp_md *ctx,
 				       const struct iphdr *iph,
