@@ -280,7 +280,8 @@ static int addr_type(struct vm *vm, uint32_t off, int dev_out, int use_dev)
 	if (use_dev) {
 		d = hook_dev(vm, dev_out);
 		if (d < 0) {
-			unknown(vm, "address type for the input device on postrouting",
+			unknown(vm,
+				"address type for the input device on postrouting",
 				0, 0);
 			return -1;
 		}
@@ -414,9 +415,9 @@ static int physdev(struct vm *vm, const struct fw_xt_physdev *c)
 	if (p->phys < 0)
 		return -1;
 	if (!p->phys) /* no bridge info: only inverted options match */
-		return !(bm & ~inv & (FW_PHYS_BRIDGED | FW_PHYS_ISIN |
-				      FW_PHYS_ISOUT | FW_PHYS_IN |
-				      FW_PHYS_OUT));
+		return !(bm & ~inv &
+			 (FW_PHYS_BRIDGED | FW_PHYS_ISIN | FW_PHYS_ISOUT |
+			  FW_PHYS_IN | FW_PHYS_OUT));
 	if (vm->hook == NF_INET_PRE_ROUTING)
 		out = NULL; /* the bridge has not chosen the port yet */
 	if ((bm & FW_PHYS_BRIDGED) && (!!out ^ !(inv & FW_PHYS_BRIDGED)))
@@ -558,7 +559,8 @@ static void expr(struct vm *vm, const struct fw_expr *e, int chain, int rule)
 			vm->reg[e->dreg + i] =
 				(vm->reg[e->sreg + i] & e->mask[i]) ^
 				e->data2[i];
-			vm->unk[e->dreg + i] = vm->unk[e->sreg + i] & e->mask[i];
+			vm->unk[e->dreg + i] = vm->unk[e->sreg + i] &
+					       e->mask[i];
 		}
 		return;
 	case FW_RANGE: {
@@ -592,7 +594,8 @@ static void expr(struct vm *vm, const struct fw_expr *e, int chain, int rule)
 	case FW_FIB: {
 		int t = addr_type(vm, (e->key & NFTA_FIB_F_DADDR) ? 16 : 12,
 				  !!(e->key & NFTA_FIB_F_OIF),
-				  !!(e->key & (NFTA_FIB_F_IIF | NFTA_FIB_F_OIF)));
+				  !!(e->key &
+				     (NFTA_FIB_F_IIF | NFTA_FIB_F_OIF)));
 		uint32_t v = (uint32_t)t;
 
 		reg_set(vm, e->dreg, 4);

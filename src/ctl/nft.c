@@ -483,9 +483,10 @@ static int xt_conntrack(const void *info, uint32_t rev, uint32_t len,
 		return opaque(x, "xt conntrack rev %u", rev);
 	if (c->match_flags & ~(XT_CONNTRACK_STATE | XT_CONNTRACK_STATE_ALIAS |
 			       XT_CONNTRACK_STATUS))
-		return opaque(x,
-			      "xt conntrack beyond --ctstate, --ctstatus (flags %#x)",
-			      c->match_flags);
+		return opaque(
+			x,
+			"xt conntrack beyond --ctstate, --ctstatus (flags %#x)",
+			c->match_flags);
 	x->op = FW_XT_CONNTRACK;
 	o->has_state = !!(c->match_flags & XT_CONNTRACK_STATE);
 	o->state_mask = c->state_mask;
@@ -643,10 +644,9 @@ static int c_payload(struct nft *n, const struct fw_chain *ch,
 }
 
 static const uint32_t meta_keys[] = {
-	NFT_META_IIFNAME,  NFT_META_OIFNAME, NFT_META_IIF,
-	NFT_META_OIF,	   NFT_META_L4PROTO, NFT_META_NFPROTO,
-	NFT_META_PROTOCOL, NFT_META_PKTTYPE, NFT_META_MARK,
-	NFT_META_IIFTYPE,  NFT_META_OIFTYPE,
+	NFT_META_IIFNAME, NFT_META_OIFNAME, NFT_META_IIF,      NFT_META_OIF,
+	NFT_META_L4PROTO, NFT_META_NFPROTO, NFT_META_PROTOCOL, NFT_META_PKTTYPE,
+	NFT_META_MARK,	  NFT_META_IIFTYPE, NFT_META_OIFTYPE,
 };
 
 static int c_meta(struct nft *n, const struct fw_chain *ch,

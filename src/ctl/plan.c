@@ -651,9 +651,9 @@ static void plan_fw_names(const struct model *m, struct plan *p)
 			continue;
 		for (int j = 0; j < 16; j++)
 			p->fw_names = p->fw_names * 31 + r->dst[j];
-		p->fw_names = p->fw_names * 31 +
-			      ((uint64_t)r->dst_len << 40 |
-			       (uint64_t)r->type << 32 | (uint32_t)r->oif);
+		p->fw_names = p->fw_names * 31 + ((uint64_t)r->dst_len << 40 |
+						  (uint64_t)r->type << 32 |
+						  (uint32_t)r->oif);
 	}
 	for (int i = 0; i < m->nr_links; i++) {
 		const struct link *l = &m->links[i];

@@ -50,9 +50,9 @@ struct fcase {
 	{                                       \
 		s, d, p, sp, dp, fl, i, o, NULL \
 	}
-#define FX(s, d, p, sp, dp, fl, i, o, nat, phys, it, ot)              \
-	{                                                             \
-		s, d, p, sp, dp, fl, i, o, NULL, nat, phys, it, ot    \
+#define FX(s, d, p, sp, dp, fl, i, o, nat, phys, it, ot)           \
+	{                                                          \
+		s, d, p, sp, dp, fl, i, o, NULL, nat, phys, it, ot \
 	}
 #define FB(s, d, p, sp, dp, fl, i, o, br)     \
 	{                                     \
@@ -595,7 +595,8 @@ static int run_case(const struct rcase *c)
 		p.phys = fc->f.phys;
 		p.physin = fc->f.in;
 		p.physout = fc->f.out;
-		p.iiftype = fc->f.iiftype ? fc->f.iiftype : 1; /* ARPHRD_ETHER */
+		p.iiftype = fc->f.iiftype ? fc->f.iiftype :
+					    1; /* ARPHRD_ETHER */
 		p.oiftype = fc->f.oiftype ? fc->f.oiftype : 1;
 		p.addrtype = addrtype;
 		p.addrtype_ctx = &addrs;
