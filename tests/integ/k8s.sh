@@ -6,6 +6,9 @@
 # accept, services on NEW only, a ClusterIP service DNAT'ed to a pod,
 # KUBE-MARK-MASQ / KUBE-POSTROUTING masquerade):
 #   p1 eth0 --- vethp1 [node] vethp2 --- eth0 p2
+# With argument "nft", kube-proxy's nftables mode instead (table ip
+# kube-proxy: "ct state new" jumps on filter-prerouting/forward, vmaps over
+# ip daddr . l4proto . dport, masquerading by mark, numgen to the endpoint).
 # The same connections run with Linux alone and with `tna run --veth-gro`:
 # pod to pod, and pod to the service's ClusterIP (DNAT'ed to the other pod).
 # Both must deliver the same bytes, and both must be carried by the fast
@@ -26,9 +29,43 @@ for i in 1 2; do
 	nsip p$i route add default via 169.254.1.1 dev eth0
 	nsx p$i ethtool -K eth0 gro off >/dev/null # as the CNI plugin leaves it
 done
+MODE=${1:-iptables}
 nsx n sh -e -c '
 	echo 1 > /proc/sys/net/ipv4/ip_forward
-	for v in vethp1 vethp2; do echo 1 > /proc/sys/net/ipv4/conf/$v/proxy_arp; done
+	for v in vethp1 vethp2; do echo 1 > /proc/sys/net/ipv4/conf/$v/proxy_arp; done'
+if [ "$MODE" = nft ]; then
+	nsx n nft -f - <<'NFT' || fail "kube-proxy's nftables ruleset loads"
+table ip kube-proxy {
+	comment "rules for kube-proxy"
+	set cluster-ips { type ipv4_addr; comment "Active ClusterIPs"; elements = { 10.96.0.20 }; }
+	set nodeport-ips { type ipv4_addr; }
+	map no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict; }
+	map no-endpoint-nodeports { type inet_proto . inet_service : verdict; }
+	map firewall-ips { type ipv4_addr . inet_proto . inet_service : verdict; }
+	map service-ips { type ipv4_addr . inet_proto . inet_service : verdict; }
+	map service-nodeports { type inet_proto . inet_service : verdict; }
+	chain filter-prerouting { type filter hook prerouting priority -110; ct state new jump firewall-check; }
+	chain filter-input { type filter hook input priority -110; ct state new jump nodeport-endpoints-check; ct state new jump service-endpoints-check; }
+	chain filter-forward { type filter hook forward priority -110; ct state new jump service-endpoints-check; ct state new jump cluster-ips-check; }
+	chain filter-output { type filter hook output priority -110; ct state new jump service-endpoints-check; ct state new jump firewall-check; }
+	chain filter-output-post-dnat { type filter hook output priority -90; ct state new jump cluster-ips-check; }
+	chain nat-prerouting { type nat hook prerouting priority -100; jump services; }
+	chain nat-output { type nat hook output priority -100; jump services; }
+	chain nat-postrouting { type nat hook postrouting priority 100; jump masquerading; }
+	chain firewall-check { ip daddr . meta l4proto . th dport vmap @firewall-ips; }
+	chain cluster-ips-check { ip daddr @cluster-ips reject comment "Reject traffic to invalid ports of ClusterIPs"; ip daddr { 10.96.0.0/16 } drop comment "Drop traffic to unallocated ClusterIPs"; }
+	chain nodeport-endpoints-check { ip daddr @nodeport-ips meta l4proto . th dport vmap @no-endpoint-nodeports; }
+	chain service-endpoints-check { ip daddr . meta l4proto . th dport vmap @no-endpoint-services; }
+	chain mark-for-masquerade { meta mark set meta mark | 0x4000; }
+	chain masquerading { meta mark & 0x4000 == 0 return; meta mark set meta mark ^ 0x4000; masquerade fully-random; }
+	chain services { ip daddr . meta l4proto . th dport vmap @service-ips; fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @service-nodeports; }
+	chain endpoint-WEB { ip saddr 10.244.0.6 jump mark-for-masquerade; meta l4proto tcp dnat to 10.244.0.6:5002; }
+	chain service-WEB { ip daddr 10.96.0.20 tcp dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade; numgen random mod 1 vmap { 0 : goto endpoint-WEB }; }
+}
+add element ip kube-proxy service-ips { 10.96.0.20 . tcp . 80 : goto service-WEB }
+NFT
+else
+	nsx n sh -e -c '
 	iptables -N KUBE-FORWARD; iptables -N KUBE-SERVICES; iptables -N KUBE-EXTERNAL-SERVICES
 	iptables -N KUBE-NODEPORTS; iptables -N KUBE-PROXY-FIREWALL
 	iptables -t mangle -N KUBE-IPTABLES-HINT; iptables -t mangle -N KUBE-KUBELET-CANARY
@@ -54,6 +91,7 @@ nsx n sh -e -c '
 	iptables -t nat -A KUBE-SVC-WEB -m statistic --mode random --probability 1.0 -j KUBE-SEP-WEB
 	iptables -t nat -A KUBE-SEP-WEB -s 10.244.0.6/32 -j KUBE-MARK-MASQ
 	iptables -t nat -A KUBE-SEP-WEB -p tcp -m tcp -j DNAT --to-destination 10.244.0.6:5002'
+fi
 nsx p1 ping -c1 -W1 10.244.0.6 >/dev/null 2>&1 # neighbours resolved
 
 IN='^vethp' # the ingresses: the pods' veths
