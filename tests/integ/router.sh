@@ -266,6 +266,17 @@ NFT
 				cmp -s $T/nat.linux-$name.h2 $T/nat.tna-$name.h2 && cmp -s $T/nat.linux-$name.h1 $T/nat.tna-$name.h1 &&
 				[ \$(grep -c . $T/nat.tna-$name.h2) = 20 ] && [ $((fp1 - fp0)) -ge 15 ]"
 	done
+	# DNAT to the router's own address: Linux delivers it to its socket
+	nsx r nft add rule ip tnanat pre iifname r0 udp dport 7001 dnat to 10.20.1.1:5003
+	nsx r "$PKTIO" udp-echo 10.20.1.1 5003 1.5 >/dev/null &
+	c=$!
+	sleep 0.1
+	fp0=$(fast_path r0)
+	nsx h1 "$PKTIO" udp-ping 10.20.2.2 7001 20 20 41002 >"$T/nat.local.replies"
+	wait $c
+	fp1=$(fast_path r0)
+	check "DNAT to a local address: 20 pings answered by the router's socket ($(cat "$T/nat.local.replies")), none carried by the fast path ($((fp1 - fp0)))" \
+		sh -c "[ \"\$(cat $T/nat.local.replies)\" = 20 ] && [ $((fp1 - fp0)) = 0 ]"
 	nsx r nft delete table ip tnanat
 }
 
