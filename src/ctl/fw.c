@@ -53,6 +53,7 @@ struct vm {
 	uint8_t ll[LL_LEN], ll_known[LL_LEN];
 	uint8_t net[NET_LEN], net_known[NET_LEN];
 	uint8_t tp[TP_LEN], tp_known[TP_LEN];
+	uint32_t mark; /* the packet's: 0 on arrival, set by rules modelled */
 	int hook; /* NF_INET_PRE_ROUTING ... of the chain running */
 	int before_ct; /* it runs before conntrack has seen the packet */
 	int unknown;
@@ -211,12 +212,9 @@ static void meta(struct vm *vm, const struct fw_expr *e)
 		store(d, &w, 2);
 		return;
 	case NFT_META_MARK:
-		/*
-		 * A packet enters with mark 0, and any expression that sets
-		 * one (meta mark set, MARK, CONNMARK) is not modelled: an
-		 * evaluation still running has never passed one.
-		 */
-		memcpy(d, &zero, 4);
+		/* 0 on arrival unless a rule passed set it (CONNMARK's
+		 * restore is not modelled: a flow reaching it is Linux's) */
+		memcpy(d, &vm->mark, 4);
 		return;
 	case NFT_META_L4PROTO:
 		store(d, &p->proto, 1);
@@ -317,6 +315,36 @@ static int reg_known(struct vm *vm, int off, uint32_t len)
 			return 0;
 		}
 	return 1;
+}
+
+/*
+ * meta mark set / xt MARK. The mark set on forward or postrouting of a
+ * routed packet changes only what later rules read: the route is chosen,
+ * XDP's redirect skips the egress qdisc's classifiers as the fast path
+ * is only built without them, and a veth into another namespace clears
+ * it. Set on prerouting it could steer the route (fwmark rules), and on a
+ * bridged packet the family order of the hooks matters: not modelled.
+ */
+static void mark_set(struct vm *vm, const struct fw_expr *e)
+{
+	uint32_t v, m;
+
+	if (vm->hook == NF_INET_PRE_ROUTING || vm->pkt->bridge_hook ||
+	    vm->pkt->brnf) {
+		unknown(vm,
+			"mark set on hook %u or on a bridged packet (it could steer it)",
+			(unsigned int)vm->hook, 0);
+		return;
+	}
+	if (e->sreg >= 0) {
+		if (!reg_known(vm, e->sreg, 4))
+			return;
+		memcpy(&vm->mark, vm->reg + e->sreg, 4);
+		return;
+	}
+	memcpy(&v, e->data, 4);
+	memcpy(&m, e->mask, 4);
+	vm->mark = (vm->mark & ~m) ^ v;
 }
 
 static int cmp_ok(const struct fw_expr *e, const uint8_t *r)
@@ -628,6 +656,9 @@ static void expr(struct vm *vm, const struct fw_expr *e, int chain, int rule)
 	}
 	case FW_REJECT:
 		vm->verdict = FW_V_DROP;
+		return;
+	case FW_MARK_SET:
+		mark_set(vm, e);
 		return;
 	case FW_OPAQUE:
 		if (!vm->unknown)

@@ -39,6 +39,7 @@ enum fw_op {
 	FW_XT_PHYSDEV, /* xt physdev: br_netfilter's bridge ports */
 	FW_XT_ADDRTYPE, /* xt addrtype (rev 1) */
 	FW_FIB, /* nft fib ... type: key holds the NFTA_FIB_F_* flags */
+	FW_MARK_SET, /* meta mark set (sreg), or xt MARK: data = mark, mask */
 	FW_OPAQUE, /* not modelled: data holds why; a flow reaching it: Linux */
 };
 

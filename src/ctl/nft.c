@@ -21,6 +21,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/xt_addrtype.h>
 #include <linux/netfilter/xt_conntrack.h>
+#include <linux/netfilter/xt_mark.h>
 #include <linux/netfilter/xt_multiport.h>
 #include <linux/netfilter/xt_physdev.h>
 #include <linux/netfilter/xt_state.h>
@@ -621,6 +622,20 @@ static int c_target(struct nft *n, const struct fw_chain *ch,
 		x->op = FW_REJECT;
 		return 0;
 	}
+	if (s && !strcmp(s, "MARK") &&
+	    nftnl_expr_get_u32(e, NFTNL_EXPR_TG_REV) == 2) {
+		uint32_t len = 0;
+		const struct xt_mark_tginfo2 *m =
+			nftnl_expr_get(e, NFTNL_EXPR_TG_INFO, &len);
+
+		if (!m || len < sizeof(*m))
+			return FAIL(n, "xt MARK without data");
+		x->op = FW_MARK_SET; /* mark = (mark & ~mask) ^ value */
+		x->sreg = -1;
+		memcpy(x->data, &m->mark, 4);
+		memcpy(x->mask, &m->mask, 4);
+		return 0;
+	}
 	return opaque(x, "xt target '%.40s'", s ? s : "?");
 }
 
@@ -653,10 +668,15 @@ static int c_meta(struct nft *n, const struct fw_chain *ch,
 		  const struct nftnl_expr *e, struct fw_expr *x)
 {
 	(void)ch;
-	if (nftnl_expr_is_set(e, NFTNL_EXPR_META_SREG))
-		return opaque(x, "meta set (mark, priority ...)");
-	x->op = FW_META;
 	x->key = nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY);
+	if (nftnl_expr_is_set(e, NFTNL_EXPR_META_SREG)) {
+		if (x->key != NFT_META_MARK)
+			return opaque(x, "meta set key %u (priority ...)",
+				      x->key);
+		x->op = FW_MARK_SET; /* the whole mark from a register */
+		return SREG(n, e, NFTNL_EXPR_META_SREG, 4, x);
+	}
+	x->op = FW_META;
 	for (size_t i = 0; i < sizeof(meta_keys) / sizeof(meta_keys[0]); i++)
 		if (meta_keys[i] == x->key)
 			return DREG(n, e, NFTNL_EXPR_META_DREG, 16, x);

@@ -190,7 +190,8 @@ random_ruleset() {
 				"-d 10.90.0.0/24 -j DROP" "-p icmp --icmp-type echo-request -j DROP" \
 				"-m addrtype --dst-type LOCAL -j DROP" "-p udp --dport 9 -m addrtype --src-type UNICAST -j DROP" \
 				"-p udp -m conntrack --ctstatus ASSURED -j ACCEPT" "-m conntrack --ctstatus SEEN_REPLY -p tcp -j ACCEPT" \
-				"-p udp --dport 9 -m physdev --physdev-is-bridged -j DROP" "-m physdev ! --physdev-is-in -p udp --dport 5001 -j DROP"
+				"-p udp --dport 9 -m physdev --physdev-is-bridged -j DROP" "-m physdev ! --physdev-is-in -p udp --dport 5001 -j DROP" \
+				"-p udp --dport 9 -j MARK --set-xmark 0x10/0x10" "-m mark --mark 0x10/0x10 -p udp --dport 5001 -j DROP"
 			# shellcheck disable=SC2086
 			nsx d iptables -A FORWARD $r
 			rules="$rules $r;"
@@ -211,7 +212,8 @@ random_ruleset() {
 			"udp dport 5001 limit rate 1000000/second counter" "tcp dport 9 meta mark set 7" \
 			"ct status dnat accept" "ct status assured udp dport 9 counter" "fib daddr type local drop" \
 			"fib daddr . oif type unicast udp dport 9 counter" "meta iiftype ether udp dport 5001 drop" \
-			"meta oiftype loopback drop"
+			"meta oiftype loopback drop" "udp dport 5001 meta mark set meta mark | 0x10" \
+			"meta mark & 0x10 == 0x10 udp dport 9 drop"
 		[ "$fam" = inet ] && [ $((RANDOM % 4)) = 0 ] && r="ip6 saddr $s6 udp dport 9 drop"
 		rules="$rules $r;"
 	done
@@ -226,7 +228,7 @@ random_ruleset() {
 				"meta mark != 0 drop"
 			pre="$pre $r;"
 			pick r "oifname $d udp dport 9 drop" "udp dport 5001 counter" "tcp dport 9 drop" \
-				"meta l4proto udp oifname != $d counter"
+				"meta l4proto udp oifname != $d counter" "meta mark 7 udp dport 9 drop"
 			post="$post $r;"
 		done
 	fi

@@ -494,6 +494,32 @@ static const struct rcase cases[] = {
 	{ F("10.9.9.9", "10.3.0.1", 6, 1, 82, ACK, "b", "a"), FW_ACCEPT, 0, -1 },
 	{ F("fd00::1", "fd01::1", 6, 1, 80, ACK, "a", "b"), FW_UNKNOWN, 0, -1, "IPv6" },
 	END } },
+{ "meta mark set on forward, read by later rules and by postrouting",
+  "nft 'add table ip t; add chain ip t f { type filter hook forward priority 0; }; "
+  "add rule ip t f tcp dport 80 meta mark set meta mark | 0x10000; "
+  "add rule ip t f meta mark & 0x10000 == 0x10000 counter; "
+  "add chain ip t post { type filter hook postrouting priority 0; }; "
+  "add rule ip t post meta mark 0x10000 tcp dport 80 drop; "
+  "add rule ip t post meta mark 0 accept'", NULL, {
+	{ F("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "a", "b"), FW_DROP, 0, 1 },
+	{ F("10.0.0.1", "10.1.0.1", 6, 1, 443, ACK, "a", "b"), FW_ACCEPT, 0, 0 },
+	END } },
+{ "iptables MARK (Calico's accept marks): set, matched, cleared",
+  "iptables-nft -N cali-fw && "
+  "iptables-nft -A FORWARD -j MARK --set-xmark 0x0/0x10000 && "
+  "iptables-nft -A FORWARD -j cali-fw && "
+  "iptables-nft -A FORWARD -m mark --mark 0x10000/0x10000 -j ACCEPT && "
+  "iptables-nft -A FORWARD -j DROP && "
+  "iptables-nft -A cali-fw -s 10.0.0.0/24 -j MARK --set-xmark 0x10000/0x10000", NULL, {
+	{ F("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "a", "b"), FW_ACCEPT, 0, -1 },
+	{ F("10.0.1.1", "10.1.0.1", 6, 1, 80, ACK, "a", "b"), FW_DROP, 0, -1 },
+	END } },
+{ "mark set on prerouting (it could choose the route): that flow to Linux",
+  "nft 'add table ip t; add chain ip t p { type filter hook prerouting priority -150; }; "
+  "add rule ip t p tcp dport 80 meta mark set 7'", NULL, {
+	{ F("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "a", "b"), FW_UNKNOWN, 0, -1, "mark set on hook 0" },
+	{ F("10.0.0.1", "10.1.0.1", 6, 1, 443, ACK, "a", "b"), FW_ACCEPT, 0, 0 },
+	END } },
 { "input chain does not affect forwarding",
   "nft 'add table ip t; add chain ip t i { type filter hook input priority 0; policy drop; }; add rule ip t i log'", NULL, {
 	{ F("10.0.0.1", "10.1.0.1", 6, 1, 80, ACK, "a", "b"), FW_ACCEPT, 0, 0 },
