@@ -116,6 +116,7 @@ check "every connection delivered as with Linux alone ($(tr '\n' ' ' <"$T/linux"
 check_share "container to container" "$T/c2c" "$fc" "$lc"
 check_share "container out, masqueraded" "$T/out" "$fo" "$lo"
 check_share "published port, DNAT'ed into the container" "$T/in" "$fi" "$li"
+[ "$MODE" = hairpin ] || check_all_share "$IN"
 check "tna status: the IPv4 firewall stays in the fast path ($(status_json | jq -r .firewall.ipv4))" \
 	sh -c "ip netns exec $P-d $CLI status --json | jq -r .firewall.ipv4 | grep -q 'in the fast path'"
 tna_stop || fail "daemon exit status"

@@ -116,5 +116,6 @@ check "every connection delivered as with Linux alone ($(tr '\n' ' ' <"$T/linux"
 	cmp -s "$T/linux" "$T/tna"
 check_share "pod to pod" "$T/p2p" "$fp" "$lp"
 check_share "pod to the ClusterIP, DNAT'ed to the other pod" "$T/svc" "$fs" "$ls"
+check_all_share "$IN"
 tna_stop || fail "daemon exit status"
 exit $FAILED

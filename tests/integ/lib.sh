@@ -257,6 +257,15 @@ stream_share() {
 	read -r f1 l1 <<<"$(ingress_seen "$re")"
 	echo "$((f1 - f0)) $((l1 - l0))"
 }
+# check_all_share REGEX: of every packet the ingresses matching REGEX saw
+# while tna ran (streams, handshakes, neighbour resolution, the connections
+# of both outcome rounds), at least 80 % on the fast path
+check_all_share() {
+	local f l
+	read -r f l <<<"$(ingress_seen "$1")"
+	check "all packets the ingresses saw while tna ran: $f on the fast path, $l to Linux (at least 80 %)" \
+		test $((f * 10)) -ge $(((f + l) * 8))
+}
 # check_share LABEL OUT FAST LINUX: all 20 MB delivered, 90 % fast at least
 check_share() {
 	check "$1, 20 MB: $(cat "$2") bytes, $3 packets on the fast path, $4 to Linux (at least 90 %)" \

@@ -147,5 +147,6 @@ check_share "LAN to WAN over IPv6 (routed through fw4's zones)" "$T/v6" "$fr" "$
 check_share "LAN to WAN over IPv4, masqueraded" "$T/masq" "$fm" "$lm"
 check "tna status: IPv6 firewall in the fast path ($(status_json | jq -r .firewall.ipv6))" \
 	sh -c "ip netns exec $P-r $CLI status --json | jq -r .firewall.ipv6 | grep -q 'in the fast path'"
+check_all_share "^(lan[12]|wan)$"
 tna_stop || fail "daemon exit status"
 exit $FAILED
