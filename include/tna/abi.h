@@ -209,7 +209,11 @@ struct tna_runtime {
 	__u32 rc_gen;
 	/* FDB cache (fdb_cache): bumped after every write to the fdb map. */
 	__u32 fdb_gen;
-	__u32 pad;
+	/*
+	 * Masks of the firewall's verdicts in use for generation fw_gen, in
+	 * lookup order: fw_masks[tna_fw_bank(fw_gen) + 0 .. fw_nmasks - 1].
+	 */
+	__u32 fw_nmasks;
 };
 
 #define TNA_RT_ROUTE4_OFF (1U << 0)
@@ -310,9 +314,49 @@ struct tna_fw_key {
 	 * after the nat chain see: not keyed, such a read is Linux's.)
 	 */
 	__u8 nat;
-	__u8 pad;
+	/*
+	 * In fw_flows: the index of the mask the key was masked with (a
+	 * wildcarded verdict, struct tna_fw_key in fw_masks); the packet's
+	 * own key leaves it 0.
+	 */
+	__u8 mask;
 	__u16 nat_dport;
 };
+
+/*
+ * Wildcarded verdicts (megaflows): the controller records which bits of
+ * the key its evaluation read, and caches one verdict for every flow that
+ * agrees on them, under the mask of those bits (key & mask, .mask = its
+ * index). The fast path tries the generation's masks in order. Verdicts
+ * that depend on conntrack use an all-ones mask: one per connection. Two
+ * banks, by the generation's parity: masks of a new generation are
+ * written while a program that read the old one may still use its own.
+ */
+#define TNA_FW_MASKS 8
+static inline __u32 tna_fw_bank(__u32 gen)
+{
+	return (gen & 1) * TNA_FW_MASKS;
+}
+
+/*
+ * A flow the fast path asked the controller about, per CPU, direct-mapped
+ * by a hash of its key: it does not ask again within TNA_FW_RETRY_NS.
+ */
+#define TNA_FW_ASK_SLOTS 1024
+struct tna_fw_asked {
+	__u32 hash, gen;
+	__u64 stamp;
+};
+
+static inline __u32 tna_fw_hash(const struct tna_fw_key *k)
+{
+	const __u32 *w = (const __u32 *)k;
+	__u32 h = 0;
+
+	for (int i = 0; i < (int)(sizeof(*k) / 4); i++)
+		h = (h ^ w[i]) * 0x9e3779b1U;
+	return h ^ (h >> 16);
+}
 
 #define TNA_NAT_DST (1U << 0)
 #define TNA_NAT_SRC (1U << 1)

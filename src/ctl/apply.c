@@ -47,7 +47,9 @@ struct applier {
 	int map_fdb, map_fdb_hits, map_ports, map_nh_seen, map_rcache4;
 	int map_fw_flows, map_fw_upcall, map_port_tab, map_tx_idx;
 	int map_local_bits, map_fdb_cache, map_fdb_moves, map_csum_scratch;
-	int map_nat_cache;
+	int map_nat_cache, map_fw_masks, map_fw_asked;
+	/* the current generation's masks (runtime fw_nmasks of them) */
+	struct tna_fw_key fw_mask[TNA_FW_MASKS];
 	struct tna_local_bits local_bits[2]; /* local_bits content: v4, v6 */
 	uint32_t fw_genid; /* nf_tables generation of the cached verdicts */
 	uint64_t fw_names;
@@ -111,6 +113,8 @@ static const struct {
 	SHARED(map_fdb_moves, fdb_moves),
 	SHARED(map_csum_scratch, csum_scratch),
 	SHARED(map_fw_flows, fw_flows),
+	SHARED(map_fw_masks, fw_masks),
+	SHARED(map_fw_asked, fw_asked),
 	SHARED(map_fw_upcall, fw_upcall),
 	SHARED(map_nat_cache, nat_cache),
 	SHARED(map_port_tab, port_tab),
@@ -940,8 +944,10 @@ static void apply_runtime(struct applier *a, const struct plan *p)
 			p->fw & TNA_RT_FW_BR ? "on" : "off");
 	/* A new ruleset or renamed interfaces: every cached verdict is stale. */
 	if (p->fw_genid != a->fw_genid || p->fw_names != a->fw_names ||
-	    a->fw_hold)
+	    a->fw_hold) {
 		a->rt.fw_gen++;
+		a->rt.fw_nmasks = 0; /* the other bank, written anew */
+	}
 	a->fw_genid = p->fw_genid;
 	a->fw_names = p->fw_names;
 	a->fw_hold = 0;
@@ -1132,6 +1138,76 @@ int applier_flow_put(struct applier *a, const struct tna_fw_key *k,
 	return bpf_map_update_elem(a->map_fw_flows, k, v, BPF_ANY) ? -errno : 0;
 }
 
+static int mask_bits(const struct tna_fw_key *m)
+{
+	const uint8_t *b = (const void *)m;
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof(*m); i++)
+		n += __builtin_popcount(b[i]);
+	return n;
+}
+
+/* Every bit of m is in w: w's verdicts are exact for m's flows too. */
+static int mask_covers(const struct tna_fw_key *w, const struct tna_fw_key *m)
+{
+	const uint8_t *a = (const void *)w, *b = (const void *)m;
+
+	for (size_t i = 0; i < sizeof(*m); i++)
+		if (b[i] & ~a[i])
+			return 0;
+	return 1;
+}
+
+/* Appends mask m to the generation's bank: its index, or -errno. */
+static int mask_add(struct applier *a, const struct tna_fw_key *m)
+{
+	uint32_t n = a->rt.fw_nmasks, idx = tna_fw_bank(a->rt.fw_gen) + n;
+	int ret;
+
+	/* the mask first: a program that sees the count reads it whole */
+	if (bpf_map_update_elem(a->map_fw_masks, &idx, m, BPF_ANY))
+		return -errno;
+	a->fw_mask[n] = *m;
+	a->rt.fw_nmasks = n + 1;
+	ret = sync_runtime(a);
+	if (ret) {
+		a->rt.fw_nmasks = n;
+		return ret;
+	}
+	return (int)n;
+}
+
+int applier_fw_mask(struct applier *a, const struct tna_fw_key *m)
+{
+	uint32_t n = a->rt.fw_nmasks;
+	struct tna_fw_key ones;
+	int best = -1;
+
+	memset(&ones, 0xff, sizeof(ones));
+	ones.mask = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (!memcmp(&a->fw_mask[i], m, sizeof(*m)))
+			return (int)i;
+	/* the last slot is kept for the all-ones mask */
+	if (n + 1 < TNA_FW_MASKS ||
+	    (n + 1 == TNA_FW_MASKS && !memcmp(m, &ones, sizeof(ones))))
+		return mask_add(a, m);
+	for (uint32_t i = 0; i < n; i++)
+		if (mask_covers(&a->fw_mask[i], m) &&
+		    (best < 0 ||
+		     mask_bits(&a->fw_mask[i]) < mask_bits(&a->fw_mask[best])))
+			best = (int)i;
+	if (best >= 0)
+		return best;
+	return n < TNA_FW_MASKS ? mask_add(a, &ones) : -ENOSPC;
+}
+
+uint32_t applier_fw_nmasks(const struct applier *a)
+{
+	return a->rt.fw_nmasks;
+}
+
 const struct loaded *applier_find(const struct applier *a, int ifindex)
 {
 	for (int i = 0; i < a->nr; i++)
@@ -1173,6 +1249,7 @@ int applier_fw_hold(struct applier *a)
 	/* Until the next plan: every flow, routed or bridged, asks, and is
 	 * answered only from the ruleset read after this. */
 	a->rt.fw_gen++;
+	a->rt.fw_nmasks = 0;
 	a->rt.fw = TNA_RT_FW4 | TNA_RT_FW6 | TNA_RT_FW_BR;
 	a->fw_hold = 1;
 	return sync_runtime(a);

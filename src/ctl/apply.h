@@ -93,6 +93,14 @@ int applier_flow_get(const struct applier *a, const struct tna_fw_key *k,
 int applier_flow_put(struct applier *a, const struct tna_fw_key *k,
 		     const struct tna_fw_val *v);
 /*
+ * The index under which verdicts wildcarded to mask m (.mask 0) are
+ * cached this generation: m's own (appended if new), or, with the masks
+ * all taken, one that reads every bit m does (the all-ones mask at
+ * worst); -errno.
+ */
+int applier_fw_mask(struct applier *a, const struct tna_fw_key *m);
+uint32_t applier_fw_nmasks(const struct applier *a);
+/*
  * Next hops a sampled forwarded packet went to at or after since_ns
  * (CLOCK_MONOTONIC_COARSE): at most max are written to out.
  */

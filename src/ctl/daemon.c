@@ -272,7 +272,9 @@ static void serve(struct daemon *d, int lfd)
 				  .whys = d->fl.whys,
 				  .nr_whys = d->fl.nr_whys,
 				  .ct_liberal = d->fl.ct_liberal,
-				  .ct_missing = d->fl.ct_missing };
+				  .ct_missing = d->fl.ct_missing,
+				  .fw_wildcarded = d->fl.wildcarded,
+				  .fw_masks = applier_fw_nmasks(d->a) };
 	char req[128];
 	FILE *out;
 	int fd = ctl_accept(lfd, req, sizeof(req));

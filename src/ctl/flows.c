@@ -9,6 +9,7 @@
  * not judge the next one it sees, a FIN say, out of window).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,15 +322,6 @@ static const char *ifname(const struct model *m, uint32_t ifindex)
 	return l ? l->name : "";
 }
 
-/* The clock of bpf_ktime_get_coarse_ns(). */
-static uint64_t now_coarse_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static uint16_t iftype(const struct model *m, uint32_t ifindex)
 {
 	const struct link *l = model_link_c(m, (int)ifindex);
@@ -349,6 +341,8 @@ static int addrtype(const void *ctx, const uint8_t *addr, uint32_t dev)
 {
 	return model_addrtype4(ctx, addr, (int)dev);
 }
+
+#define KOFF(f) (uint16_t)(offsetof(struct tna_fw_key, f) + 1)
 
 /* The flow seen from the ip/ip6/inet hooks: routed, or via br_netfilter. */
 static void view_ip(const struct model *m, const struct tna_fw_key *k,
@@ -380,15 +374,24 @@ static void view_ip(const struct model *m, const struct tna_fw_key *k,
 	p->nat = k->nat;
 	memcpy(p->pre_daddr, k->daddr, 16);
 	p->pre_dport = p->dport;
+	p->org.saddr = KOFF(saddr);
+	p->org.daddr = p->org.pre_daddr = KOFF(daddr);
+	p->org.sport = KOFF(sport);
+	p->org.dport = p->org.pre_dport = KOFF(dport);
+	p->org.tcp_flags = KOFF(tcp_flags);
 	if (k->nat & TNA_NAT_DST) {
 		memset(p->daddr, 0, 16);
 		memcpy(p->daddr, &k->daddr[1], 4);
 		p->dport = ntohs(k->nat_dport);
+		p->org.daddr = KOFF(daddr[1]);
+		p->org.dport = KOFF(nat_dport);
 	}
 	if (k->path == TNA_FW_BRIDGED) { /* the frame's own Ethernet header */
 		uint16_t type = htons(p->v6 ? ETH_P_IPV6 : ETH_P_IP);
 
 		p->ll = 1;
+		p->org.dmac = KOFF(dmac);
+		p->org.smac = KOFF(smac);
 		memcpy(p->ll_hdr, k->dmac, 6);
 		memcpy(p->ll_hdr + 6, k->smac, 6);
 		memcpy(p->ll_hdr + 12, &type, 2);
@@ -461,26 +464,45 @@ static void note_why(struct flows *f, const char *why)
 	}
 }
 
-/* The verdict for one flow, as Linux's forwarding path would give it. */
+enum fw_result flows_eval(const struct model *m, const struct tna_fw_key *k,
+			  struct fw_trace *t)
+{
+	struct fw_pkt p;
+
+	if (k->path == TNA_FW_BRIDGED)
+		return bridged(m, k, t);
+	view_ip(m, k, &p);
+	return fw_eval(&m->fw, &p, t);
+}
+
+void flows_mask(const struct fw_trace *t, struct tna_fw_key *mask)
+{
+	memset(mask, 0xff, sizeof(*mask));
+	if (!t->uses_ct) { /* else per connection: conntrack checks each */
+		memcpy(mask, t->read, sizeof(*mask));
+		mask->iif = mask->oif = ~0U;
+		mask->family = mask->proto = mask->path = mask->nat = 0xff;
+	}
+	mask->mask = 0;
+}
+
+/*
+ * The verdict for one flow, as Linux's forwarding path would give it,
+ * cached for every flow that agrees with it on what the evaluation read.
+ */
 static void decide(struct flows *f, const struct tna_fw_key *k)
 {
 	struct tna_fw_val v = { .gen = applier_fw_gen(f->a),
 				.verdict = TNA_FW_LINUX };
 	struct fw_trace t = { 0 };
+	struct tna_fw_key mask, mk;
 	enum fw_result r;
-	int ret;
+	int ret, id;
 
 	f->upcalls++;
 	if (applier_fw_held(f->a))
 		return; /* a ruleset change is being read: the flow asks again */
-	if (k->path == TNA_FW_BRIDGED) {
-		r = bridged(f->m, k, &t);
-	} else {
-		struct fw_pkt p;
-
-		view_ip(f->m, k, &p);
-		r = fw_eval(&f->m->fw, &p, &t);
-	}
+	r = flows_eval(f->m, k, &t);
 	if (r == FW_ACCEPT) {
 		v.verdict = TNA_FW_ACCEPT;
 		if (t.uses_ct)
@@ -499,18 +521,27 @@ static void decide(struct flows *f, const struct tna_fw_key *k)
 		if (ret) {
 			/* no entry yet: the fast path asks again later */
 			f->ct_missing++;
-			v.verdict = TNA_FW_PENDING;
-			v.flags = 0;
-			v.stamp = now_coarse_ns();
-		} else {
-			f->ct_liberal++;
+			return;
 		}
+		f->ct_liberal++;
 	}
-	remember(f, k, &t, v.verdict == TNA_FW_ACCEPT);
+	flows_mask(&t, &mask);
+	id = applier_fw_mask(f->a, &mask);
+	if (id < 0) {
+		pr_warn("fw_masks: %s\n", strerror(-id));
+		return;
+	}
+	for (size_t i = 0; i < sizeof(mk); i++)
+		((uint8_t *)&mk)[i] = ((const uint8_t *)k)[i] &
+				      ((const uint8_t *)&mask)[i];
+	mk.mask = (uint8_t)id;
+	if (!t.uses_ct)
+		f->wildcarded++;
+	remember(f, &mk, &t, v.verdict == TNA_FW_ACCEPT);
 	for (int c = 0; c < applier_ncpus(f->a); c++)
 		f->percpu[c] =
 			v; /* every CPU's copy: verdict, counters from 0 */
-	ret = applier_flow_put(f->a, k, f->percpu);
+	ret = applier_flow_put(f->a, &mk, f->percpu);
 	if (ret)
 		pr_warn("fw_flows: %s\n", strerror(-ret));
 }

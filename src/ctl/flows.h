@@ -40,6 +40,7 @@ struct flows {
 	/* Totals since start, for tna status. */
 	unsigned long upcalls, accepted, dropped, undecided;
 	unsigned long ct_liberal, ct_missing;
+	unsigned long wildcarded; /* verdicts cached for more than one flow */
 #define FLOW_MAX_WHYS 8
 	struct fw_why whys[FLOW_MAX_WHYS]; /* the last one: all the others */
 	int nr_whys;
@@ -55,6 +56,14 @@ int flows_open(struct flows *f, struct applier *a, const struct model *m);
 void flows_close(struct flows *f);
 int flows_fd(const struct flows *f);
 void flows_poll(struct flows *f);
+/*
+ * Linux's verdict for the flow k as the fast path keys it (t: cleared by
+ * the caller), and the mask of the key bits it depends on (plus the
+ * fields always keyed; all ones if conntrack decides per connection).
+ */
+enum fw_result flows_eval(const struct model *m, const struct tna_fw_key *k,
+			  struct fw_trace *t);
+void flows_mask(const struct fw_trace *t, struct tna_fw_key *mask);
 /* Adds what the fast path carried since the last call to the rules' totals. */
 void flows_harvest(struct flows *f);
 /* Fast-path totals of a rule (0 if none). */

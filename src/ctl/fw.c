@@ -53,6 +53,11 @@ struct vm {
 	uint8_t ll[LL_LEN], ll_known[LL_LEN];
 	uint8_t net[NET_LEN], net_known[NET_LEN];
 	uint8_t tp[TP_LEN], tp_known[TP_LEN];
+	/* per header byte and register byte: its key byte (offset + 1, 0:
+	 * none); per register byte, which bits of that key byte it holds */
+	uint16_t ll_org[LL_LEN], net_org[NET_LEN], tp_org[TP_LEN];
+	uint16_t rorg[NREG_BYTES];
+	uint8_t rbits[NREG_BYTES];
 	uint32_t mark; /* the packet's: 0 on arrival, set by rules modelled */
 	int hook; /* NF_INET_PRE_ROUTING ... of the chain running */
 	int before_ct; /* it runs before conntrack has seen the packet */
@@ -67,60 +72,111 @@ static void unknown(struct vm *vm, const char *fmt, unsigned int a,
 	vm->unknown = 1;
 }
 
+/* n header bytes from key offset org (+ 1; 0: none) on. */
+static void org_set(uint16_t *dst, uint16_t org, int n)
+{
+	for (int i = 0; i < n; i++)
+		dst[i] = org ? org + i : 0;
+}
+
 /* The header image: only what struct tna_fw_key carries is "known". */
 static void image(struct vm *vm)
 {
 	const struct fw_pkt *p = vm->pkt;
-	int i;
+	int i, a = p->v6 ? 16 : 4, sa = p->v6 ? 8 : 12;
 
 	memset(vm->ll_known, 0, sizeof(vm->ll_known));
 	memset(vm->net_known, 0, sizeof(vm->net_known));
 	memset(vm->tp_known, 0, sizeof(vm->tp_known));
+	memset(vm->ll_org, 0, sizeof(vm->ll_org));
+	memset(vm->net_org, 0, sizeof(vm->net_org));
+	memset(vm->tp_org, 0, sizeof(vm->tp_org));
 	if (p->ll) {
 		memcpy(vm->ll, p->ll_hdr, LL_LEN);
 		memset(vm->ll_known, 1, LL_LEN);
+		org_set(vm->ll_org, p->org.dmac, 6);
+		org_set(vm->ll_org + 6, p->org.smac, 6);
 	}
 	if (!p->v6) {
 		vm->net[0] = 0x45; /* the fast path carries no IPv4 options */
 		vm->net[9] = p->proto;
-		memcpy(vm->net + 12, p->saddr, 4);
-		memcpy(vm->net + 16, p->daddr, 4);
 		vm->net_known[0] = vm->net_known[9] = 1;
-		for (i = 12; i < 20; i++)
-			vm->net_known[i] = 1;
 	} else {
 		vm->net[6] = p->proto; /* no extension headers */
-		memcpy(vm->net + 8, p->saddr, 16);
-		memcpy(vm->net + 24, p->daddr, 16);
 		vm->net_known[6] = 1;
-		for (i = 8; i < 40; i++)
-			vm->net_known[i] = 1;
 	}
+	memcpy(vm->net + sa, p->saddr, a);
+	memcpy(vm->net + sa + a, p->daddr, a);
+	for (i = sa; i < sa + 2 * a; i++)
+		vm->net_known[i] = 1;
+	org_set(vm->net_org + sa, p->org.saddr, a);
+	org_set(vm->net_org + sa + a, p->org.daddr, a);
 	vm->tp[0] = p->sport >> 8;
 	vm->tp[1] = p->sport & 0xff;
 	vm->tp[2] = p->dport >> 8;
 	vm->tp[3] = p->dport & 0xff;
 	for (i = 0; i < 4; i++)
 		vm->tp_known[i] = 1;
+	org_set(vm->tp_org, p->org.sport, 2);
+	org_set(vm->tp_org + 2, p->org.dport, 2);
 	if (p->proto == IPPROTO_TCP) {
 		vm->tp[13] = p->tcp_flags;
 		vm->tp_known[13] = 1;
+		org_set(vm->tp_org + 13, p->org.tcp_flags, 1);
 	}
 }
 
-/* Header bytes [off, off+len) of the network or transport header, or -1. */
-static int load(struct vm *vm, uint32_t base, uint32_t off, uint32_t len,
-		uint8_t *dst)
+/* The result depends on bits of the key byte at org (+ 1). */
+static void note(struct vm *vm, uint16_t org, uint8_t bits)
+{
+	if (org && bits)
+		vm->t->read[org - 1] |= bits;
+}
+
+/*
+ * A comparison of register bytes [off, off+len) with d: it depends on the
+ * bits up to the first that differs (all of them if none does), whatever
+ * it compares for (memcmp's order is the bits' from the first).
+ */
+static void note_cmp(struct vm *vm, int off, const uint8_t *d, uint32_t len)
+{
+	for (uint32_t i = 0; i < len; i++) {
+		uint8_t x = vm->reg[off + i] ^ d[i], bits = 0xff;
+
+		if (x) /* up to and including its highest differing bit */
+			bits = (uint8_t)(0xff << (31 - __builtin_clz(x)));
+		note(vm, vm->rorg[off + i], bits & vm->rbits[off + i]);
+		if (x)
+			return;
+	}
+}
+
+/* Every bit of register bytes [off, off+len) counts. */
+static void note_all(struct vm *vm, int off, uint32_t len)
+{
+	for (uint32_t i = 0; i < len; i++)
+		note(vm, vm->rorg[off + i], vm->rbits[off + i]);
+}
+
+/*
+ * Header bytes [off, off+len) of the network or transport header, or -1;
+ * org: where the image holds their key bytes' offsets.
+ */
+static int load_org(struct vm *vm, uint32_t base, uint32_t off, uint32_t len,
+		    uint8_t *dst, const uint16_t **org)
 {
 	const uint8_t *img, *known;
 	uint32_t max;
 
 	if (base == NFT_PAYLOAD_NETWORK_HEADER) {
 		img = vm->net, known = vm->net_known, max = NET_LEN;
+		*org = vm->net_org + off;
 	} else if (base == NFT_PAYLOAD_TRANSPORT_HEADER) {
 		img = vm->tp, known = vm->tp_known, max = TP_LEN;
+		*org = vm->tp_org + off;
 	} else if (base == NFT_PAYLOAD_LL_HEADER) {
 		img = vm->ll, known = vm->ll_known, max = LL_LEN;
+		*org = vm->ll_org + off;
 	} else {
 		unknown(vm, "header base %u byte %u", base, off);
 		return -1;
@@ -141,6 +197,19 @@ out:
 			"transport header byte %u (len %u) not in the flow key",
 		off, len);
 	return -1;
+}
+
+/* load_org() for a match that reads every bit of what it loads. */
+static int load(struct vm *vm, uint32_t base, uint32_t off, uint32_t len,
+		uint8_t *dst)
+{
+	const uint16_t *org;
+
+	if (load_org(vm, base, off, len, dst, &org))
+		return -1;
+	for (uint32_t i = 0; i < len; i++)
+		note(vm, org[i], 0xff);
+	return 0;
 }
 
 static void store(uint8_t *dst, const void *src, size_t len)
@@ -303,6 +372,7 @@ static void reg_set(struct vm *vm, int off, uint32_t len)
 	if (off + n > NREG_BYTES)
 		n = NREG_BYTES - off;
 	memset(vm->unk + off, 0, n);
+	memset(vm->rorg + off, 0, n * sizeof(vm->rorg[0]));
 }
 
 /* Whether register bytes [off, off+len) hold only bits the key fixes. */
@@ -339,6 +409,7 @@ static void mark_set(struct vm *vm, const struct fw_expr *e)
 	if (e->sreg >= 0) {
 		if (!reg_known(vm, e->sreg, 4))
 			return;
+		note_all(vm, e->sreg, 4); /* the mark is then a constant */
 		memcpy(&vm->mark, vm->reg + e->sreg, 4);
 		return;
 	}
@@ -367,17 +438,23 @@ static int cmp_ok(const struct fw_expr *e, const uint8_t *r)
 	}
 }
 
-static const struct fw_elem *set_find(const struct fw_set *s, const uint8_t *k)
+/* The element k falls in, noting the key bits each comparison reads. */
+static const struct fw_elem *set_find(struct vm *vm, const struct fw_set *s,
+				      int off)
 {
+	const uint8_t *k = vm->reg + off;
+
 	for (int i = 0; i < s->n; i++) {
 		const struct fw_elem *el = &s->el[i];
 
+		note_cmp(vm, off, el->key, s->key_len);
 		if (!s->interval) {
 			if (!memcmp(el->key, k, s->key_len))
 				return el;
-		} else if (memcmp(el->key, k, s->key_len) <= 0 &&
-			   memcmp(k, el->key_end, s->key_len) <= 0) {
-			return el;
+		} else if (memcmp(el->key, k, s->key_len) <= 0) {
+			note_cmp(vm, off, el->key_end, s->key_len);
+			if (memcmp(k, el->key_end, s->key_len) <= 0)
+				return el;
 		}
 	}
 	return NULL;
@@ -386,7 +463,7 @@ static const struct fw_elem *set_find(const struct fw_set *s, const uint8_t *k)
 static int lookup(struct vm *vm, const struct fw_expr *e)
 {
 	const struct fw_set *s = &vm->rs->sets[e->set];
-	const struct fw_elem *el = set_find(s, vm->reg + e->sreg);
+	const struct fw_elem *el = set_find(vm, s, e->sreg);
 
 	if (!el == !e->invert) /* found xor inverted */
 		return 0;
@@ -564,14 +641,21 @@ static void expr(struct vm *vm, const struct fw_expr *e, int chain, int rule)
 	int ok;
 
 	switch (e->op) {
-	case FW_PAYLOAD:
+	case FW_PAYLOAD: {
+		const uint16_t *org;
+
 		r = vm->reg + e->dreg;
 		if (e->len % 4)
 			memset(r + e->len / 4 * 4, 0, 4);
 		reg_set(vm, e->dreg, e->len);
-		if (load(vm, e->base, e->offset, e->len, r))
+		if (load_org(vm, e->base, e->offset, e->len, r, &org))
 			return;
+		for (uint32_t i = 0; i < e->len; i++) {
+			vm->rorg[e->dreg + i] = org[i];
+			vm->rbits[e->dreg + i] = 0xff;
+		}
 		return;
+	}
 	case FW_META:
 		reg_set(vm, e->dreg, 16);
 		meta(vm, e);
@@ -579,6 +663,7 @@ static void expr(struct vm *vm, const struct fw_expr *e, int chain, int rule)
 	case FW_CMP:
 		if (!reg_known(vm, e->sreg, e->len))
 			return;
+		note_cmp(vm, e->sreg, e->data, e->len);
 		if (!cmp_ok(e, vm->reg + e->sreg))
 			vm->verdict = FW_V_BREAK;
 		return;
@@ -589,6 +674,9 @@ static void expr(struct vm *vm, const struct fw_expr *e, int chain, int rule)
 				e->data2[i];
 			vm->unk[e->dreg + i] = vm->unk[e->sreg + i] &
 					       e->mask[i];
+			vm->rorg[e->dreg + i] = vm->rorg[e->sreg + i];
+			vm->rbits[e->dreg + i] = vm->rbits[e->sreg + i] &
+						 e->mask[i];
 		}
 		return;
 	case FW_RANGE: {
@@ -598,6 +686,8 @@ static void expr(struct vm *vm, const struct fw_expr *e, int chain, int rule)
 
 		if (!reg_known(vm, e->sreg, e->len))
 			return;
+		note_cmp(vm, e->sreg, e->data, e->len);
+		note_cmp(vm, e->sreg, e->data2, e->len);
 		if (in != (e->cmp_op == NFT_RANGE_EQ))
 			vm->verdict = FW_V_BREAK;
 		return;
@@ -762,8 +852,11 @@ static void nat_view(struct vm *vm, int hook, int prio)
 	if (pre && prio < PRI_NAT_DST) {
 		memcpy(vm->net + (p->v6 ? 24 : 16), p->pre_daddr,
 		       p->v6 ? 16 : 4);
+		org_set(vm->net_org + (p->v6 ? 24 : 16), p->org.pre_daddr,
+			p->v6 ? 16 : 4);
 		vm->tp[2] = p->pre_dport >> 8;
 		vm->tp[3] = p->pre_dport & 0xff;
+		org_set(vm->tp_org + 2, p->org.pre_dport, 2);
 	} else if (pre) {
 		for (i = 0; i < (p->v6 ? 16 : 4); i++)
 			vm->net_known[(p->v6 ? 24 : 16) + i] = 0;

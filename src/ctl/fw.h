@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include "tna/abi.h"
 
 #define FW_NAME_LEN 256 /* NFT_NAME_MAXLEN: kube-proxy's chains run to 240 */
 #define FW_REASON_LEN 192
@@ -202,6 +203,16 @@ struct fw_pkt {
 	 */
 	int (*addrtype)(const void *ctx, const uint8_t *addr, uint32_t dev);
 	const void *addrtype_ctx;
+	/*
+	 * Where in struct tna_fw_key each field above came from (offset + 1;
+	 * 0: not from the key): the bits the evaluation reads are recorded
+	 * there (struct fw_trace.read). Fields not listed (devices, family,
+	 * protocol, path, NAT flags) the controller always keys exactly.
+	 */
+	struct {
+		uint16_t saddr, daddr, pre_daddr, sport, dport, pre_dport;
+		uint16_t tcp_flags, dmac, smac;
+	} org;
 };
 
 enum fw_result { FW_ACCEPT, FW_DROP, FW_UNKNOWN };
@@ -222,6 +233,14 @@ struct fw_trace {
 	char why[FW_REASON_LEN]; /* FW_UNKNOWN: what the key does not carry */
 	struct fw_hit hits[FW_MAX_HITS]; /* rules whose counter counted it */
 	int nr_hits;
+	/*
+	 * The key bits (struct fw_pkt.org) the result depends on: a flow
+	 * that agrees with this one on them, and on the fields always keyed,
+	 * gets the same result, counters and reason (a wildcarded verdict).
+	 * A comparison that fails reads only the bits up to the first that
+	 * differs, as a prefix does.
+	 */
+	uint8_t read[sizeof(struct tna_fw_key)];
 };
 
 /*

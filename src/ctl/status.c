@@ -247,6 +247,8 @@ static void render_json(FILE *out, const struct plan *p,
 		json_u64(&j, "flows_accepted", x->fw_accepted);
 		json_u64(&j, "flows_dropped", x->fw_dropped);
 		json_u64(&j, "flows_undecidable", x->fw_undecided);
+		json_u64(&j, "verdicts_wildcarded", x->fw_wildcarded);
+		json_u64(&j, "wildcard_masks", x->fw_masks);
 		json_arr_open(&j, "undecidable_reasons");
 		for (int i = 0; i < x->nr_whys; i++) {
 			json_obj_open(&j, NULL);
@@ -377,9 +379,9 @@ void status_render(FILE *out, const struct plan *p, const struct applier *a,
 		p->fw_note[0], p->fw_note[1], p->fw_note[2]);
 	if (x && (p->fw & (TNA_RT_FW4 | TNA_RT_FW6)))
 		fprintf(out,
-			"firewall flows: %lu evaluated, %lu accepted, %lu dropped, %lu left to Linux\n",
+			"firewall flows: %lu evaluated, %lu accepted, %lu dropped, %lu left to Linux; %lu verdicts wildcarded (%lu masks)\n",
 			x->fw_upcalls, x->fw_accepted, x->fw_dropped,
-			x->fw_undecided);
+			x->fw_undecided, x->fw_wildcarded, x->fw_masks);
 	for (int i = 0; x && i < x->nr_whys; i++)
 		fprintf(out, "  left to Linux: %lu flows: %s\n",
 			x->whys[i].flows,

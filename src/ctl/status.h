@@ -19,6 +19,8 @@ struct status_extra {
 	/* Firewall flow verdicts (flows.c) */
 	unsigned long fw_upcalls, fw_accepted, fw_dropped, fw_undecided;
 	unsigned long ct_liberal, ct_missing;
+	/* verdicts cached for every flow agreeing on the bits read, masks */
+	unsigned long fw_wildcarded, fw_masks;
 	/* tna run --veth-gro: the peers tna turned GRO on in, or tried to */
 	int veth_gro;
 	const struct vethpeer *peers;

@@ -218,7 +218,7 @@ random_ruleset() {
 		rules="$rules $r;"
 	done
 	# The other hooks: filter chains on prerouting and postrouting (each
-	# sees its own devices), a masquerade (its connections stay Linux's).
+	# sees its own devices).
 	local pre="" post="" nat="" d
 	if [ $((RANDOM % 2)) = 0 ]; then
 		for _ in $(seq $((RANDOM % 3))); do
@@ -232,8 +232,17 @@ random_ruleset() {
 			post="$post $r;"
 		done
 	fi
-	[ $((RANDOM % 3)) = 0 ] && nat="oifname d$((RANDOM % NK)) meta l4proto udp masquerade;"
-	KIND_PRE="${pre:+, prerouting:$pre}${post:+, postrouting:$post}${nat:+, nat:$nat}"
+	# NAT: a masquerade, a SNAT to another host's address, a DNAT of one
+	# host's port 9 to another host (the nat chains see first packets)
+	local ip="" natpre=""
+	[ "$fam" = inet ] && ip="ip " # inet: the address family of the target
+	case $((RANDOM % 6)) in
+	0) nat="oifname d$((RANDOM % NK)) meta l4proto udp masquerade;" ;;
+	1) nat="oifname d$((RANDOM % NK)) meta l4proto udp snat ${ip}to ${SRC4[RANDOM % NK]};" ;;
+	esac
+	[ $((RANDOM % 4)) = 0 ] &&
+		natpre="ip daddr ${SRC4[RANDOM % NK]} udp dport 9 dnat ${ip}to ${SRC4[RANDOM % NK]};"
+	KIND_PRE="${pre:+, prerouting:$pre}${post:+, postrouting:$post}${nat:+, nat:$nat}${natpre:+, dnat:$natpre}"
 	pick policy accept accept drop
 	# Bridged: hosts' neighbour discovery passes the inet rules through
 	# br_netfilter; dropping it makes their answers timing-dependent.
@@ -247,6 +256,7 @@ table $fam gen {
 	chain pre { type filter hook prerouting priority -150; $pre }
 	chain post { type filter hook postrouting priority 0; $post }
 	chain natp { type nat hook postrouting priority 100; $nat }
+	chain natq { type nat hook prerouting priority -100; $natpre }
 }
 NFT
 	KIND_FW=", nft $fam forward policy $policy:$rules$KIND_PRE"

@@ -60,6 +60,10 @@ struct tcase {
 	uint32_t fw; /* runtime TNA_RT_FW4/6 during the case */
 	int fw_cached; /* 1 + TNA_FW_* cached for the flow, 0: none */
 	uint32_t fw_flags; /* TNA_FW_CT ... of the cached verdict */
+	/* 1: cached under a second mask wildcarding source address and
+	 * port (the first, all ones, has no entry); 2: that mask keys the
+	 * source port, and the entry is for another one */
+	int fw_wild;
 	const char *br_out; /* cached flow is bridged, out of this port */
 	enum rc_kind rcache;
 	uint32_t rc_mtu;
@@ -460,6 +464,20 @@ static const struct tcase cases[] = {
 		  .sport = 4002 },
 	  .fw = TNA_RT_FW4, .fw_cached = 1 + TNA_FW_ACCEPT,
 	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
+	{ "firewall: wildcarded verdict covers other sources and ports",
+	  .in = { .src = "10.1.0.5",
+		  .dst = "10.3.0.9",
+		  .proto = 6,
+		  .sport = 4012 },
+	  .fw = TNA_RT_FW4, .fw_cached = 1 + TNA_FW_ACCEPT, .fw_wild = 1,
+	  .verdict = XDP_REDIRECT, .stat = STAT(FORWARDED) },
+	{ "firewall: wildcarded verdict for another source port: asks",
+	  .in = { .src = "10.1.0.5",
+		  .dst = "10.3.0.9",
+		  .proto = 6,
+		  .sport = 4013 },
+	  .fw = TNA_RT_FW4, .fw_cached = 1 + TNA_FW_ACCEPT, .fw_wild = 2,
+	  .verdict = XDP_PASS, .stat = STAT(FW_PENDING) },
 	{ "firewall: dropped flow: Linux drops it",
 	  .in = { .src = "10.1.0.5",
 		  .dst = "10.3.0.9",
@@ -877,8 +895,22 @@ static int fw_prepare(struct tna *skel, const struct tcase *c,
 				.proto = c->in.proto ? c->in.proto : 17 };
 	struct tna_fw_val v = { .gen = 7, .flags = c->fw_flags };
 	const uint8_t *ip = frame + 14, *th = ip + (c->in.v6 ? 40 : 20);
+	struct tna_fw_key m[2];
 	__u32 zero = 0;
 
+	memset(m, 0xff, sizeof(m));
+	m[0].mask = m[1].mask = 0;
+	memset(m[1].saddr, 0, sizeof(m[1].saddr));
+	if (c->fw_wild == 1)
+		m[1].sport = 0;
+	rt.fw_nmasks = c->fw_wild ? 2 : 1;
+	for (__u32 i = 0; i < 2; i++) {
+		__u32 idx = tna_fw_bank(rt.fw_gen) + i;
+
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.fw_masks), &idx,
+					&m[i], BPF_ANY))
+			return -1;
+	}
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.runtime), &zero, &rt,
 				BPF_ANY))
 		return -1;
@@ -899,6 +931,13 @@ static int fw_prepare(struct tna *skel, const struct tcase *c,
 	memcpy(&k.dport, th + 2, 2);
 	if (k.proto == 6)
 		k.tcp_flags = th[13];
+	if (c->fw_wild) { /* the key under mask 1 */
+		if (c->fw_wild == 2)
+			k.sport = htons(ntohs(k.sport) + 1);
+		for (size_t i = 0; i < sizeof(k); i++)
+			((uint8_t *)&k)[i] &= ((uint8_t *)&m[1])[i];
+		k.mask = 1;
+	}
 	v.verdict = c->fw_cached - 1;
 	{
 		int ncpus = libbpf_num_possible_cpus();

@@ -16,6 +16,7 @@
 #include <linux/rtnetlink.h>
 #include "model.h"
 #include "nft.h"
+#include "flows.h"
 #include "tna/abi.h"
 
 static int failed;
@@ -556,6 +557,142 @@ static void local_route(const char *dst, int len, int type, int oif)
 	model_route_set(&addrs, &r, 0);
 }
 
+/*
+ * Wildcarded verdicts: a flow that agrees with an evaluated one on the key
+ * bits its mask keeps (flows_mask()) must get the same verdict, conntrack
+ * dependence, counters and reason from a full evaluation. The flows are
+ * routed through a model whose links carry the names flows use.
+ */
+static uint64_t rng = 0x2545f4914f6cdd1dULL;
+static uint32_t rnd(void)
+{
+	rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+	return (uint32_t)(rng >> 16);
+}
+
+static int same_eval(enum fw_result r1, const struct fw_trace *a,
+		     enum fw_result r2, const struct fw_trace *b)
+{
+	if (r1 != r2 || a->uses_ct != b->uses_ct || a->nr_hits != b->nr_hits ||
+	    (r1 == FW_UNKNOWN && strcmp(a->why, b->why)))
+		return 0;
+	for (int i = 0; i < a->nr_hits; i++)
+		if (a->hits[i].chain != b->hits[i].chain ||
+		    a->hits[i].rule != b->hits[i].rule)
+			return 0;
+	return 1;
+}
+
+static int link_of(struct model *m, const char *name)
+{
+	struct link *l;
+
+	for (int i = 0; i < m->nr_links; i++)
+		if (!strcmp(m->links[i].name, name))
+			return m->links[i].ifindex;
+	l = model_link_add(m, m->nr_links + 2);
+	if (!l)
+		return 0;
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	l->type = 1; /* ARPHRD_ETHER */
+	return l->ifindex;
+}
+
+/* Checks variants of base; the number of wrong ones (printed). */
+static int wild_variants(struct model *m, const struct tna_fw_key *base,
+			 const char *what, int n)
+{
+	struct fw_trace t = { 0 }, t2;
+	struct tna_fw_key mask, k;
+	enum fw_result r = flows_eval(m, base, &t), r2;
+	int bad = 0;
+
+	flows_mask(&t, &mask);
+	for (int v = 0; v < n; v++) {
+		for (size_t i = 0; i < sizeof(k); i++)
+			((uint8_t *)&k)[i] =
+				(((const uint8_t *)base)[i] &
+				 ((uint8_t *)&mask)[i]) |
+				((uint8_t)rnd() & ~((uint8_t *)&mask)[i]);
+		if (k.family == AF_INET) /* the rest of an IPv4 address is 0 */
+			memset(&k.saddr[1], 0,
+			       sizeof(k.saddr) - sizeof(k.saddr[0]));
+		if (k.family == AF_INET && !(k.nat & TNA_NAT_DST)) {
+			memset(&k.daddr[1], 0,
+			       sizeof(k.daddr) - sizeof(k.daddr[0]));
+			k.nat_dport = 0;
+		} else if (k.family == AF_INET) {
+			memset(&k.daddr[2], 0, 2 * sizeof(k.daddr[0]));
+		}
+		if (k.path != TNA_FW_BRIDGED)
+			memset(k.dmac, 0, 12);
+		if (k.proto != IPPROTO_TCP)
+			k.tcp_flags = 0;
+		memset(&t2, 0, sizeof(t2));
+		r2 = flows_eval(m, &k, &t2);
+		if (!same_eval(r, &t, r2, &t2)) {
+			if (!bad)
+				printf("FAIL wildcard %s: verdict %d (%s) but %d (%s) for a flow agreeing on every bit read\n",
+				       what, r, t.why, r2, t2.why);
+			bad++;
+		}
+	}
+	return bad;
+}
+
+static void flow_key(struct model *m, const struct flow *f,
+		     struct tna_fw_key *k)
+{
+	int v6;
+
+	memset(k, 0, sizeof(*k));
+	addr(f->src, (uint8_t *)k->saddr, &v6);
+	addr(f->dst, (uint8_t *)k->daddr, &v6);
+	k->family = v6 ? AF_INET6 : AF_INET;
+	k->proto = f->proto;
+	k->sport = htons(f->sport);
+	k->dport = htons(f->dport);
+	k->tcp_flags = f->proto == IPPROTO_TCP ? f->flags : 0;
+	k->iif = link_of(m, f->in);
+	k->oif = link_of(m, f->out);
+	k->nat = f->nat;
+	if (!v6 && (f->nat & TNA_NAT_DST)) {
+		k->daddr[1] = k->daddr[0] ^ htonl(0x00010000);
+		k->nat_dport = htons(f->dport + 1);
+	}
+}
+
+/* The case's routed flows, each and mutated, against their variants. */
+static int wild_check(const struct rcase *c, struct fw_ruleset *rs)
+{
+	struct model m;
+	int bad = 0, n = 0;
+
+	model_init(&m);
+	m.fw = *rs;
+	for (const struct fcase *fc = c->flows; fc->f.src; fc++) {
+		struct tna_fw_key k;
+
+		if (fc->f.br)
+			continue;
+		flow_key(&m, &fc->f, &k);
+		for (int j = 0; j < 8; j++, n++) {
+			bad += wild_variants(&m, &k, c->name, 40);
+			((uint8_t *)&k.saddr)[rnd() % 4] ^= 1 << (rnd() % 8);
+			k.sport ^= htons(1 << (rnd() % 16));
+			if (rnd() % 2)
+				k.dport ^= htons(1 << (rnd() % 16));
+		}
+	}
+	memset(&m.fw, 0, sizeof(m.fw)); /* rs is the caller's */
+	model_free(&m);
+	if (bad)
+		return 1;
+	printf("PASS wildcard %s: %d flows, 40 variants each agree\n", c->name,
+	       n);
+	return 0;
+}
+
 static int run_case(const struct rcase *c)
 {
 	struct fw_ruleset rs;
@@ -651,8 +788,9 @@ static int run_case(const struct rcase *c)
 		}
 	}
 	printf("PASS %s (%d flows)\n", c->name, nf);
+	ret = wild_check(c, &rs);
 	fw_free(&rs);
-	return 0;
+	return ret;
 }
 
 /*
@@ -731,6 +869,122 @@ static int nat_case(void)
 	return failed_here;
 }
 
+/* A random rule over small ranges of addresses and ports (flows hit them). */
+static void random_rule(char *buf, size_t len)
+{
+	unsigned int a = rnd() % 4, b = rnd() % 4, p = 1000 + rnd() % 8,
+		     q = p + 1 + rnd() % 3;
+	const char *v = rnd() % 2 ? "accept" : "drop";
+
+	switch (rnd() % 14) {
+	case 0:
+		if (rnd() % 2)
+			snprintf(buf, len, "ip saddr 10.%u.0.0/16 %s", a, v);
+		else
+			snprintf(buf, len, "ip saddr 10.%u.%u.0/24 %s", a, b,
+				 v);
+		break;
+	case 1:
+		snprintf(buf, len, "ip daddr 10.%u.0.%u %s", a, rnd() % 4, v);
+		break;
+	case 2:
+		snprintf(buf, len, "tcp dport %u counter %s", p, v);
+		break;
+	case 3:
+		snprintf(buf, len, "udp sport %u-%u %s", p, p + rnd() % 4, v);
+		break;
+	case 4:
+		snprintf(buf, len, "th dport { %u, %u } %s", p, q, v);
+		break;
+	case 5:
+		snprintf(buf, len, "ip saddr . th dport { 10.%u.0.1 . %u } %s",
+			 a, p, v);
+		break;
+	case 6:
+		snprintf(buf, len, "tcp flags & (syn | ack) == ack counter");
+		break;
+	case 7:
+		snprintf(buf, len, "ip daddr != 10.%u.0.0/16 udp dport %u %s",
+			 a, p, v);
+		break;
+	case 8:
+		snprintf(buf, len, "ip saddr & 0.0.255.0 == 0.0.%u.0 %s", b, v);
+		break;
+	case 9:
+		snprintf(buf, len,
+			 "iifname \"a\" ip saddr 10.%u.0.0/16 jump sub", a);
+		break;
+	case 10:
+		snprintf(buf, len, "udp dport vmap { %u : accept, %u : drop }",
+			 p, q);
+		break;
+	case 11:
+		snprintf(buf, len, "ip saddr @blk %s", v);
+		break;
+	case 12:
+		snprintf(buf, len, "tcp sport < %u counter", p);
+		break;
+	default:
+		snprintf(buf, len, "ct state established %s", v);
+	}
+}
+
+/* Random rulesets, random flows: wildcarded verdicts agree with full ones. */
+static int random_rulesets(void)
+{
+	int failed_here = 0;
+
+	for (int n = 0; n < 40; n++) {
+		char cmd[4096], rule[160], name[32];
+		struct fw_ruleset rs;
+		struct rcase c = { 0 };
+		int len;
+
+		len = snprintf(
+			cmd, sizeof(cmd),
+			"nft 'add table ip r; add set ip r blk { type ipv4_addr; flags interval; elements = { 10.%u.0.0/16, 10.1.%u.0-10.1.%u.255 }; }; add chain ip r sub; "
+			"add rule ip r sub tcp dport 1003 return; add rule ip r sub drop; "
+			"add chain ip r f { type filter hook forward priority 0; policy %s; }; ",
+			(rnd() % 3 + 2) % 4, rnd() % 2, 2 + rnd() % 2,
+			rnd() % 3 ? "accept" : "drop");
+		for (int i = 0, nr = 2 + rnd() % 7; i < nr; i++) {
+			random_rule(rule, sizeof(rule));
+			len += snprintf(cmd + len, sizeof(cmd) - len,
+					"add rule ip r f %s; ", rule);
+		}
+		snprintf(cmd + len, sizeof(cmd) - len, "' >/dev/null 2>&1");
+		if (system("nft flush ruleset") || system(cmd) ||
+		    fw_load(&rs, NULL)) {
+			printf("FAIL wildcard random ruleset %d: setup: %s\n",
+			       n, cmd);
+			failed_here = 1;
+			continue;
+		}
+		snprintf(name, sizeof(name), "random ruleset %d", n);
+		c.name = name;
+		for (int i = 0; i < 8; i++) {
+			static char src[8][20], dst[8][20];
+			struct flow *f = (struct flow *)&c.flows[i].f;
+
+			snprintf(src[i], sizeof(src[i]), "10.%u.%u.%u",
+				 rnd() % 4, rnd() % 4, rnd() % 4);
+			snprintf(dst[i], sizeof(dst[i]), "10.%u.0.%u",
+				 rnd() % 4, rnd() % 4);
+			f->src = src[i];
+			f->dst = dst[i];
+			f->proto = rnd() % 2 ? 6 : 17;
+			f->sport = 1000 + rnd() % 8;
+			f->dport = 1000 + rnd() % 8;
+			f->flags = rnd() % 2 ? ACK : ACK | PSH;
+			f->in = rnd() % 2 ? "a" : "b";
+			f->out = "c";
+		}
+		failed_here |= wild_check(&c, &rs);
+		fw_free(&rs);
+	}
+	return failed_here;
+}
+
 int main(void)
 {
 	if (unshare(CLONE_NEWNET)) {
@@ -746,5 +1000,6 @@ int main(void)
 		failed |= run_case(&cases[i]);
 	model_free(&addrs);
 	failed |= nat_case();
+	failed |= random_rulesets();
 	return failed;
 }

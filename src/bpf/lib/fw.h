@@ -218,25 +218,58 @@ out:
 	return rc;
 }
 
-static __always_inline void fw_ask(struct tna_fw_key *k, struct tna_fw_val *v,
+/*
+ * Asks the controller for the flow's verdict, unless this CPU asked for
+ * it within TNA_FW_RETRY_NS in this generation.
+ */
+static __always_inline void fw_ask(const struct tna_fw_key *k,
 				   const struct tna_runtime *rt)
 {
+	__u32 h = tna_fw_hash(k), slot = h & (TNA_FW_ASK_SLOTS - 1);
+	struct tna_fw_asked *a = bpf_map_lookup_elem(&fw_asked, &slot);
 	__u64 now = bpf_ktime_get_coarse_ns();
 
-	if (v) { /* in place: an older generation, or no answer yet */
-		if (v->gen == rt->fw_gen && now - v->stamp < TNA_FW_RETRY_NS)
-			return;
-		v->gen = rt->fw_gen;
-		v->verdict = TNA_FW_PENDING;
-		v->stamp = now;
-	} else {
-		struct tna_fw_val n = { .gen = rt->fw_gen,
-					.verdict = TNA_FW_PENDING,
-					.stamp = now };
+	if (!a)
+		return;
+	if (a->hash == h && a->gen == rt->fw_gen &&
+	    now - a->stamp < TNA_FW_RETRY_NS)
+		return;
+	a->hash = h;
+	a->gen = rt->fw_gen;
+	a->stamp = now;
+	bpf_ringbuf_output(&fw_upcall, (void *)k, sizeof(*k), 0);
+}
 
-		bpf_map_update_elem(&fw_flows, k, &n, BPF_NOEXIST);
+/*
+ * The verdict cached for k: the first of the generation's masks under
+ * which an entry of this generation exists (tuple space search).
+ */
+static __always_inline struct tna_fw_val *
+fw_lookup(const struct tna_fw_key *k, const struct tna_runtime *rt)
+{
+	__u32 bank = tna_fw_bank(rt->fw_gen), n = rt->fw_nmasks;
+
+	for (__u32 i = 0; i < TNA_FW_MASKS; i++) {
+		const __u64 *a = (const __u64 *)k, *m;
+		struct tna_fw_key mk;
+		__u64 *o = (__u64 *)&mk;
+		struct tna_fw_val *v;
+		__u32 idx = bank + i;
+
+		if (i >= n)
+			break;
+		m = bpf_map_lookup_elem(&fw_masks, &idx);
+		if (!m)
+			break;
+#pragma unroll
+		for (int j = 0; j < (int)(sizeof(mk) / 8); j++)
+			o[j] = a[j] & m[j];
+		mk.mask = i;
+		v = bpf_map_lookup_elem(&fw_flows, &mk);
+		if (v && v->gen == rt->fw_gen)
+			return v;
 	}
-	bpf_ringbuf_output(&fw_upcall, k, sizeof(*k), 0);
+	return NULL;
 }
 
 /* The key from the L4 header at l4_off; the addresses are already in k. */
@@ -280,9 +313,9 @@ static __always_inline int fw_verdict(struct xdp_md *ctx, __u32 l4_off,
 	rc = fw_ports(ctx, l4_off, k);
 	if (rc < 0)
 		return rc;
-	v = bpf_map_lookup_elem(&fw_flows, k);
-	if (!v || v->gen != rt->fw_gen || v->verdict == TNA_FW_PENDING) {
-		fw_ask(k, v, rt);
+	v = fw_lookup(k, rt);
+	if (!v || v->verdict == TNA_FW_PENDING) {
+		fw_ask(k, rt);
 		return -TNA_STAT_FW_PENDING;
 	}
 	if (v->verdict != TNA_FW_ACCEPT)

@@ -169,6 +169,24 @@ struct {
 	__type(value, struct tna_fw_val);
 } fw_flows SEC(".maps");
 
+/* The masks of wildcarded verdicts, two banks (tna_fw_bank()). */
+/* Scope: namespace: the verdicts' masks, as fw_flows. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * TNA_FW_MASKS);
+	__type(key, __u32);
+	__type(value, struct tna_fw_key);
+} fw_masks SEC(".maps");
+
+/* Flows asked about lately, per CPU (struct tna_fw_asked). */
+/* Scope: namespace: one controller answers. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TNA_FW_ASK_SLOTS);
+	__type(key, __u32);
+	__type(value, struct tna_fw_asked);
+} fw_asked SEC(".maps");
+
 /*
  * What conntrack makes of a routed IPv4 flow while a nat chain exists
  * (TNA_RT_NAT4): each CPU asks conntrack once per clock tick per flow and
