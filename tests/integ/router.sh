@@ -190,10 +190,10 @@ t_firewall_fallback() {
 	check "nft drop rule is enforced: 0/10 delivered" test "$n" = 0
 	# An expression it cannot model, reached by every flow: the flows go
 	# to Linux, the reason counted; the family stays in the fast path.
-	nsx r nft insert rule ip tnatest fw meta mark set 7
+	nsx r nft insert rule ip tnatest fw meta priority set 1:1
 	local lx0=$(to_linux r0)
 	n=$(arrived h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 10)
-	check "nft drop rule behind a mark setting is enforced (by Linux): 0/10 delivered, $(($(to_linux r0) - lx0)) handed to Linux" \
+	check "nft drop rule behind a priority setting is enforced (by Linux): 0/10 delivered, $(($(to_linux r0) - lx0)) handed to Linux" \
 		test "$n" = 0 -a $(($(to_linux r0) - lx0)) -ge 10
 	check "the flow left to Linux, the reason in tna status" \
 		sh -c "ip netns exec $P-r $CLI status --json | jq -r '.firewall.undecidable_reasons[].reason' | grep -q 'meta set'"

@@ -274,6 +274,8 @@ static int setup(struct demo *d)
 					     "10.10.2.1"));
 	}
 	ret = sink_loop_target(&d->sink, g, "gen0", d->frame);
+	if (!ret)
+		sink_flows(&d->sink, d->o->flows);
 	if (ret)
 		fprintf(stderr, "tna demo: sink loop target: %s\n",
 			strerror(-ret));
@@ -647,6 +649,8 @@ static int run_phase(struct demo *d, enum phase ph, double seconds,
 		if (!ret)
 			ret = sink_loop_target(&floor_sink, d->ns[0], "gen0",
 					       d->frame);
+		if (!ret)
+			sink_flows(&floor_sink, d->o->flows);
 		if (ret) {
 			fprintf(stderr, "tna demo: floor sink: %s\n",
 				strerror(-ret));
@@ -795,6 +799,8 @@ static void report(const struct demo *d, int s, double rs[][PH_MAX][100],
 			printf(",\"ruleset\":\"%s\",\"rules\":%d,\"stateful\":%s",
 			       o->iptables ? "iptables" : "nft", o->rules[s],
 			       o->stateful ? "true" : "false");
+		if (o->flows > 1)
+			printf(",\"flows\":%d", o->flows);
 		if (o->nat)
 			printf(",\"nat\":\"%s\"",
 			       o->nat == DEMO_NAT_MASQ ? "masquerade" : "dnat");

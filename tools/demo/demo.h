@@ -26,6 +26,7 @@ struct demo_opts {
 	int nat; /* router: DEMO_NAT_*, 0: none */
 	int engine; /* enum engine (traffic.h); ENGINE_AUTO: probed */
 	int inflight; /* loop engine: frames in flight */
+	int flows; /* router: UDP flows the loop rotates over (0, 1: one) */
 	const char *tna; /* the tna executable, NULL: found */
 };
 

@@ -15,7 +15,7 @@ static const char usage_text[] =
 	"Usage: tna-demo [--topology router|bridge|bridge-router] [--br-netfilter on|off]\n"
 	"                [--seconds N] [--rounds N] [--floor] [--bare] [--paired]\n"
 	"                [--rules N[,N...] [--stateful] [--iptables]]\n"
-	"                [--nat masquerade|dnat]\n"
+	"                [--nat masquerade|dnat] [--flows N]\n"
 	"                [--engine auto|loop|live|pktsock] [--inflight N] [--json]\n"
 	"\n"
 	"Builds a router (or a Linux bridge) in network namespaces, sends real\n"
@@ -45,6 +45,9 @@ static const char usage_text[] =
 	"  --nat K        router: the flow NAT'ed, K masquerade (out r1) or\n"
 	"                 dnat (sent to the router's r0 address, port 9,\n"
 	"                 translated to the sink); implies --stateful\n"
+	"  --flows N      router: the looped frames rotate over N UDP flows\n"
+	"                 (source ports, then source addresses: past\n"
+	"                 64,000 flows every packet may be a new flow)\n"
 	"  --iptables     router: the same rules with iptables-restore\n"
 	"                 (iptables-nft) instead of nft\n"
 	"  --engine E     traffic engine: auto (default: the first this kernel\n"
@@ -83,6 +86,7 @@ enum {
 	OPT_INFLIGHT,
 	OPT_TNA,
 	OPT_NAT,
+	OPT_FLOWS,
 };
 
 static const struct option long_opts[] = {
@@ -101,6 +105,7 @@ static const struct option long_opts[] = {
 	{ "inflight", required_argument, NULL, OPT_INFLIGHT },
 	{ "tna", required_argument, NULL, OPT_TNA },
 	{ "nat", required_argument, NULL, OPT_NAT },
+	{ "flows", required_argument, NULL, OPT_FLOWS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -217,6 +222,10 @@ int main(int argc, char **argv)
 			else
 				return usage("--nat takes masquerade or dnat");
 			o.stateful = 1;
+			break;
+		case OPT_FLOWS:
+			if (parse_count(optarg, 1, 16000000, &o.flows))
+				return usage("--flows takes 1..16000000");
 			break;
 		default:
 			return usage("bad option");

@@ -10,7 +10,10 @@
  *     so it enters the DUT's ingress again: a closed loop of frames seeded
  *     once. Past deadline_ns (CLOCK_MONOTONIC) it drops instead, so a loop
  *     never outlives the run that started it, even if that run is killed
- *     and its link survives.
+ *     and its link survives. With flows > 1 (IPv4), each looped frame
+ *     becomes the next of that many flows: the UDP source port rotates
+ *     over SINK_PORTS from SINK_SPORT_BASE, then the source address's
+ *     low bits count on (checksums updated as RFC 1624 says).
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -40,6 +43,7 @@ struct {
 __u32 loop_on = 0;
 __u64 deadline_ns = 0;
 __u64 template[SINK_FRAME_WORDS] = {};
+__u32 flows = 0;
 
 static __always_inline void count(__u32 which)
 {
@@ -47,6 +51,43 @@ static __always_inline void count(__u32 which)
 
 	if (c)
 		(*c)++;
+}
+
+/* RFC 1624: the checksum after a 16-bit word changed from o to n. */
+static __always_inline __u16 csum_repl(__u16 check, __u16 o, __u16 n)
+{
+	__u32 s = (__u16)~check + (__u16)~o + n;
+
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (__u16)~s;
+}
+
+/* The template (64 bytes at data, IPv4 without options) as flow f. */
+static __always_inline void next_flow(void *data)
+{
+	struct iphdr *iph = data + sizeof(struct ethhdr);
+	struct udphdr *uh = (void *)(iph + 1);
+	__u32 seq = SINK_SEQ, f;
+	__u64 *c = bpf_map_lookup_elem(&sink_count, &seq);
+	__u16 o, n, *sa = (__u16 *)&iph->saddr + 1;
+
+	if (!c)
+		return;
+	f = (__u32)((*c)++ % flows);
+	o = uh->source;
+	n = bpf_htons(SINK_SPORT_BASE + f % SINK_PORTS);
+	uh->source = n;
+	if (uh->check)
+		uh->check = csum_repl(uh->check, o, n) ?: 0xffff;
+	if (f < SINK_PORTS)
+		return;
+	o = *sa;
+	n = bpf_htons(bpf_ntohs(o) + f / SINK_PORTS);
+	*sa = n;
+	iph->check = csum_repl(iph->check, o, n);
+	if (uh->check)
+		uh->check = csum_repl(uh->check, o, n) ?: 0xffff;
 }
 
 SEC("xdp")
@@ -90,6 +131,8 @@ int sink_xdp(struct xdp_md *ctx)
 #pragma unroll
 	for (int i = 0; i < SINK_FRAME_WORDS; i++)
 		d[i] = template[i];
+	if (flows > 1 && eth->h_proto == bpf_htons(ETH_P_IP))
+		next_flow(data);
 	count(SINK_LOOPED);
 	return bpf_redirect_map(&loop_to, 0, XDP_DROP);
 }

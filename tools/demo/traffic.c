@@ -343,6 +343,11 @@ int sink_loop_target(struct sink_handle *s, const char *to_ns,
 	return ret;
 }
 
+void sink_flows(struct sink_handle *s, unsigned int flows)
+{
+	s->skel->bss->flows = flows;
+}
+
 int engine_parse(const char *s)
 {
 	static const char *const names[] = { "auto", "loop", "live",

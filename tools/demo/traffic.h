@@ -75,6 +75,8 @@ uint64_t sink_counter(const struct sink_handle *s, int row);
  */
 int sink_loop_target(struct sink_handle *s, const char *to_ns,
 		     const char *to_ifname, const unsigned char *frame);
+/* Looped frames rotate over this many flows (IPv4; 0 or 1: one flow). */
+void sink_flows(struct sink_handle *s, unsigned int flows);
 
 /*
  * The loop engine: seeds inflight frames through a packet socket on
