@@ -497,6 +497,17 @@ static int multiport(const struct fw_xt_multiport *m, uint16_t sp, uint16_t dp)
 	return m->invert;
 }
 
+/* match_type(): the address at off is of a type in mask (xor inv); -1. */
+static int addrtype_in(struct vm *vm, uint32_t off, uint16_t mask, int inv,
+		       int out, int dev)
+{
+	int t = addr_type(vm, off, out, dev);
+
+	if (t < 0)
+		return -1;
+	return !!(mask & (1U << t)) ^ !!inv;
+}
+
 /* ifname_compare_aligned(): whether two names differ under mask. */
 static int name_differs(const char *dev, const char *name, const char *mask)
 {
@@ -572,26 +583,16 @@ static int xt_match(struct vm *vm, const struct fw_expr *e)
 		const struct fw_xt_addrtype *c = (const void *)e->xt;
 		int out = !!(c->flags & FW_AT_IFACE_OUT);
 		int dev = !!(c->flags & (FW_AT_IFACE_IN | FW_AT_IFACE_OUT));
-		int t;
+		int ok = 1;
 
 		/* addrtype_mt_v1(): the source, then the destination */
-		if (c->source) {
-			t = addr_type(vm, 12, out, dev);
-			if (t < 0)
-				return -1;
-			if (!(!!(c->source & (1U << t)) ^
-			      !!(c->flags & FW_AT_INV_SRC)))
-				return 0;
-		}
-		if (c->dest) {
-			t = addr_type(vm, 16, out, dev);
-			if (t < 0)
-				return -1;
-			if (!(!!(c->dest & (1U << t)) ^
-			      !!(c->flags & FW_AT_INV_DST)))
-				return 0;
-		}
-		return 1;
+		if (c->source)
+			ok = addrtype_in(vm, 12, c->source,
+					 c->flags & FW_AT_INV_SRC, out, dev);
+		if (ok > 0 && c->dest)
+			ok = addrtype_in(vm, 16, c->dest,
+					 c->flags & FW_AT_INV_DST, out, dev);
+		return ok;
 	}
 	case FW_XT_MULTIPORT:
 		if (load(vm, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 4, h))
