@@ -4,6 +4,7 @@
  * 1 s timer for what has no events, the control socket and signals.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -50,6 +51,7 @@ struct daemon {
 	unsigned long neigh_revalidations;
 	int lfd, sfd, tfd; /* control socket, signalfd, 250 ms timer */
 	int stop;
+	unsigned long metrics_ticks; /* timer ticks, for --metrics-file */
 };
 
 static uint64_t now_ms(void)
@@ -255,45 +257,84 @@ static int rule_lines(struct daemon *d, struct rule_line **out)
 	return *out ? n : 0;
 }
 
+/* The counters the status shows besides the plan's (x->rules: free()). */
+static void extra_fill(struct daemon *d, struct status_extra *x)
+{
+	*x = (struct status_extra){
+		.generation = d->m.generation,
+		.resyncs = d->mi.resyncs,
+		.bypass = d->bypass,
+		.fdb_refreshes = d->fdb_refreshes,
+		.neigh_revalidations = d->neigh_revalidations,
+		.fw_upcalls = d->fl.upcalls,
+		.fw_accepted = d->fl.accepted,
+		.fw_dropped = d->fl.dropped,
+		.fw_undecided = d->fl.undecided,
+		.peers = d->vp.p,
+		.nr_peers = d->vp.n,
+		.veth_gro = d->o->veth_gro,
+		.whys = d->fl.whys,
+		.nr_whys = d->fl.nr_whys,
+		.ct_liberal = d->fl.ct_liberal,
+		.ct_missing = d->fl.ct_missing,
+		.fw_wildcarded = d->fl.wildcarded,
+		.fw_masks = applier_fw_nmasks(d->a),
+	};
+	status_kernel_counters(x);
+	x->nr_rules = rule_lines(d, (struct rule_line **)&x->rules);
+}
+
+/*
+ * --metrics-file: the OpenMetrics status written beside PATH and renamed
+ * over it, so a reader (node_exporter's textfile collector) never sees a
+ * partial file.
+ */
+static void metrics_file(struct daemon *d)
+{
+	char tmp[PATH_MAX];
+	struct status_extra x;
+	FILE *f;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", d->o->metrics_file) >=
+	    (int)sizeof(tmp))
+		return;
+	f = fopen(tmp, "w");
+	if (!f) {
+		pr_warn("metrics file %s: %s\n", tmp, strerror(errno));
+		return;
+	}
+	extra_fill(d, &x);
+	status_render(f, &d->plan, d->a, &x, STATUS_OPENMETRICS);
+	free((void *)x.rules);
+	if (fclose(f) || rename(tmp, d->o->metrics_file)) {
+		pr_warn("metrics file %s: %s\n", d->o->metrics_file,
+			strerror(errno));
+		unlink(tmp);
+	}
+}
+
 static void serve(struct daemon *d, int lfd)
 {
-	struct status_extra x = { .generation = d->m.generation,
-				  .resyncs = d->mi.resyncs,
-				  .bypass = d->bypass,
-				  .fdb_refreshes = d->fdb_refreshes,
-				  .neigh_revalidations = d->neigh_revalidations,
-				  .fw_upcalls = d->fl.upcalls,
-				  .fw_accepted = d->fl.accepted,
-				  .fw_dropped = d->fl.dropped,
-				  .fw_undecided = d->fl.undecided,
-				  .peers = d->vp.p,
-				  .nr_peers = d->vp.n,
-				  .veth_gro = d->o->veth_gro,
-				  .whys = d->fl.whys,
-				  .nr_whys = d->fl.nr_whys,
-				  .ct_liberal = d->fl.ct_liberal,
-				  .ct_missing = d->fl.ct_missing,
-				  .fw_wildcarded = d->fl.wildcarded,
-				  .fw_masks = applier_fw_nmasks(d->a) };
+	struct status_extra x = { 0 };
 	char req[128];
 	FILE *out;
 	int fd = ctl_accept(lfd, req, sizeof(req));
-	struct rule_line *rules = NULL;
 
 	if (fd < 0)
 		return;
-	status_kernel_counters(&x);
-	if (!strncmp(req, "status", 6)) {
-		x.nr_rules = rule_lines(d, &rules);
-		x.rules = rules;
-	}
+	if (!strncmp(req, "status", 6))
+		extra_fill(d, &x);
 	out = fdopen(fd, "w");
 	if (!out) {
 		close(fd);
 		return;
 	}
-	if (!strcmp(req, "status") || !strcmp(req, "status json")) {
-		status_render(out, &d->plan, d->a, &x, req[6] != 0);
+	if (!strcmp(req, "status") || !strcmp(req, "status json") ||
+	    !strcmp(req, "status openmetrics")) {
+		status_render(out, &d->plan, d->a, &x,
+			      !req[6]		       ? STATUS_TEXT :
+			      !strcmp(req + 7, "json") ? STATUS_JSON :
+							 STATUS_OPENMETRICS);
 	} else if (!strncmp(req, "attached ", 9)) {
 		int ok = 0;
 
@@ -311,7 +352,7 @@ static void serve(struct daemon *d, int lfd)
 		fprintf(out, "error: unknown request\n");
 	}
 	fclose(out);
-	free(rules);
+	free((void *)x.rules);
 }
 
 static int setup_signals(void)
@@ -535,6 +576,8 @@ static int daemon_step(struct daemon *d)
 		flows_harvest(&d->fl);
 		fdb_refresh(d);
 		neigh_keepalive(d);
+		if (d->o->metrics_file && ++d->metrics_ticks % 20 == 1)
+			metrics_file(d); /* every 5 s, and at once */
 	}
 	if (pfd[FD_CTL].revents)
 		serve(d, d->lfd);
@@ -560,6 +603,8 @@ int daemon_run(const struct run_opts *o)
 		pr_info("stopping: detaching everything\n");
 		ret = 0;
 	}
+	if (o->metrics_file) /* no stale numbers once nothing runs */
+		unlink(o->metrics_file);
 	daemon_close(d);
 	free(d);
 	return ret;
@@ -609,7 +654,8 @@ int plan_once(const struct run_opts *o)
 		fprintf(stderr, "tna: planning failed\n");
 		goto out_mirror;
 	}
-	status_render(stdout, &p, NULL, NULL, o->json);
+	status_render(stdout, &p, NULL, NULL,
+		      o->json ? STATUS_JSON : STATUS_TEXT);
 	plan_free(&p);
 	ret = 0;
 out_mirror:

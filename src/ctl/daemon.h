@@ -14,6 +14,7 @@ struct run_opts {
 	enum xdp_mode_pref mode;
 	int json;
 	int veth_gro; /* turn GRO on in veth peers that need it (vethpeer.h) */
+	const char *metrics_file; /* OpenMetrics status rewritten every 5 s */
 };
 
 /* Watch and accelerate this network namespace until SIGINT/SIGTERM. */

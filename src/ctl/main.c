@@ -10,6 +10,7 @@
 #include <string.h>
 #include "ctl.h"
 #include "daemon.h"
+#include "watch.h"
 #include "log.h"
 
 #define TNA_VERSION "0.1.0"
@@ -22,10 +23,11 @@ static const char usage_text[] =
 	"\n"
 	"Commands:\n"
 	"  run [--iface IF]... [--exclude IF]... [--mode auto|native|generic]\n"
-	"      [--veth-gro] [-v]\n"
+	"      [--veth-gro] [--metrics-file PATH] [-v]\n"
 	"        watch and accelerate this network namespace until SIGINT/SIGTERM\n"
-	"  status [--json]      what the running daemon attached, its counters and\n"
-	"                       fallback reasons\n"
+	"  status [--json | --format text|json|openmetrics] [--watch [SECONDS]]\n"
+	"                       what the running daemon attached, its counters and\n"
+	"                       fallback reasons; --watch redraws the rates\n"
 	"  plan [--json] [--iface IF]... [--exclude IF]...\n"
 	"                       what would be attached now, attaching nothing\n"
 	"  demo [OPTIONS]       runs tna-demo (a separate program, installed\n"
@@ -39,8 +41,15 @@ static const char usage_text[] =
 	"  --mode M       auto (native, else generic), native or generic XDP\n"
 	"  --veth-gro     turn GRO on in veth peers (containers' eth0) that cannot\n"
 	"                 take XDP frames without it, and off again on exit\n"
+	"  --metrics-file PATH\n"
+	"                 rewrite PATH (atomically, every 5 s) with the status in\n"
+	"                 OpenMetrics text, for node_exporter's textfile collector;\n"
+	"                 removed on exit\n"
 	"  -v, --verbose  log what changed and why (twice: debug)\n"
 	"  --json         machine-readable output (schema: docs/status.md)\n"
+	"  --format F     text (default), json, or openmetrics (Prometheus)\n"
+	"  --watch [S]    redraw packets/s per interface and the top reasons to\n"
+	"                 Linux every S seconds (default 2) until Ctrl-C\n"
 	"\n"
 	"Exit status: 0 ok, 1 runtime error, 2 usage error.\n";
 
@@ -58,6 +67,9 @@ enum {
 	OPT_MODE,
 	OPT_JSON,
 	OPT_VETH_GRO,
+	OPT_FORMAT,
+	OPT_WATCH,
+	OPT_METRICS_FILE,
 };
 
 static const struct option long_opts[] = {
@@ -66,6 +78,9 @@ static const struct option long_opts[] = {
 	{ "mode", required_argument, NULL, OPT_MODE },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "veth-gro", no_argument, NULL, OPT_VETH_GRO },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "watch", optional_argument, NULL, OPT_WATCH },
+	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -78,12 +93,13 @@ static int allowed(const char *cmd, int opt)
 		return 1;
 	if (!strcmp(cmd, "run"))
 		return opt == OPT_IFACE || opt == OPT_EXCLUDE ||
-		       opt == OPT_MODE || opt == OPT_VETH_GRO;
+		       opt == OPT_MODE || opt == OPT_VETH_GRO ||
+		       opt == OPT_METRICS_FILE;
 	if (!strcmp(cmd, "plan"))
 		return opt == OPT_IFACE || opt == OPT_EXCLUDE ||
 		       opt == OPT_JSON;
 	if (!strcmp(cmd, "status"))
-		return opt == OPT_JSON;
+		return opt == OPT_JSON || opt == OPT_FORMAT || opt == OPT_WATCH;
 	return 0;
 }
 
@@ -120,10 +136,13 @@ static int cmd_demo(char **argv)
 	return 1;
 }
 
-static int cmd_status(int json)
+static int cmd_status(const char *format)
 {
-	char *resp;
-	int ret = ctl_request(json ? "status json" : "status", &resp);
+	char req[32], *resp;
+	int ret;
+
+	snprintf(req, sizeof(req), "status%s%s", *format ? " " : "", format);
+	ret = ctl_request(req, &resp);
 
 	if (ret) {
 		fprintf(stderr,
@@ -139,7 +158,9 @@ static int cmd_status(int json)
 int main(int argc, char **argv)
 {
 	struct run_opts ro = { .mode = MODE_AUTO };
-	const char *cmd;
+	const char *cmd, *format = NULL;
+	double watch = 0;
+	char *end;
 	int opt;
 
 	if (argc < 2)
@@ -200,6 +221,27 @@ int main(int argc, char **argv)
 		case OPT_VETH_GRO:
 			ro.veth_gro = 1;
 			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "text") && strcmp(optarg, "json") &&
+			    strcmp(optarg, "openmetrics"))
+				return usage(
+					"--format takes text, json or openmetrics");
+			format = optarg;
+			break;
+		case OPT_WATCH:
+			watch = 2;
+			if (!optarg && optind < argc && argv[optind][0] != '-')
+				optarg = argv[optind++]; /* --watch 5 */
+			if (optarg) {
+				watch = strtod(optarg, &end);
+				if (*end || !(watch >= 0.1 && watch <= 3600))
+					return usage(
+						"--watch takes 0.1..3600 seconds");
+			}
+			break;
+		case OPT_METRICS_FILE:
+			ro.metrics_file = optarg;
+			break;
 		}
 	}
 	if (optind != argc)
@@ -210,5 +252,14 @@ int main(int argc, char **argv)
 		return daemon_run(&ro);
 	if (!strcmp(cmd, "plan"))
 		return plan_once(&ro);
-	return cmd_status(ro.json);
+	if (format && ro.json && strcmp(format, "json"))
+		return usage("--json and --format disagree");
+	if (watch && (format || ro.json))
+		return usage(
+			"--watch draws its own view: no --json or --format");
+	if (watch)
+		return watch_run(watch);
+	if (!format || !strcmp(format, "text"))
+		format = ro.json ? "json" : "";
+	return cmd_status(format);
 }

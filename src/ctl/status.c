@@ -4,14 +4,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include "json.h"
+#include "metrics.h"
 #include "status.h"
 
 #define STAT_NAME(n, s) s,
 static const char *const stat_names[] = { TNA_STATS(STAT_NAME) };
 #undef STAT_NAME
 
-/* Totals of what the fast path carried and what it handed to Linux. */
-static void counters_total(const struct tna_counter *c,
+const char *status_stat_name(int stat)
+{
+	return stat_names[stat];
+}
+
+void status_counters_total(const struct tna_counter *c,
 			   struct tna_counter *fast, struct tna_counter *linux_)
 {
 	memset(fast, 0, sizeof(*fast));
@@ -105,7 +110,7 @@ static void render_iface_json(struct json *j, const struct plan *p,
 		json_u64(j, "swaps", l->swaps);
 	}
 	if (a && !applier_counters(a, pi->ifindex, c)) {
-		counters_total(c, &fast, &to_linux);
+		status_counters_total(c, &fast, &to_linux);
 		json_obj_open(j, "counters");
 		json_obj_open(j, "fast_path");
 		json_u64(j, "packets", fast.packets);
@@ -173,7 +178,7 @@ void status_kernel_counters(struct status_extra *x)
 }
 
 /* Packets routed by the fast path on every interface since the daemon started. */
-static unsigned long long fast_routed(const struct plan *p,
+unsigned long long status_fast_routed(const struct plan *p,
 				      const struct applier *a)
 {
 	struct tna_counter c[TNA_STAT_MAX];
@@ -211,11 +216,11 @@ static void render_json(FILE *out, const struct plan *p,
 		json_obj_open(&j, "ip_forwarded");
 		json_int(&j, "linux_ipv4", x->kernel_fwd4);
 		json_int(&j, "linux_ipv6", x->kernel_fwd6);
-		json_u64(&j, "fast_path", fast_routed(p, a));
+		json_u64(&j, "fast_path", status_fast_routed(p, a));
 		json_u64(&j, "total",
 			 (x->kernel_fwd4 > 0 ? x->kernel_fwd4 : 0) +
 				 (x->kernel_fwd6 > 0 ? x->kernel_fwd6 : 0) +
-				 fast_routed(p, a));
+				 status_fast_routed(p, a));
 		json_obj_close(&j);
 	}
 	if (a)
@@ -341,7 +346,7 @@ static void render_iface_text(FILE *out, const struct plan *p,
 		fprintf(out, "%-15s   egress: %s\n", "", pi->egress_reason);
 	if (!a || applier_counters(a, pi->ifindex, c))
 		return;
-	counters_total(c, &fast, &to_linux);
+	status_counters_total(c, &fast, &to_linux);
 	fprintf(out,
 		"%-15s   fast path %llu pkts %llu bytes (routed %llu, bridged %llu), to Linux %llu pkts\n",
 		"", (unsigned long long)fast.packets,
@@ -357,10 +362,14 @@ static void render_iface_text(FILE *out, const struct plan *p,
 }
 
 void status_render(FILE *out, const struct plan *p, const struct applier *a,
-		   const struct status_extra *x, int json)
+		   const struct status_extra *x, enum status_format f)
 {
-	if (json) {
+	if (f == STATUS_JSON) {
 		render_json(out, p, a, x);
+		return;
+	}
+	if (f == STATUS_OPENMETRICS) {
+		metrics_render(out, p, a, x);
 		return;
 	}
 	fprintf(out, "%s\n", a ? "tna status" : "tna plan (nothing attached)");
@@ -369,7 +378,8 @@ void status_render(FILE *out, const struct plan *p, const struct applier *a,
 	if (x)
 		fprintf(out,
 			"IP forwarded since boot: Linux %lld (IPv4) + %lld (IPv6), fast path %llu (since start; not in the kernel's IP counters)\n",
-			x->kernel_fwd4, x->kernel_fwd6, fast_routed(p, a));
+			x->kernel_fwd4, x->kernel_fwd6,
+			status_fast_routed(p, a));
 	if (p->rc_mtu4)
 		fprintf(out, "IPv4 route cache: on (packets up to %u bytes)\n",
 			p->rc_mtu4);

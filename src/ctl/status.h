@@ -45,8 +45,21 @@ struct rule_line {
  */
 void status_kernel_counters(struct status_extra *x);
 
+enum status_format { STATUS_TEXT, STATUS_JSON, STATUS_OPENMETRICS };
+
 /* a == NULL renders a plan only (tna plan): no counters, nothing attached. */
 void status_render(FILE *out, const struct plan *p, const struct applier *a,
-		   const struct status_extra *x, int json);
+		   const struct status_extra *x, enum status_format f);
+
+/* What the fast path carried (counters[0 .. FIRST_FALLBACK)) and handed
+ * to Linux (the rest), summed over one interface's counters. */
+void status_counters_total(const struct tna_counter *c,
+			   struct tna_counter *fast,
+			   struct tna_counter *linux_);
+/* A fallback reason's name (docs/status.md), TNA_STAT_* index. */
+const char *status_stat_name(int stat);
+/* Packets the fast path routed, all interfaces. */
+unsigned long long status_fast_routed(const struct plan *p,
+				      const struct applier *a);
 
 #endif /* TNA_STATUS_H */

@@ -28,7 +28,7 @@ expect_rc 2 "flag of another command" "$CLI" status --iface x
 expect_rc 2 "bad --mode" "$CLI" run --mode turbo
 expect_rc 2 "stray argument" "$CLI" plan extra
 expect_rc 2 "a demo flag to tna itself" "$CLI" run --seconds 3
-check "usage names every command" grep -q "status \[--json\]" "$T/err"
+check "usage names every command" grep -q "status \[--json" "$T/err"
 expect_rc 2 "tna demo runs tna-demo: bad --seconds" "$CLI" demo --seconds 0
 check "tna demo runs tna-demo: its usage" grep -q "Usage: tna-demo" "$T/err"
 expect_rc 2 "bad --seconds" "$DEMO" --seconds 0
