@@ -76,7 +76,10 @@ check "--metrics-file: no temporary file left" test ! -e "$MF.tmp"
 nsx r script -qefc "$CLI status --watch 0.5" "$T/watch" >/dev/null 2>&1 &
 spid=$!
 sleep 2.2
-pkill -INT -f "^$CLI status --watch 0.5"
+for p in /proc/[0-9]*; do # the watcher script(1) runs, not script itself
+	tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q "^$CLI status --watch 0.5" &&
+		kill -INT "${p#/proc/}"
+done
 rc=0
 wait $spid || rc=$?
 redraws=$(grep -o 'tna status --watch' "$T/watch" | wc -l)
