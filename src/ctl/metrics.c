@@ -176,6 +176,24 @@ static void interfaces(FILE *o, const struct plan *p, const struct applier *a)
 	free(ic);
 }
 
+/* Rule counters, one sample for Linux's count and one for the fast path's. */
+static void rule_family(FILE *o, const struct status_extra *x, const char *name,
+			const char *unit, const char *help, int bytes)
+{
+	family(o, name, COUNTER, unit, help);
+	for (int i = 0; i < x->nr_rules; i++) {
+		const struct rule_line *r = &x->rules[i];
+		const char *ll[] = { "rule", r->what, "path", "linux", NULL };
+		const char *lf[] = { "rule", r->what, "path", "fast_path",
+				     NULL };
+
+		sample(o, name, COUNTER, ll,
+		       bytes ? r->linux_bytes : r->linux_packets);
+		sample(o, name, COUNTER, lf,
+		       bytes ? r->fast_bytes : r->fast_packets);
+	}
+}
+
 static void firewall(FILE *o, const struct status_extra *x)
 {
 	single(o, "tna_firewall_flows_evaluated", COUNTER, NULL,
@@ -213,32 +231,14 @@ static void firewall(FILE *o, const struct status_extra *x)
 		sample(o, "tna_firewall_undecidable_reason_flows", COUNTER, l,
 		       x->whys[i].flows);
 	}
-	family(o, "tna_firewall_rule_packets", COUNTER, NULL,
-	       "Packets a forward-path rule with a counter counted, by who saw them.");
-	for (int i = 0; i < x->nr_rules; i++) {
-		const char *ll[] = { "rule", x->rules[i].what, "path", "linux",
-				     NULL };
-		const char *lf[] = { "rule", x->rules[i].what, "path",
-				     "fast_path", NULL };
-
-		sample(o, "tna_firewall_rule_packets", COUNTER, ll,
-		       x->rules[i].linux_packets);
-		sample(o, "tna_firewall_rule_packets", COUNTER, lf,
-		       x->rules[i].fast_packets);
-	}
-	family(o, "tna_firewall_rule_bytes", COUNTER, "bytes",
-	       "Bytes a forward-path rule with a counter counted, by who saw them.");
-	for (int i = 0; i < x->nr_rules; i++) {
-		const char *ll[] = { "rule", x->rules[i].what, "path", "linux",
-				     NULL };
-		const char *lf[] = { "rule", x->rules[i].what, "path",
-				     "fast_path", NULL };
-
-		sample(o, "tna_firewall_rule_bytes", COUNTER, ll,
-		       x->rules[i].linux_bytes);
-		sample(o, "tna_firewall_rule_bytes", COUNTER, lf,
-		       x->rules[i].fast_bytes);
-	}
+	rule_family(
+		o, x, "tna_firewall_rule_packets", NULL,
+		"Packets a forward-path rule with a counter counted, by who saw them.",
+		0);
+	rule_family(
+		o, x, "tna_firewall_rule_bytes", "bytes",
+		"Bytes a forward-path rule with a counter counted, by who saw them.",
+		1);
 }
 
 static void process(FILE *o)
