@@ -26,6 +26,9 @@ send() { nsx h1 "$PKTIO" send h1 "$R0" "$@"; }
 MF=$T/tna.prom
 tna_start r --metrics-file "$MF"
 wait_for 10 attached r0 || fail "tna run attaches to r0"
+# a rule counter, and a rule the fast path leaves to Linux (a reason)
+nsx r nft 'add table ip ops; add chain ip ops fw { type filter hook forward priority 0; };
+	add rule ip ops fw udp dport 9 counter; add rule ip ops fw udp dport 9 limit rate 1000000/second'
 arrived h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 1 >/dev/null # neighbours
 n=$(arrived h2 h2 --src 10.20.1.2 --dst 10.20.2.2 --count 20)
 check "traffic: 20 packets delivered ($n)" test "$n" = 20
@@ -46,6 +49,10 @@ jq -r '
 	s("tna_ip_forwarded_packets_total"; "path=\"fast_path\""),
 	(.firewall | keys_unsorted[] | select(test("^(flows_|verdicts_|conntrack_)")) | s("tna_firewall_\(.)_total"; "")),
 	s("tna_firewall_wildcard_masks"; ""),
+	(.firewall.rule_counters[] | .rule as $r | ("linux", "fast_path") as $p |
+	 s("tna_firewall_rule_packets_total"; "rule=\"\($r)\",path=\"\($p)\""),
+	 s("tna_firewall_rule_bytes_total"; "rule=\"\($r)\",path=\"\($p)\"")),
+	(.firewall.undecidable_reasons[] | s("tna_firewall_undecidable_reason_flows_total"; "reason=\"\(.reason)\"")),
 	(.bridges[] | s("tna_bridge_fdb_entries"; "bridge=\"\(.name)\"")),
 	(.interfaces[] | .name as $n | s("tna_interface_accelerated"; "interface=\"\($n)\""),
 	 (select(.counters) | s("tna_fast_path_packets_total"; "interface=\"\($n)\""),
@@ -58,6 +65,8 @@ jq -r '
 	 (select(.swaps != null) | s("tna_interface_program_swaps_total"; "interface=\"\($n)\"")))' \
 	"$T/js" | sed 's/tna_firewall_wildcard_masks_total/tna_firewall_wildcard_masks/' | sort -u >"$T/want"
 sed 's/ [0-9.]*$//' "$T/om" | grep -v '^#' | sort -u >"$T/have"
+check "status --json has rule counters and a reason to compare ($(jq '.firewall.rule_counters | length' "$T/js"), $(jq '.firewall.undecidable_reasons | length' "$T/js"))" \
+	sh -c "[ \$(jq '.firewall.rule_counters | length' '$T/js') -ge 1 ] && [ \$(jq '.firewall.undecidable_reasons | length' '$T/js') -ge 1 ]"
 check "every counter of status --json has its metric ($(wc -l <"$T/want") expected, missing: $(comm -23 "$T/want" "$T/have" | head -3 | tr '\n' ' '))" \
 	test -z "$(comm -23 "$T/want" "$T/have")"
 fp_json=$(jq -r '.interfaces[] | select(.name=="r0") | .counters.fast_path.packets' "$T/js")
