@@ -29,7 +29,7 @@ mkdir -p "$R"
 TSV=$R/firewall.tsv
 printf 'scenario\trules\tlinux_mpps\ttna_mpps\tratio\tfast_path_share\tlinux_ns\ttna_ns\tcost_ratio\ttna_cost_vs_1\n' >"$TSV"
 # The scenario's name in the TSV and in BENCH_JSON.
-LABEL='def label($rs): $rs + (if .nat then " \(.nat) (stateful)" elif .stateful then " stateful, \(.rules) rules" else " \(.rules) rules" end) + (if .flows then ", \(.flows) flows" else "" end);'
+LABEL='def scen($rs): $rs + (if .nat then " \(.nat) (stateful)" elif .stateful then " stateful, \(.rules) rules" else " \(.rules) rules" end) + (if .flows then ", \(.flows) flows" else "" end);'
 run() { # ruleset-name rule-counts [tna-demo options]; MIN_SHARE (0.99)
 	local rs=$1 counts=$2 out min=${MIN_SHARE:-0.99}
 	shift 2
@@ -38,9 +38,9 @@ run() { # ruleset-name rule-counts [tna-demo options]; MIN_SHARE (0.99)
 		echo "firewall $rs: fast path share $(echo "$out" | jq -s 'map(.fast_path_share) | min') below $min: run failed" >&2
 		return 1
 	fi
-	echo "$out" | jq -r --arg rs "$rs" "$LABEL"'[label($rs), .rules, .linux_mpps.median, .tna_mpps.median, .ratio, .fast_path_share, (.linux_ns_per_pkt // 0), (.tna_ns_per_pkt // 0), (.cost_ratio // 0), (.tna_cost_vs_first // 0)] | @tsv' >>"$TSV"
-	echo "$out" | jq -r --arg rs "$rs" "$LABEL"'"firewall \(label($rs)): Linux \(.linux_mpps.median) Mpps, tna \(.tna_mpps.median) Mpps, ratio \(.ratio)x; cost Linux \(.linux_ns_per_pkt // "?") ns, tna \(.tna_ns_per_pkt // "?") ns, \(.cost_ratio // "?")x; fast path share \(.fast_path_share)\(if .vs_rules then "; tna cost vs \(.vs_rules) rule(s), per round: \(.tna_cost_vs_first)x" else "" end)"'
-	[ -n "${BENCH_JSON:-}" ] && echo "$out" | jq -c --arg rs "$rs" "$LABEL"'. + {firewall_scenario: label($rs)}' >>"$BENCH_JSON"
+	echo "$out" | jq -r --arg rs "$rs" "$LABEL"'[scen($rs), .rules, .linux_mpps.median, .tna_mpps.median, .ratio, .fast_path_share, (.linux_ns_per_pkt // 0), (.tna_ns_per_pkt // 0), (.cost_ratio // 0), (.tna_cost_vs_first // 0)] | @tsv' >>"$TSV"
+	echo "$out" | jq -r --arg rs "$rs" "$LABEL"'"firewall \(scen($rs)): Linux \(.linux_mpps.median) Mpps, tna \(.tna_mpps.median) Mpps, ratio \(.ratio)x; cost Linux \(.linux_ns_per_pkt // "?") ns, tna \(.tna_ns_per_pkt // "?") ns, \(.cost_ratio // "?")x; fast path share \(.fast_path_share)\(if .vs_rules then "; tna cost vs \(.vs_rules) rule(s), per round: \(.tna_cost_vs_first)x" else "" end)"'
+	[ -n "${BENCH_JSON:-}" ] && echo "$out" | jq -c --arg rs "$rs" "$LABEL"'. + {firewall_scenario: scen($rs)}' >>"$BENCH_JSON"
 	return 0
 }
 # NFT_COUNTS, IPTABLES_COUNTS: the rule counts loaded with nft and with
