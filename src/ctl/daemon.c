@@ -20,6 +20,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "flows.h"
+#include "metrics.h"
 #include "vethpeer.h"
 #include "log.h"
 #include "mirror.h"
@@ -304,7 +305,7 @@ static void metrics_file(struct daemon *d)
 		return;
 	}
 	extra_fill(d, &x);
-	status_render(f, &d->plan, d->a, &x, STATUS_OPENMETRICS);
+	metrics_render(f, &d->plan, d->a, &x);
 	free((void *)x.rules);
 	if (fclose(f) || rename(tmp, d->o->metrics_file)) {
 		pr_warn("metrics file %s: %s\n", d->o->metrics_file,
@@ -331,10 +332,11 @@ static void serve(struct daemon *d, int lfd)
 	}
 	if (!strcmp(req, "status") || !strcmp(req, "status json") ||
 	    !strcmp(req, "status openmetrics")) {
-		status_render(out, &d->plan, d->a, &x,
-			      !req[6]		       ? STATUS_TEXT :
-			      !strcmp(req + 7, "json") ? STATUS_JSON :
-							 STATUS_OPENMETRICS);
+		if (!strcmp(req, "status openmetrics"))
+			metrics_render(out, &d->plan, d->a, &x);
+		else
+			status_render(out, &d->plan, d->a, &x,
+				      req[6] ? STATUS_JSON : STATUS_TEXT);
 	} else if (!strncmp(req, "attached ", 9)) {
 		int ok = 0;
 

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "json.h"
-#include "metrics.h"
 #include "status.h"
 
 #define STAT_NAME(n, s) s,
@@ -366,10 +365,6 @@ void status_render(FILE *out, const struct plan *p, const struct applier *a,
 {
 	if (f == STATUS_JSON) {
 		render_json(out, p, a, x);
-		return;
-	}
-	if (f == STATUS_OPENMETRICS) {
-		metrics_render(out, p, a, x);
 		return;
 	}
 	fprintf(out, "%s\n", a ? "tna status" : "tna plan (nothing attached)");

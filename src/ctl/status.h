@@ -45,9 +45,12 @@ struct rule_line {
  */
 void status_kernel_counters(struct status_extra *x);
 
-enum status_format { STATUS_TEXT, STATUS_JSON, STATUS_OPENMETRICS };
+enum status_format { STATUS_TEXT, STATUS_JSON };
 
-/* a == NULL renders a plan only (tna plan): no counters, nothing attached. */
+/*
+ * a == NULL renders a plan only (tna plan): no counters, nothing attached.
+ * (OpenMetrics: metrics_render(), metrics.h.)
+ */
 void status_render(FILE *out, const struct plan *p, const struct applier *a,
 		   const struct status_extra *x, enum status_format f);
 
